@@ -1,0 +1,15 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig, CoreModule } from '@app/common';
+import { ServiceClientsModule } from './clients.module';
+import { HealthController } from './health/health.controller';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [CoreModule.forRoot(config, 'gateway', false), ServiceClientsModule.forRoot(config)],
+      controllers: [HealthController],
+    };
+  }
+}

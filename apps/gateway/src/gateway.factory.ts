@@ -1,0 +1,25 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig, logLevels, validationPipe } from '@app/common';
+import { GatewayModule } from './app.module';
+
+/** Builds the gateway (used by main.ts and by the tests, which pass their own config). */
+export async function createGatewayApp(config: AppConfig): Promise<NestFastifyApplication> {
+  process.env.CMIYC_APP ??= 'gateway';
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot(config),
+    new FastifyAdapter({ trustProxy: true }),
+    { logger: logLevels(config.logLevel) },
+  );
+  app.useGlobalPipes(validationPipe());
+  app.enableShutdownHooks();
+  const doc = new DocumentBuilder()
+    .setTitle('Cache Me If You Can')
+    .setDescription('Caching patterns with Valkey over FlughafenDB: cache-aside reads, write-through and write-behind writes, event-driven invalidation, lock-protected external API caching.')
+    .setVersion('1.0')
+    .addBasicAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  return app;
+}

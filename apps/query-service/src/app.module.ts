@@ -1,0 +1,12 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig, CoreModule } from '@app/common';
+
+@Module({})
+export class QueryServiceModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: QueryServiceModule,
+      imports: [CoreModule.forRoot(config, 'query-service')],
+    };
+  }
+}

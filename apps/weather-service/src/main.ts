@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import { configOrExit, startMicroservice } from '@app/common';
+import { WeatherServiceModule } from './app.module';
+
+async function main() {
+  const config = configOrExit();
+  await startMicroservice(WeatherServiceModule.forRoot(config), config.weatherService, config, 'weather-service');
+}
+
+void main();

@@ -1,0 +1,14 @@
+/** Every suite talks to real MariaDB, PostgreSQL and Redis; each uses its own databases and key prefix. */
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: {
+    '^@app/common$': '<rootDir>/libs/common/src',
+    '^@app/common/(.*)$': '<rootDir>/libs/common/src/$1',
+  },
+  testTimeout: 60000,
+  maxWorkers: 2,
+  forceExit: true,
+};

@@ -1,0 +1,2 @@
+export * from './valkey-client';
+export * from './valkey.module';

@@ -1,0 +1,3 @@
+export * from './config';
+export * from './settings';
+export * from './config.module';

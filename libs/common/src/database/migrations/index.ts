@@ -1,0 +1,5 @@
+import { InitialSchema1700000000000 } from './1700000000000-initial-schema';
+import { WorkshopIndexes1700000000001 } from './1700000000001-workshop-indexes';
+
+/** Every migration, in order. Add new ones at the end. */
+export const MIGRATIONS = [InitialSchema1700000000000, WorkshopIndexes1700000000001];

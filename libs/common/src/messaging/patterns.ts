@@ -1,0 +1,21 @@
+/**
+ * Names of the TCP microservices and of every message pattern between gateway and services.
+ * Written once here; services use them in @MessagePattern and the gateway in ClientProxy.send.
+ */
+export const SERVICES = {
+  query: 'QUERY_SERVICE',
+  writer: 'WRITER_SERVICE',
+  weather: 'WEATHER_SERVICE',
+  warmer: 'CACHE_WARMER',
+} as const;
+
+export type ServiceName = keyof typeof SERVICES;
+
+/** Every service answers this with its dependency report (see HealthReport). */
+export const HEALTH_PATTERN = { cmd: 'health' } as const;
+
+export interface HealthReport {
+  service: string;
+  status: 'up' | 'down';
+  details: Record<string, { status: 'up' | 'down'; [k: string]: unknown }>;
+}

@@ -1,0 +1,82 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  GatewayTimeoutException,
+  HttpException,
+  HttpStatus,
+  Logger,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { firstValueFrom, throwError, timeout, catchError } from 'rxjs';
+
+/** What a service sends back instead of a result when it fails: the HTTP error the gateway should answer. */
+export interface RpcErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+}
+
+/**
+ * Microservice-side filter: a thrown HttpException (NotFoundException, ConflictException...) travels to the
+ * gateway as its status and message; anything else becomes a 500 with the message logged, not leaked.
+ */
+@Catch()
+export class RpcErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('RpcErrorFilter');
+
+  catch(exception: unknown, _host: ArgumentsHost) {
+    const body = toRpcErrorBody(exception);
+    if (body.statusCode >= 500) this.logger.error((exception as Error)?.stack ?? String(exception));
+    return throwError(() => body);
+  }
+}
+
+export function toRpcErrorBody(exception: unknown): RpcErrorBody {
+  if (exception instanceof HttpException) {
+    const res = exception.getResponse();
+    const status = exception.getStatus();
+    if (typeof res === 'object' && res !== null) {
+      const r = res as Partial<RpcErrorBody>;
+      return {
+        statusCode: status,
+        error: r.error ?? HttpStatus[status] ?? 'Error',
+        message: r.message ?? exception.message,
+      };
+    }
+    return { statusCode: status, error: HttpStatus[status] ?? 'Error', message: String(res) };
+  }
+  return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
+}
+
+function isRpcErrorBody(e: unknown): e is RpcErrorBody {
+  return typeof e === 'object' && e !== null && typeof (e as RpcErrorBody).statusCode === 'number';
+}
+
+/**
+ * Gateway-side call: sends a message and turns the service's error body back into the same HTTP error.
+ * A service that does not answer becomes 503 (not reachable) or 504 (too slow), naming the service.
+ */
+export async function callService<T>(
+  client: ClientProxy,
+  serviceName: string,
+  pattern: object,
+  data: unknown,
+  timeoutMs = 15000,
+): Promise<T> {
+  try {
+    return await firstValueFrom(
+      client.send<T>(pattern, data ?? {}).pipe(
+        timeout(timeoutMs),
+        catchError((e) => throwError(() => e)),
+      ),
+    );
+  } catch (e) {
+    if (isRpcErrorBody(e)) throw new HttpException(e, e.statusCode);
+    if ((e as Error)?.name === 'TimeoutError') {
+      throw new GatewayTimeoutException(`${serviceName} did not answer within ${timeoutMs} ms`);
+    }
+    throw new ServiceUnavailableException(`${serviceName} is not reachable: ${(e as Error)?.message ?? e}`);
+  }
+}
