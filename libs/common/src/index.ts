@@ -4,3 +4,5 @@ export * from './cache';
 export * from './health';
 export * from './messaging';
 export * from './nest';
+export * from './domain';
+export * from './events';
