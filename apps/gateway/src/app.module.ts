@@ -2,13 +2,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@app/common';
 import { ServiceClientsModule } from './clients.module';
 import { HealthController } from './health/health.controller';
+import { DashboardModule } from './dashboard';
 
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [CoreModule.forRoot(config, 'gateway', false), ServiceClientsModule.forRoot(config)],
+      imports: [CoreModule.forRoot(config, 'gateway', false), ServiceClientsModule.forRoot(config), DashboardModule],
       controllers: [HealthController],
     };
   }

@@ -73,6 +73,10 @@ export const Tags = {
 export const InfraKeys = {
   /** The set of keys under a tag. */
   tagSet: (tag: string) => `tag:${tag}`,
+  /** Version of a tag, bumped by every invalidation: a load that started before it does not write back. */
+  tagVersion: (tag: string) => `tagver:${tag}`,
+  /** Set of the query classes that have statistics. */
+  statsClasses: () => 'stats:classes',
   /** Stampede lock for a key. */
   lock: (key: string) => `lock:${key}`,
   /** Pub/sub channel on which "key filled" notifications are published (message = logical key). */
@@ -83,14 +87,60 @@ export const InfraKeys = {
   latencyHistogram: (cls: string, source: 'cache' | 'database' | 'upstream') => `stats:${cls}:hist:${source}`,
 } as const;
 
+/**
+ * Key families that DELETE /api/cache must leave alone: they are not cached copies but state of record
+ * (pending write-behind bookings, queues) or bookkeeping (statistics, locks).
+ */
+export const NON_CACHE_KEY_PREFIXES = ['wb:', 'bull:', 'stats:', 'lock:', 'leaderboard:', 'tagver:'] as const;
+
+/** How long a tag's version outlives its last invalidation (longer than any load can take). */
+export const TAG_VERSION_TTL_SECONDS = 24 * 3600;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Writes (writer-service, cache-warmer): added by the write-path work.
+// Cache-class write keys (under CACHE_KEY_PREFIX, flushed with the cache):
 export const WriteKeys = {
-  /** Write-behind stream of accepted bookings. */
+  /** Sorted set: bookings per airport IATA (traffic leaderboard), both airports of every booking. */
+  airportLeaderboard: () => 'leaderboard:airport:bookings',
+  /** Sorted set: "passengerId:passportNo" scored by bookings seen in events (who to keep warm). */
+  activePassengers: () => 'leaderboard:passenger:bookings',
+  /** Marker "this event was applied to the leaderboards" (SET NX), so a replayed event changes nothing. */
+  processedEvent: (eventId: string) => `events:processed:${eventId}`,
+  /** List (capped): invalidation lag in ms, event committed -> tagged keys gone, pushed by every warmer. */
+  invalidationLag: () => 'stats:invalidation-lag',
+  /** JSON {capacity, fromIata, toIata, departure}: what a booking needs to know about a flight. */
+  bookingFlightFacts: (flightId: number) => `booking-facts:flight:${flightId}`,
+  /** JSON {passportNo}: what a booking needs to know about a passenger. */
+  bookingPassengerFacts: (passengerId: number) => `booking-facts:passenger:${passengerId}`,
+} as const;
+
+/**
+ * Durable write-path keys: accepted-but-not-yet-persisted bookings. They live under DURABLE prefix
+ * (`durablePrefix(config)`), not under CACHE_KEY_PREFIX, so flushing the cache never drops an accepted booking.
+ * They share the server of the seat bitmap (the reservation script touches both atomically).
+ */
+export const DurableWriteKeys = {
+  /** Stream of accepted write-behind bookings, read by the flushers' consumer group. */
   writeBehindStream: () => 'wb:bookings',
   writeBehindGroup: () => 'wb-flushers',
-  /** Hash: status of a write-behind booking by reference. */
+  /** Hash: status of a write-behind booking by reference (pending / persisted / failed). */
   bookingStatus: (reference: string) => `wb:booking:${reference}`,
-  /** Sorted set: bookings per airport (traffic leaderboard). */
-  airportLeaderboard: () => 'leaderboard:airport:bookings',
+  /**
+   * Hash per flight, never expires: seatIndex -> reference (write-behind reservation) or "hold:<expiresAtMs>"
+   * (a write-through insert in flight), plus field "version" bumped on every committed seat change.
+   */
+  pendingSeats: (flightId: number) => `wb:pending:${flightId}`,
 } as const;
+
+/** Field of DurableWriteKeys.pendingSeats that counts committed seat changes (optimistic seat-map rebuilds). */
+export const PENDING_VERSION_FIELD = 'version';
+
+/** Prefix of the durable write-path keys: "cmiyc:" -> "cmiyc@durable:". */
+export function durablePrefix(config: AppConfig): string {
+  return `${config.cache.keyPrefix.replace(/:+$/, '')}@durable:`;
+}
+
+/** BullMQ prefix (queues are durable too): "cmiyc:" -> "cmiyc@bull". Tests get their own from their key prefix. */
+export function queuePrefix(config: AppConfig): string {
+  return `${config.cache.keyPrefix.replace(/:+$/, '')}@bull`;
+}

@@ -61,7 +61,16 @@ export interface EventPayloads {
   'flight.updated': FlightUpdatedEvent;
 }
 
-/** BullMQ job id that makes a replayed event a no-op (BullMQ ignores an add with an existing id). */
+/** BullMQ job names of the warming queue (scheduled by job schedulers in the cache-warmer). */
+export const WARMING_JOBS = {
+  topRoutes: 'warm.top-routes',
+  activePassengers: 'warm.active-passengers',
+} as const;
+
+/**
+ * BullMQ job id that makes a replayed event a no-op (BullMQ ignores an add with an existing id).
+ * BullMQ refuses custom ids with ':' in them, hence '-'.
+ */
 export function eventJobId(name: EventName, id: string | number, version?: string | number): string {
-  return version === undefined ? `${name}:${id}` : `${name}:${id}:${version}`;
+  return version === undefined ? `${name}-${id}` : `${name}-${id}-${version}`;
 }

@@ -1,2 +1,3 @@
 export * from './patterns';
 export * from './rpc';
+export * from './read-patterns';

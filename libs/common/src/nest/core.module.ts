@@ -4,6 +4,7 @@ import { AppConfig } from '../config/config';
 import { AppConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { ValkeyModule } from '../cache/valkey.module';
+import { CachePrimitivesModule } from '../cache/cache.module';
 import { DependencyHealth } from '../health/indicators';
 import { SERVICE_NAME, ServiceHealthController } from '../health/service-health.controller';
 
@@ -17,10 +18,10 @@ export class CoreModule {
     return {
       module: CoreModule,
       global: true,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, ValkeyModule, TerminusModule],
+      imports: [AppConfigModule.forRoot(config), DatabaseModule, ValkeyModule, CachePrimitivesModule, TerminusModule],
       controllers: withHealthController ? [ServiceHealthController] : [],
       providers: [DependencyHealth, { provide: SERVICE_NAME, useValue: serviceName }],
-      exports: [AppConfigModule, DatabaseModule, ValkeyModule, TerminusModule, DependencyHealth, SERVICE_NAME],
+      exports: [AppConfigModule, DatabaseModule, ValkeyModule, CachePrimitivesModule, TerminusModule, DependencyHealth, SERVICE_NAME],
     };
   }
 }

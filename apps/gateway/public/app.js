@@ -1,0 +1,606 @@
+/*
+ * Airport dashboard: plain browser JavaScript against the gateway's public API (see api-contract.md).
+ * chart.js and the seat-layout rules (window.Seats, generated from libs/common/src/domain/seats.ts) are served by
+ * the gateway itself, so the page works offline.
+ */
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const COLORS = { cache: '#1f9d55', database: '#e0663a', upstream: '#6b5bd6' };
+const MAX_BARS = 40;
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* HTTP                                                                                                          */
+
+class ApiError extends Error {
+  constructor(status, body) {
+    const msg = body && body.message ? [].concat(body.message).join('; ') : `HTTP ${status}`;
+    super(msg);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** fetch + JSON; resolves to { status, body } and throws ApiError for 4xx/5xx. */
+async function http(method, path, { body, headers } = {}) {
+  const res = await fetch(path, {
+    method,
+    headers: { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = { message: text };
+  }
+  if (!res.ok) throw new ApiError(res.status, json);
+  return { status: res.status, body: json };
+}
+
+/** A cached read: returns the envelope and records its meta (source, latency) in the metrics. */
+async function read(label, path, { record = true } = {}) {
+  const sep = path.includes('?') ? '&' : '?';
+  const url = $('refresh').checked ? `${path}${sep}refresh=true` : path;
+  const { body } = await http('GET', url);
+  if (record && body && body.meta) metrics.record(label, body.meta);
+  return body;
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Small rendering helpers (textContent only: values from the database are never parsed as HTML)                */
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function toast(message, isError = false) {
+  const msg = el('div', { class: `msg${isError ? ' err' : ''}` }, message);
+  $('toast').append(msg);
+  setTimeout(() => msg.remove(), isError ? 7000 : 3500);
+}
+
+const ms = (v) => (typeof v === 'number' ? `${v.toFixed(3)} ms` : '–');
+const pct = (part, total) => (total ? `${((100 * part) / total).toFixed(1)}%` : '0.0%');
+
+/** First defined field among several spellings (snake_case from SQL, camelCase from services). */
+function pick(obj, ...names) {
+  if (!obj) return undefined;
+  for (const n of names) if (obj[n] !== undefined && obj[n] !== null) return obj[n];
+  return undefined;
+}
+
+/** Flattens nested objects into dotted columns so any row shape renders as a table. */
+function flatten(obj, prefix = '', out = {}) {
+  for (const [k, v] of Object.entries(obj || {})) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) flatten(v, key, out);
+    else out[key] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** The rows of an answer: the array itself, or the first array field of an object. */
+function rowsOf(data) {
+  if (Array.isArray(data)) return data;
+  if (data && typeof data === 'object') {
+    const arr = Object.values(data).find(Array.isArray);
+    if (arr) return arr;
+  }
+  return null;
+}
+
+function formatCell(v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v)) return v.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  return String(v);
+}
+
+function table(rows, { onRowClick } = {}) {
+  if (!rows || rows.length === 0) return el('p', { class: 'muted' }, 'No rows.');
+  const flat = rows.map((r) => flatten(r));
+  const cols = [...new Set(flat.flatMap((r) => Object.keys(r)))];
+  return el(
+    'table',
+    {},
+    el('thead', {}, el('tr', {}, cols.map((c) => el('th', {}, c)))),
+    el(
+      'tbody',
+      {},
+      flat.map((r, i) =>
+        el(
+          'tr',
+          onRowClick ? { class: 'clickable', onclick: () => onRowClick(rows[i]) } : {},
+          cols.map((c) => el('td', { class: typeof r[c] === 'number' ? 'num' : '' }, formatCell(r[c]))),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Runs an async UI action with its button disabled and errors shown instead of thrown. */
+async function busy(button, action) {
+  if (button) button.disabled = true;
+  try {
+    return await action();
+  } catch (e) {
+    toast(e instanceof ApiError ? `${e.status}: ${e.message}` : e.message, true);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Metrics: tiles, latency chart and summary, from each read's meta                                             */
+
+const metrics = {
+  history: [],
+  chart: null,
+  seq: 0,
+
+  init() {
+    if (!window.Chart) return;
+    this.chart = new window.Chart($('latency-chart'), {
+      type: 'bar',
+      data: { labels: [], datasets: [{ label: 'latency (ms)', data: [], backgroundColor: [] }] },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true, title: { display: true, text: 'ms' } } },
+        plugins: {
+          legend: {
+            labels: {
+              generateLabels: () =>
+                Object.entries(COLORS).map(([text, color]) => ({ text, fillStyle: color, strokeStyle: color })),
+            },
+          },
+          tooltip: {
+            callbacks: {
+              label: (ctx) => `${this.history[this.history.length - ctx.chart.data.labels.length + ctx.dataIndex]?.source}: ${ms(ctx.parsed.y)}`,
+            },
+          },
+        },
+      },
+    });
+  },
+
+  record(label, meta) {
+    const entry = { n: ++this.seq, label, source: meta.source, latencyMs: Number(meta.latencyMs), key: meta.cacheKey };
+    this.history.push(entry);
+    $('tile-query').textContent = label;
+    $('tile-latency').textContent = ms(entry.latencyMs);
+    const src = $('tile-source');
+    src.textContent = entry.source;
+    src.className = `source-${entry.source}`;
+    $('tile-key').textContent = entry.key || '(not cached)';
+    this.renderChart();
+    this.renderSummary();
+  },
+
+  renderChart() {
+    const shown = this.history.slice(-MAX_BARS);
+    const canvas = $('latency-chart');
+    canvas.dataset.bars = String(shown.length);
+    canvas.dataset.sources = shown.map((h) => h.source).join(',');
+    if (!this.chart) return;
+    this.chart.data.labels = shown.map((h) => `#${h.n} ${h.label}`);
+    this.chart.data.datasets[0].data = shown.map((h) => h.latencyMs);
+    this.chart.data.datasets[0].backgroundColor = shown.map((h) => COLORS[h.source] || '#999');
+    this.chart.update();
+  },
+
+  renderSummary() {
+    const total = this.history.length;
+    const bySource = (s) => this.history.filter((h) => h.source === s);
+    const avg = (list) => (list.length ? list.reduce((a, h) => a + h.latencyMs, 0) / list.length : null);
+    const hits = bySource('cache');
+    const db = bySource('database');
+    const avgCache = avg(hits);
+    const avgDb = avg(db);
+    $('sum-total').textContent = String(total);
+    $('sum-hits').textContent = `${hits.length} (${pct(hits.length, total)})`;
+    $('sum-cache-avg').textContent = ms(avgCache);
+    $('sum-db').textContent = `${db.length} (${pct(db.length, total)})`;
+    $('sum-db-avg').textContent = ms(avgDb);
+    $('sum-speedup').textContent = avgCache && avgDb ? `${(avgDb / avgCache).toFixed(1)}×` : '–';
+  },
+};
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* The three queries of the original airport app                                                                */
+
+function flightId() {
+  const id = Number($('flight-id').value);
+  if (!Number.isInteger(id) || id < 1) throw new Error('Flight ID must be a positive whole number');
+  return id;
+}
+
+function showResult(title, data) {
+  $('result-title').textContent = title;
+  const rows = Array.isArray(data) ? data : isFlightObject(data) ? [data] : (rowsOf(data) ?? [data]);
+  $('result').replaceChildren(table(rows));
+}
+
+/** Flight details are one object with nested airline/airports, not a list. */
+function isFlightObject(data) {
+  return data && typeof data === 'object' && !Array.isArray(data) && pick(data, 'flightId', 'flight_id', 'id') !== undefined;
+}
+
+async function runFlight() {
+  const id = flightId();
+  const env = await read(`flight ${id}`, `/api/flights/${id}`);
+  showResult(`Flight ${id}`, env.data);
+  $('profile').hidden = true;
+  prefillFromFlight(env.data);
+}
+
+async function runManifest() {
+  const id = flightId();
+  const env = await read(`manifest ${id}`, `/api/flights/${id}/manifest`);
+  showResult(`Manifest of flight ${id}`, env.data);
+  $('profile').hidden = true;
+}
+
+const passengers = new Map();
+
+async function samplePassengers() {
+  const env = await read('passenger sample', '/api/passengers/sample?count=10', { record: false });
+  const list = rowsOf(env.data) || [];
+  const select = $('passenger');
+  passengers.clear();
+  select.replaceChildren(
+    ...list.map((p) => {
+      const passport = pick(p, 'passportno', 'passportNo', 'passport_no', 'passport');
+      passengers.set(passport, p);
+      const first = pick(p, 'firstname', 'firstName', 'first_name') ?? '';
+      const last = pick(p, 'lastname', 'lastName', 'last_name') ?? '';
+      const count = pick(p, 'bookings', 'bookingCount', 'booking_count', 'count') ?? 0;
+      return el('option', { value: passport }, `${first} ${last} (${passport}) - ${count} bookings`);
+    }),
+  );
+  if (list.length === 0) select.append(el('option', { value: '' }, 'no passengers with bookings'));
+}
+
+async function runPassenger() {
+  const passport = $('passenger').value;
+  if (!passport) throw new Error('Pick a passenger first');
+  const env = await read(`passenger ${passport}`, `/api/passengers/${encodeURIComponent(passport)}/flights`);
+  showResult(`Last bookings of ${passport}`, env.data);
+  const p = passengers.get(passport);
+  const passengerId = pick(p, 'passengerId', 'passenger_id', 'id');
+  if (passengerId) {
+    $('book-passenger').value = passengerId;
+    await showProfile(passengerId);
+  }
+}
+
+async function showProfile(passengerId) {
+  const env = await read(`profile ${passengerId}`, `/api/passengers/${passengerId}/profile`);
+  const body = $('profile-body');
+  const flat = flatten(env.data);
+  body.replaceChildren(
+    ...Object.entries(flat).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, formatCell(v))]),
+  );
+  $('profile').hidden = false;
+}
+
+/** After "Flight details", fill the search form and booking form so the next panels are one click away. */
+function prefillFromFlight(f) {
+  const flat = flatten(f);
+  const find = (re) => Object.entries(flat).find(([k, v]) => re.test(k) && v)?.[1];
+  const from = find(/^(from|departureAirport|origin)\.(iata|code)$|^from(Iata)?$|^from_iata$/i);
+  const to = find(/^(to|arrivalAirport|destination)\.(iata|code)$|^to(Iata)?$|^to_iata$/i);
+  const departure = find(/^departure$|departure(At|Time)?$/i);
+  if (typeof from === 'string' && from.length === 3) $('search-from').value = from;
+  if (typeof to === 'string' && to.length === 3) $('search-to').value = to;
+  if (typeof departure === 'string') $('search-date').value = departure.slice(0, 10);
+  $('book-flight').value = pick(f, 'flightId', 'flight_id', 'id') ?? flightId();
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Flight search and seat map                                                                                   */
+
+const seatState = { flightId: null, picked: null };
+
+async function search(e) {
+  e.preventDefault();
+  const from = $('search-from').value.trim().toUpperCase();
+  const to = $('search-to').value.trim().toUpperCase();
+  const date = $('search-date').value;
+  const q = new URLSearchParams({ from, to, date });
+  const env = await read(`search ${from}→${to}`, `/api/search/flights?${q}`);
+  const rows = rowsOf(env.data) || [];
+  $('search-result').replaceChildren(
+    rows.length
+      ? table(rows, { onRowClick: (f) => busy(null, () => showSeats(pick(f, 'flightId', 'flight_id', 'id'))) })
+      : el('p', { class: 'muted' }, `No flights from ${from} to ${to} on ${date}.`),
+  );
+  if (rows.length) $('search-hint').textContent = 'Click a flight to see its seat map.';
+}
+
+/** Booked seat names from the seats answer, whatever the field is called. */
+function bookedSeatsOf(data) {
+  const list = pick(data, 'bookedSeats', 'booked_seats', 'seats', 'taken');
+  return Array.isArray(list) ? list : [];
+}
+
+async function showSeats(id, { record = true } = {}) {
+  if (!id) return;
+  const env = await read(`seats ${id}`, `/api/flights/${id}/seats`, { record });
+  const data = env.data;
+  const capacity = Number(pick(data, 'capacity'));
+  const taken = new Set(bookedSeatsOf(data));
+  seatState.flightId = id;
+  if (seatState.picked && taken.has(seatState.picked)) seatState.picked = null;
+  $('seatmap-title').textContent = `· flight ${id}`;
+  $('seatmap-counts').textContent = `${taken.size} of ${capacity} taken, ${pick(data, 'available') ?? capacity - taken.size} free`;
+  drawSeatMap(capacity, taken);
+  $('seatmap-box').hidden = false;
+  $('book-flight').value = id;
+}
+
+/** Rows x letters from the shared layout rules, an aisle in the middle of each row. */
+function drawSeatMap(capacity, taken) {
+  const grid = $('seatmap');
+  const { letters, rows } = window.Seats.seatLayout(capacity);
+  const half = letters.length / 2;
+  grid.style.gridTemplateColumns = `28px repeat(${half}, 22px) 10px repeat(${half}, 22px)`;
+  const cells = [];
+  for (let row = 1; row <= rows; row++) {
+    cells.push(el('span', { class: 'row-no' }, row));
+    for (let i = 0; i < letters.length; i++) {
+      if (i === half) cells.push(el('span', { class: 'aisle' }));
+      const name = `${row}${letters[i]}`;
+      if (window.Seats.seatIndex(name, capacity) === null) {
+        cells.push(el('span'));
+        continue;
+      }
+      const isTaken = taken.has(name);
+      const cls = `seat${isTaken ? ' taken' : ''}${seatState.picked === name ? ' picked' : ''}`;
+      cells.push(
+        el(
+          'button',
+          {
+            type: 'button',
+            class: cls,
+            title: `${name}${isTaken ? ' (taken)' : ''}`,
+            dataset: { seat: name },
+            disabled: isTaken,
+            onclick: () => pickSeat(name),
+          },
+          letters[i],
+        ),
+      );
+    }
+  }
+  grid.replaceChildren(...cells);
+}
+
+function pickSeat(name) {
+  seatState.picked = name;
+  $('book-seat').value = name;
+  $('book-flight').value = seatState.flightId;
+  for (const b of $('seatmap').querySelectorAll('.seat.picked')) b.classList.remove('picked');
+  $('seatmap').querySelector(`[data-seat="${name}"]`)?.classList.add('picked');
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Booking                                                                                                      */
+
+function logBooking(cls, status, text) {
+  const li = el('li', { class: cls }, el('span', { class: 'status' }, status), text);
+  $('booking-log').append(li);
+  return li;
+}
+
+async function book(e) {
+  e.preventDefault();
+  const body = {
+    flightId: Number($('book-flight').value),
+    passengerId: Number($('book-passenger').value),
+    seat: $('book-seat').value.trim().toUpperCase(),
+    price: Number($('book-price').value),
+    mode: document.querySelector('input[name="mode"]:checked').value,
+  };
+  try {
+    const res = await http('POST', '/api/bookings', { body });
+    const data = res.body && res.body.data !== undefined ? res.body.data : res.body;
+    if (res.status === 202) {
+      const reference = pick(data, 'reference');
+      const li = logBooking('pending', '202', `accepted seat ${body.seat} on flight ${body.flightId} (write-behind), reference ${reference}: pending…`);
+      await refreshSeatsAfterBooking(body.flightId);
+      await pollBooking(reference, li);
+    } else {
+      const id = pick(data, 'bookingId', 'booking_id', 'id');
+      logBooking('ok', String(res.status), `booked seat ${body.seat} on flight ${body.flightId} (write-through), booking ${id ?? ''}`);
+      await refreshSeatsAfterBooking(body.flightId);
+    }
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    logBooking('err', String(err.status), err.message);
+  }
+}
+
+async function refreshSeatsAfterBooking(id) {
+  if (seatState.flightId === id || !$('seatmap-box').hidden) await showSeats(id, { record: false });
+}
+
+/** Write-behind: the flusher persists the booking shortly; poll its status until it has a booking id. */
+async function pollBooking(reference, li) {
+  const started = performance.now();
+  while (performance.now() - started < 60000) {
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      const { body } = await http('GET', `/api/bookings/${encodeURIComponent(reference)}`);
+      const data = body && body.data !== undefined ? body.data : body;
+      const status = pick(data, 'status');
+      if (status && status !== 'pending') {
+        const id = pick(data, 'bookingId', 'booking_id', 'id');
+        const after = ((performance.now() - started) / 1000).toFixed(1);
+        li.className = status === 'persisted' ? 'ok' : 'err';
+        li.lastChild.textContent = ` reference ${reference}: ${status}${id ? `, booking ${id}` : ''} (after ${after} s)`;
+        return;
+      }
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    }
+  }
+  li.className = 'err';
+  li.lastChild.textContent = ` reference ${reference}: still pending after 60 s`;
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Weather                                                                                                      */
+
+async function loadCities() {
+  const { body } = await http('GET', '/api/weather/cities');
+  const list = rowsOf(body && body.data !== undefined ? body.data : body) || [];
+  $('weather-city').replaceChildren(
+    ...list.map((c) => {
+      const country = pick(c, 'country', 'countryCode');
+      const zip = pick(c, 'zip', 'zipCode', 'postcode');
+      return el('option', { value: `${country}/${zip}` }, `${pick(c, 'name', 'city') ?? zip} (${country} ${zip})`);
+    }),
+  );
+}
+
+async function weather() {
+  const path = $('weather-city').value;
+  if (!path) throw new Error('Pick a city first');
+  const env = await read(`weather ${path}`, `/api/weather/${path}`);
+  const w = env.data || {};
+  const temp = pick(w.main, 'temp') ?? pick(w, 'temp', 'temperature');
+  const desc = pick((w.weather || [])[0], 'description') ?? pick(w, 'description', 'condition');
+  $('weather-result').replaceChildren(
+    el(
+      'div',
+      { class: 'weather-box' },
+      el('div', { class: 'temp' }, temp !== undefined ? `${Number(temp).toFixed(1)}°` : '–'),
+      el(
+        'div',
+        {},
+        el('div', {}, el('strong', {}, pick(w, 'name', 'city') ?? path), desc ? ` · ${desc}` : ''),
+        el('div', { class: 'small' }, el('span', { class: `badge ${env.meta.source}` }, env.meta.source), ` ${ms(env.meta.latencyMs)}`, env.meta.stale ? ' (stale: provider failing)' : ''),
+      ),
+    ),
+  );
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Live figures: GET /api/stats and /health                                                                     */
+
+function bytes(n) {
+  if (typeof n !== 'number') return n ?? '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+}
+
+async function refreshStats() {
+  let body;
+  try {
+    ({ body } = await http('GET', '/api/stats'));
+  } catch {
+    return; // the stats route may be down or not deployed: the rest of the page still works
+  }
+  const s = body && body.data !== undefined ? body.data : body;
+  const v = pick(s, 'valkey', 'cache', 'server') || {};
+  const hitRate = pick(v, 'hitRate', 'keyspaceHitRate');
+  $('live-hitrate').textContent =
+    typeof hitRate === 'number' ? `${(hitRate <= 1 ? hitRate * 100 : hitRate).toFixed(1)}%` : '–';
+  $('live-memory').textContent = pick(v, 'usedMemoryHuman', 'used_memory_human') ?? bytes(pick(v, 'usedMemory', 'used_memory', 'memoryBytes'));
+  $('live-evictions').textContent = pick(v, 'evictedKeys', 'evicted_keys', 'evictions') ?? '–';
+  $('live-ops').textContent = pick(v, 'opsPerSec', 'instantaneousOpsPerSec', 'instantaneous_ops_per_sec') ?? '–';
+  const queries = pick(s, 'queries', 'perQuery', 'classes');
+  const queryRows = Array.isArray(queries)
+    ? queries
+    : queries && typeof queries === 'object'
+      ? Object.entries(queries).map(([name, q]) => ({ query: name, ...q }))
+      : [];
+  $('live-queries').replaceChildren(table(queryRows));
+  const queues = pick(s, 'queues', 'queue');
+  const queueRows = Array.isArray(queues)
+    ? queues
+    : queues && typeof queues === 'object'
+      ? Object.entries(queues).map(([name, q]) => ({ queue: name, ...(typeof q === 'object' ? q : { value: q }) }))
+      : [];
+  $('live-queues').replaceChildren(table(queueRows));
+}
+
+async function refreshHealth() {
+  const pill = $('health');
+  try {
+    const res = await fetch('/health');
+    const body = await res.json();
+    pill.textContent = `health ${body.status}`;
+    pill.className = `pill ${res.ok ? 'up' : 'down'}`;
+    const down = Object.entries(body.error || {}).map(([k, d]) => `${k}: ${d.message || d.status}`);
+    pill.title = down.length ? down.join('\n') : 'all dependencies up';
+  } catch (e) {
+    pill.textContent = 'gateway unreachable';
+    pill.className = 'pill down';
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Flush cache (admin)                                                                                          */
+
+async function flush(e) {
+  e.preventDefault();
+  const auth = btoa(`${$('flush-user').value}:${$('flush-password').value}`);
+  const out = $('flush-result');
+  try {
+    const { body } = await http('DELETE', '/api/cache', { headers: { Authorization: `Basic ${auth}` } });
+    const data = body && body.data !== undefined ? body.data : body;
+    const n = pick(data, 'deleted', 'removed', 'keys');
+    $('flush-dialog').close();
+    toast(`Cache flushed${n !== undefined ? `: ${n} keys removed` : ''}. The next reads miss.`);
+  } catch (err) {
+    out.textContent = err.status === 401 ? 'Wrong user or password.' : `${err.status ?? ''} ${err.message}`;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+
+function wire() {
+  metrics.init();
+  const on = (id, fn) => $(id).addEventListener('click', (e) => busy(e.currentTarget, fn));
+  on('run-flight', runFlight);
+  on('run-manifest', runManifest);
+  on('run-passenger', runPassenger);
+  on('sample-passengers', samplePassengers);
+  on('weather-go', weather);
+  $('search-form').addEventListener('submit', (e) => busy(e.submitter, () => search(e)));
+  $('booking-form').addEventListener('submit', (e) => busy(e.submitter, () => book(e)));
+  $('flush-open').addEventListener('click', () => {
+    $('flush-result').textContent = '';
+    $('flush-dialog').showModal();
+  });
+  $('flush-cancel').addEventListener('click', () => $('flush-dialog').close());
+  $('flush-form').addEventListener('submit', (e) => busy(null, () => flush(e)));
+  $('flight-id').addEventListener('keydown', (e) => e.key === 'Enter' && busy(null, runFlight));
+
+  busy(null, samplePassengers);
+  busy(null, loadCities);
+  refreshStats();
+  refreshHealth();
+  setInterval(refreshStats, 5000);
+  setInterval(refreshHealth, 10000);
+  document.body.dataset.ready = 'true';
+}
+
+window.dashboard = { metrics };
+document.addEventListener('DOMContentLoaded', wire);

@@ -1,0 +1,3 @@
+export * from './apps';
+export * from './preflight';
+export * from './env-docs';

@@ -1,0 +1,65 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer, Socket } from 'node:net';
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts connections on the port (or rejects after timeoutMs). */
+export async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = new Socket();
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => (s.destroy(), resolve(false)));
+      s.connect(port, '127.0.0.1');
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A Redis server of the test's own (for "the cache goes away and comes back" tests), on its own port, keeping
+ * nothing on disk. stop() kills it; start() brings it back on the same port.
+ */
+export class TestRedisServer {
+  private proc?: ChildProcess;
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<TestRedisServer> {
+    const server = new TestRedisServer(await freePort());
+    await server.start();
+    return server;
+  }
+
+  async start(): Promise<void> {
+    this.proc = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    await waitForPort(this.port);
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = undefined;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill('SIGKILL');
+    });
+  }
+}

@@ -1,0 +1,219 @@
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { Command, concurrently } from 'concurrently';
+import { AppConfig, configOrExit, createDataSource, migrateDatabase } from '@app/common';
+import { isDatabaseEmpty, seedDatabase } from '@app/common/seed';
+import {
+  APPS,
+  appMainPath,
+  checkDependencies,
+  checkPorts,
+  connectHost,
+  describeDatabase,
+  PreflightFailure,
+} from '@app/common/startup';
+
+/**
+ * npm start: preflight (config, Valkey, database, free ports), migrate, seed an empty database, then run the
+ * five apps with prefixed logs until Ctrl-C.
+ *
+ * A crashed app is restarted (after 1 s, then 2 s, then 4 s); an app that crashes a fourth time within a
+ * minute is broken rather than unlucky, so every app is stopped and `npm start` exits 1.
+ */
+const ROOT = resolve(__dirname, '..', '..');
+const MAX_CRASHES_PER_MINUTE = 3;
+const STOP_GRACE_MS = 10_000;
+const HEALTH_POLL_MS = 500;
+const HEALTH_WARN_AFTER_MS = 60_000;
+
+const tty = process.stdout.isTTY;
+const paint = (code: number) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
+const bold = paint(1);
+const red = paint(31);
+const green = paint(32);
+const dim = paint(2);
+
+function say(line: string) {
+  process.stdout.write(`${bold('[start]')} ${line}\n`);
+}
+
+function fail(failures: PreflightFailure[]): never {
+  for (const f of failures) process.stderr.write(`${red('✖')} ${f.message}\n`);
+  process.stderr.write(
+    `\nnpm start stopped before starting any app: ${failures.map((f) => f.what).join(', ')} not ready.\n`,
+  );
+  process.exit(1);
+}
+
+async function preflight(config: AppConfig) {
+  say(
+    `checking Valkey at ${config.cache.host}:${config.cache.port} and the database at ${describeDatabase(config.db)}`,
+  );
+  const [deps, ports] = await Promise.all([checkDependencies(config), checkPorts(config)]);
+  if (deps.length || ports.length) fail([...deps, ...ports]);
+  say(`${green('✔')} Valkey and the database answer; ports are free`);
+}
+
+async function prepareDatabase(config: AppConfig) {
+  const applied = await migrateDatabase(config.db);
+  say(
+    applied.length
+      ? `${green('✔')} applied ${applied.length} migration(s): ${applied.join(', ')}`
+      : `${green('✔')} schema up to date`,
+  );
+  const ds = createDataSource({ ...config.db, poolSize: 4 });
+  await ds.initialize();
+  try {
+    if (!(await isDatabaseEmpty(ds))) {
+      say(`${green('✔')} ${config.db.name} has data; not generating any`);
+      return;
+    }
+    say(`${config.db.name} is empty: generating the "${config.seedScale}" dataset (SEED_SCALE)`);
+    let lastLine = '';
+    await seedDatabase(ds, {
+      scale: config.seedScale,
+      onProgress: (p) => {
+        const line = `  ${p.table}: ${p.done.toLocaleString()} / ${p.total.toLocaleString()} rows`;
+        if (line !== lastLine && (p.done === p.total || !tty)) say(dim(line));
+        else if (tty) process.stdout.write(`\r${dim(line)}\x1b[K`);
+        lastLine = line;
+      },
+    });
+    if (tty) process.stdout.write('\r\x1b[K');
+    say(`${green('✔')} dataset generated`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+function describeExit(code: string | number): string {
+  return typeof code === 'number' ? `exit code ${code}` : `signal ${code}`;
+}
+
+/** Runs every app under one concurrently instance; resolves with the exit code `npm start` should end with. */
+function superviseApps(): { isStopping: () => boolean; stopped: Promise<number> } {
+  let stopping = false;
+  let exitCode = 0;
+  const { commands, result } = concurrently(
+    APPS.map((app) => ({
+      name: app.name,
+      command: `"${process.execPath}" "${appMainPath(app.name, ROOT)}"`,
+      prefixColor: app.colour,
+    })),
+    { prefix: 'name', padPrefix: true, cwd: ROOT, killOthersOn: [], restartTries: 0, handleInput: false },
+  );
+
+  const stopAll = (code: number, reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    exitCode = code;
+    say(reason);
+    for (const c of commands) c.kill('SIGTERM');
+    setTimeout(() => {
+      const left = commands.filter((c) => Command.canKill(c));
+      if (left.length)
+        say(
+          red(
+            `still running after ${STOP_GRACE_MS / 1000} s, killing: ${left.map((c) => c.name).join(', ')}`,
+          ),
+        );
+      left.forEach((c) => c.kill('SIGKILL'));
+    }, STOP_GRACE_MS).unref();
+  };
+
+  const crashes = new Map<string, number[]>();
+  for (const command of commands) {
+    command.close.subscribe(({ exitCode: code }) => {
+      if (stopping) return;
+      const now = Date.now();
+      const recent = (crashes.get(command.name) ?? []).filter((t) => now - t < 60_000);
+      recent.push(now);
+      crashes.set(command.name, recent);
+      if (recent.length > MAX_CRASHES_PER_MINUTE) {
+        stopAll(
+          1,
+          red(
+            `✖ ${command.name} stopped again (${describeExit(code)}): ${recent.length} times in a minute; stopping every app. Its log lines above say why.`,
+          ),
+        );
+        return;
+      }
+      const delayMs = 1000 * 2 ** (recent.length - 1);
+      say(
+        red(
+          `✖ ${command.name} stopped unexpectedly (${describeExit(code)}); restarting it in ${delayMs / 1000} s (${recent.length}/${MAX_CRASHES_PER_MINUTE} in the last minute)`,
+        ),
+      );
+      setTimeout(() => {
+        if (!stopping) command.start();
+      }, delayMs);
+    });
+  }
+
+  let signals = 0;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      // concurrently forwards the signal to every app; a second Ctrl-C does not wait for graceful shutdown.
+      if (++signals > 1) {
+        say(red('second signal: killing every app now'));
+        commands.forEach((c) => c.kill('SIGKILL'));
+        process.exit(130);
+      }
+      stopping = true;
+      say(`${signal}: stopping every app...`);
+    });
+  }
+
+  const stopped = result.then(
+    () => exitCode,
+    () => exitCode,
+  );
+  return { isStopping: () => stopping, stopped };
+}
+
+/** Polls the gateway's /health until 200, then prints where to go. Warns (once) when it takes too long. */
+async function announceWhenHealthy(config: AppConfig, isStopping: () => boolean) {
+  const host = connectHost(config.gateway.host);
+  const healthUrl = `http://${host}:${config.gateway.port}/health`;
+  const started = Date.now();
+  let warned = false;
+  while (!isStopping()) {
+    let lastBody = '';
+    try {
+      const res = await fetch(healthUrl, { signal: AbortSignal.timeout(3000) });
+      if (res.ok) {
+        const base = `http://${host === '127.0.0.1' ? 'localhost' : host}:${config.gateway.port}`;
+        say(green(bold('✔ everything is up')));
+        say(`  Dashboard  ${bold(`${base}/`)}`);
+        say(`  API docs   ${base}/docs`);
+        say(`  Queues     ${base}/queues  (user ${config.admin.user}, ADMIN_PASSWORD)`);
+        say(`  Health     ${healthUrl}`);
+        say(dim('  Ctrl-C stops every app.'));
+        return;
+      }
+      lastBody = await res.text();
+    } catch (e) {
+      lastBody = (e as Error).message;
+    }
+    if (!warned && Date.now() - started > HEALTH_WARN_AFTER_MS) {
+      warned = true;
+      say(red(`the gateway's health is not OK after ${HEALTH_WARN_AFTER_MS / 1000} s: ${lastBody}`));
+    }
+    await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
+  }
+}
+
+async function main() {
+  const config = configOrExit();
+  await preflight(config);
+  await prepareDatabase(config);
+  say(`starting ${APPS.map((a) => a.name).join(', ')}`);
+  const { isStopping, stopped } = superviseApps();
+  void announceWhenHealthy(config, isStopping);
+  process.exit(await stopped);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${red('✖')} npm start failed: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
