@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
-import { configOrExit, HEALTH_PATTERN, HealthReport } from '@app/common';
-import { APPS, connectHost, findApp } from '@app/common/startup';
+// Narrow imports: this runs every few seconds in every container, so it loads no database or cache code.
+import { ConfigError, loadConfig } from '@app/common/config';
+import { HEALTH_PATTERN, HealthReport } from '@app/common/messaging/patterns';
+import { APPS, connectHost, findApp } from '@app/common/startup/apps';
 
 /**
  * node dist/scripts/healthcheck.js <app>: exits 0 when the app answers that it and its dependencies are up,
@@ -18,7 +20,7 @@ async function main(): Promise<number> {
     console.error(`usage: healthcheck <${APPS.map((a) => a.name).join('|')}>`);
     return 2;
   }
-  const config = configOrExit();
+  const config = loadConfig();
   const endpoint = app.endpoint(config);
   // TCP services bind every interface and their *_HOST says where others reach them: ask locally. The gateway
   // binds GATEWAY_HOST.
@@ -53,7 +55,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(`${process.argv[2]}: health check failed: ${(e as Error).message}`);
+    if (e instanceof ConfigError) console.error(`Configuration error: ${e.message}`);
+    else console.error(`${process.argv[2]}: health check failed: ${(e as Error).message}`);
     process.exit(1);
   },
 );

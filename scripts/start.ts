@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { Command, concurrently } from 'concurrently';
-import { AppConfig, configOrExit, createDataSource, migrateDatabase } from '@app/common';
-import { isDatabaseEmpty, seedDatabase } from '@app/common/seed';
+import { Command, createConcurrently, Logger, LogError, LogOutput } from 'concurrently';
+import { AppConfig, configOrExit } from '@app/common';
+import { describeProgress, prepareDatabase } from '@app/common/startup/prepare';
 import {
   APPS,
   appMainPath,
@@ -54,54 +54,64 @@ async function preflight(config: AppConfig) {
   say(`${green('✔')} Valkey and the database answer; ports are free`);
 }
 
-async function prepareDatabase(config: AppConfig) {
-  const applied = await migrateDatabase(config.db);
-  say(
-    applied.length
-      ? `${green('✔')} applied ${applied.length} migration(s): ${applied.join(', ')}`
-      : `${green('✔')} schema up to date`,
+async function prepare(config: AppConfig) {
+  let lastTable = '';
+  let lastPrinted = 0;
+  await prepareDatabase(
+    config,
+    (line) => say(`${green('✔')} ${line}`),
+    (p) => {
+      const line = `  ${describeProgress(p)}`;
+      if (tty) {
+        // One line rewritten in place, at most ten times a second.
+        if (Date.now() - lastPrinted < 100 && p.allDone < p.allTotal) return;
+        lastPrinted = Date.now();
+        process.stdout.write(`\r${dim(line)}\x1b[K${p.allDone >= p.allTotal ? '\n' : ''}`);
+      } else if (p.table !== lastTable) {
+        say(dim(line));
+      }
+      lastTable = p.table;
+    },
   );
-  const ds = createDataSource({ ...config.db, poolSize: 4 });
-  await ds.initialize();
-  try {
-    if (!(await isDatabaseEmpty(ds))) {
-      say(`${green('✔')} ${config.db.name} has data; not generating any`);
-      return;
-    }
-    say(`${config.db.name} is empty: generating the "${config.seedScale}" dataset (SEED_SCALE)`);
-    let lastLine = '';
-    await seedDatabase(ds, {
-      scale: config.seedScale,
-      onProgress: (p) => {
-        const line = `  ${p.table}: ${p.done.toLocaleString()} / ${p.total.toLocaleString()} rows`;
-        if (line !== lastLine && (p.done === p.total || !tty)) say(dim(line));
-        else if (tty) process.stdout.write(`\r${dim(line)}\x1b[K`);
-        lastLine = line;
-      },
-    });
-    if (tty) process.stdout.write('\r\x1b[K');
-    say(`${green('✔')} dataset generated`);
-  } finally {
-    await ds.destroy();
-  }
 }
 
 function describeExit(code: string | number): string {
   return typeof code === 'number' ? `exit code ${code}` : `signal ${code}`;
 }
 
-/** Runs every app under one concurrently instance; resolves with the exit code `npm start` should end with. */
+/**
+ * Runs every app under one concurrently instance (prefixed, coloured logs). Resolves with the exit code for
+ * `npm start` once every app has stopped after Ctrl-C/SIGTERM, or after one kept crashing.
+ */
 function superviseApps(): { isStopping: () => boolean; stopped: Promise<number> } {
   let stopping = false;
   let exitCode = 0;
-  const { commands, result } = concurrently(
+  let allStopped: (code: number) => void = () => undefined;
+  const stopped = new Promise<number>((resolve) => (allStopped = resolve));
+
+  // The core API with only the output controllers: exits are reported (and crashes handled) below, and
+  // signals are forwarded here, so that a restarted app is stopped too.
+  const logger = new Logger({ prefixFormat: 'name' });
+  const width = Math.max(...APPS.map((a) => a.name.length));
+  const { commands } = createConcurrently(
     APPS.map((app) => ({
-      name: app.name,
-      command: `"${process.execPath}" "${appMainPath(app.name, ROOT)}"`,
+      name: app.name.padEnd(width),
+      // exec: the shell becomes node, so signals reach the app itself.
+      command: `exec ${shellQuote(process.execPath)} ${shellQuote(appMainPath(app.name, ROOT))}`,
       prefixColor: app.colour,
     })),
-    { prefix: 'name', padPrefix: true, cwd: ROOT, killOthersOn: [], restartTries: 0, handleInput: false },
+    {
+      logger,
+      outputStream: process.stdout,
+      cwd: ROOT,
+      controllers: [new LogError({ logger }), new LogOutput({ logger })],
+    },
   );
+  const nameOf = (c: Command) => c.name.trim();
+
+  const settleWhenAllStopped = () => {
+    if (stopping && commands.every((c) => !Command.canKill(c))) allStopped(exitCode);
+  };
 
   const stopAll = (code: number, reason: string) => {
     if (stopping) return;
@@ -109,39 +119,36 @@ function superviseApps(): { isStopping: () => boolean; stopped: Promise<number> 
     exitCode = code;
     say(reason);
     for (const c of commands) c.kill('SIGTERM');
+    settleWhenAllStopped();
     setTimeout(() => {
       const left = commands.filter((c) => Command.canKill(c));
-      if (left.length)
-        say(
-          red(
-            `still running after ${STOP_GRACE_MS / 1000} s, killing: ${left.map((c) => c.name).join(', ')}`,
-          ),
-        );
+      if (!left.length) return;
+      say(red(`still running after ${STOP_GRACE_MS / 1000} s, killing: ${left.map(nameOf).join(', ')}`));
       left.forEach((c) => c.kill('SIGKILL'));
     }, STOP_GRACE_MS).unref();
   };
 
+  // Restart a crashed app with a growing delay; one that crashes too often stops everything.
   const crashes = new Map<string, number[]>();
   for (const command of commands) {
     command.close.subscribe(({ exitCode: code }) => {
-      if (stopping) return;
+      if (stopping) {
+        say(dim(`${nameOf(command)} stopped (${describeExit(code)})`));
+        return settleWhenAllStopped();
+      }
       const now = Date.now();
-      const recent = (crashes.get(command.name) ?? []).filter((t) => now - t < 60_000);
+      const recent = (crashes.get(nameOf(command)) ?? []).filter((t) => now - t < 60_000);
       recent.push(now);
-      crashes.set(command.name, recent);
+      crashes.set(nameOf(command), recent);
       if (recent.length > MAX_CRASHES_PER_MINUTE) {
-        stopAll(
-          1,
-          red(
-            `✖ ${command.name} stopped again (${describeExit(code)}): ${recent.length} times in a minute; stopping every app. Its log lines above say why.`,
-          ),
-        );
-        return;
+        const why = `${nameOf(command)} stopped ${recent.length} times in a minute (last: ${describeExit(code)})`;
+        return stopAll(1, red(`✖ ${why}; stopping every app. Its log lines above say why.`));
       }
       const delayMs = 1000 * 2 ** (recent.length - 1);
       say(
         red(
-          `✖ ${command.name} stopped unexpectedly (${describeExit(code)}); restarting it in ${delayMs / 1000} s (${recent.length}/${MAX_CRASHES_PER_MINUTE} in the last minute)`,
+          `✖ ${nameOf(command)} stopped unexpectedly (${describeExit(code)}); restarting it in ${delayMs / 1000} s ` +
+            `(${recent.length}/${MAX_CRASHES_PER_MINUTE} in the last minute)`,
         ),
       );
       setTimeout(() => {
@@ -153,7 +160,7 @@ function superviseApps(): { isStopping: () => boolean; stopped: Promise<number> 
   let signals = 0;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      // concurrently forwards the signal to every app; a second Ctrl-C does not wait for graceful shutdown.
+      // Forwarded to every app (a terminal's Ctrl-C reaches them too); a second one does not wait.
       if (++signals > 1) {
         say(red('second signal: killing every app now'));
         commands.forEach((c) => c.kill('SIGKILL'));
@@ -161,14 +168,16 @@ function superviseApps(): { isStopping: () => boolean; stopped: Promise<number> 
       }
       stopping = true;
       say(`${signal}: stopping every app...`);
+      commands.forEach((c) => c.kill(signal));
+      settleWhenAllStopped();
     });
   }
 
-  const stopped = result.then(
-    () => exitCode,
-    () => exitCode,
-  );
   return { isStopping: () => stopping, stopped };
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Polls the gateway's /health until 200, then prints where to go. Warns (once) when it takes too long. */
@@ -206,7 +215,7 @@ async function announceWhenHealthy(config: AppConfig, isStopping: () => boolean)
 async function main() {
   const config = configOrExit();
   await preflight(config);
-  await prepareDatabase(config);
+  await prepare(config);
   say(`starting ${APPS.map((a) => a.name).join(', ')}`);
   const { isStopping, stopped } = superviseApps();
   void announceWhenHealthy(config, isStopping);

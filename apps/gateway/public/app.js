@@ -267,7 +267,7 @@ async function samplePassengers() {
       const first = pick(p, 'firstname', 'firstName', 'first_name') ?? '';
       const last = pick(p, 'lastname', 'lastName', 'last_name') ?? '';
       const count = pick(p, 'bookings', 'bookingCount', 'booking_count', 'count') ?? 0;
-      return el('option', { value: passport }, `${first} ${last} (${passport}) - ${count} bookings`);
+      return el('option', { value: passport }, p.label || `${first} ${last} (${passport}) - ${count} bookings`);
     }),
   );
   if (list.length === 0) select.append(el('option', { value: '' }, 'no passengers with bookings'));
@@ -288,11 +288,18 @@ async function runPassenger() {
 
 async function showProfile(passengerId) {
   const env = await read(`profile ${passengerId}`, `/api/passengers/${passengerId}/profile`);
-  const body = $('profile-body');
-  const flat = flatten(env.data);
-  body.replaceChildren(
-    ...Object.entries(flat).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, formatCell(v))]),
-  );
+  const p = env.data || {};
+  const money = (v) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : v);
+  const routes = (p.frequentRoutes || []).slice(0, 5).map((r) => `${r.route} ×${r.flights}`);
+  const facts = [
+    ['Passenger', p.passenger ? `${p.passenger.firstname} ${p.passenger.lastname} (#${p.passenger.passengerId})` : passengerId],
+    ['Total flights', p.totalFlights],
+    ['Total spent', money(p.totalSpent)],
+    ['Airlines used', p.airlinesUsed],
+    ['Airports visited', p.airportsVisited],
+    ['Frequent routes', routes.length ? routes.join(', ') : '–'],
+  ];
+  $('profile-body').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v ?? '–')]));
   $('profile').hidden = false;
 }
 
@@ -517,27 +524,37 @@ async function refreshStats() {
     return; // the stats route may be down or not deployed: the rest of the page still works
   }
   const s = body && body.data !== undefined ? body.data : body;
-  const v = pick(s, 'valkey', 'cache', 'server') || {};
-  const hitRate = pick(v, 'hitRate', 'keyspaceHitRate');
-  $('live-hitrate').textContent =
-    typeof hitRate === 'number' ? `${(hitRate <= 1 ? hitRate * 100 : hitRate).toFixed(1)}%` : '–';
-  $('live-memory').textContent = pick(v, 'usedMemoryHuman', 'used_memory_human') ?? bytes(pick(v, 'usedMemory', 'used_memory', 'memoryBytes'));
-  $('live-evictions').textContent = pick(v, 'evictedKeys', 'evicted_keys', 'evictions') ?? '–';
-  $('live-ops').textContent = pick(v, 'opsPerSec', 'instantaneousOpsPerSec', 'instantaneous_ops_per_sec') ?? '–';
-  const queries = pick(s, 'queries', 'perQuery', 'classes');
-  const queryRows = Array.isArray(queries)
-    ? queries
-    : queries && typeof queries === 'object'
-      ? Object.entries(queries).map(([name, q]) => ({ query: name, ...q }))
-      : [];
-  $('live-queries').replaceChildren(table(queryRows));
-  const queues = pick(s, 'queues', 'queue');
+  const v = (s && s.valkey) || {};
+  $('live-hitrate').textContent = typeof v.hitRate === 'number' ? `${(v.hitRate * 100).toFixed(1)}%` : '–';
+  $('live-memory').textContent = v.usedMemoryHuman || bytes(v.usedMemory);
+  $('live-evictions').textContent = v.evictedKeys ?? '–';
+  $('live-ops').textContent = v.opsPerSec ?? '–';
+  if (s && s.cacheAvailable === false) $('live-hitrate').textContent = 'cache down';
+  const lat = (x) => (x && x.count ? `${x.avgMs.toFixed(3)} / ${x.p99Ms.toFixed(3)}` : '–');
+  const queryRows = ((s && s.queries) || [])
+    .filter((q) => q.hits + q.misses > 0)
+    .map((q) => ({
+      query: q.queryClass,
+      hits: q.hits,
+      misses: q.misses,
+      'hit rate': `${(q.hitRate * 100).toFixed(1)}%`,
+      'cache avg / p99 ms': lat(q.cache),
+      'source avg / p99 ms': lat(q.database && q.database.count ? q.database : q.upstream),
+      speedup: q.speedup ? `${q.speedup.toFixed(1)}×` : '–',
+    }));
+  $('live-queries').replaceChildren(
+    queryRows.length ? table(queryRows) : el('p', { class: 'muted' }, 'No cached reads yet.'),
+  );
+  // Queue figures: shown when the stats report carries them; the full picture is on /queues.
+  const queues = s && s.queues;
   const queueRows = Array.isArray(queues)
     ? queues
     : queues && typeof queues === 'object'
       ? Object.entries(queues).map(([name, q]) => ({ queue: name, ...(typeof q === 'object' ? q : { value: q }) }))
       : [];
-  $('live-queues').replaceChildren(table(queueRows));
+  $('live-queues').replaceChildren(
+    queueRows.length ? table(queueRows) : el('p', { class: 'muted' }, 'See the queue dashboard for jobs and the write-behind stream.'),
+  );
 }
 
 async function refreshHealth() {

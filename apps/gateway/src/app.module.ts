@@ -3,13 +3,17 @@ import { AppConfig, CoreModule } from '@app/common';
 import { ServiceClientsModule } from './clients.module';
 import { HealthController } from './health/health.controller';
 import { DashboardModule } from './dashboard';
+import { WeatherGatewayModule } from './weather/weather.module';
+import { ReadsRoutesModule } from './reads/reads.module';
+import { AdminModule } from './admin/admin.module';
+import { WritesRoutesModule } from './writes/writes.module';
 
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [CoreModule.forRoot(config, 'gateway', false), ServiceClientsModule.forRoot(config), DashboardModule],
+      imports: [CoreModule.forRoot(config, 'gateway', false), ServiceClientsModule.forRoot(config), DashboardModule, WeatherGatewayModule, ReadsRoutesModule, AdminModule, WritesRoutesModule],
       controllers: [HealthController],
     };
   }

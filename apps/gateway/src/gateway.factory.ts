@@ -3,7 +3,6 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig, logLevels, validationPipe } from '@app/common';
 import { GatewayModule } from './app.module';
-import { setupDashboard } from './dashboard';
 
 /** Builds the gateway (used by main.ts and by the tests, which pass their own config). */
 export async function createGatewayApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -14,7 +13,6 @@ export async function createGatewayApp(config: AppConfig): Promise<NestFastifyAp
     { logger: logLevels(config.logLevel) },
   );
   app.useGlobalPipes(validationPipe());
-  setupDashboard(app);
   app.enableShutdownHooks();
   const doc = new DocumentBuilder()
     .setTitle('Cache Me If You Can')

@@ -1,12 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@app/common';
+import { ReadsModule } from './reads/reads.module';
 
 @Module({})
 export class QueryServiceModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: QueryServiceModule,
-      imports: [CoreModule.forRoot(config, 'query-service')],
+      imports: [CoreModule.forRoot(config, 'query-service'), ReadsModule],
     };
   }
 }

@@ -1,12 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@app/common';
+import { EmbeddedWeatherProvider } from './embedded-provider';
+import { WeatherController } from './weather.controller';
+import { WeatherProviderClient } from './weather-provider.client';
+import { WeatherService } from './weather.service';
+
+export interface WeatherServiceOptions {
+  /** Start the mock provider in this process (main.ts); tests start one provider of their own instead. */
+  embeddedProvider?: boolean;
+}
 
 @Module({})
 export class WeatherServiceModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: WeatherServiceOptions = {}): DynamicModule {
     return {
       module: WeatherServiceModule,
       imports: [CoreModule.forRoot(config, 'weather-service')],
+      controllers: [WeatherController],
+      providers: [WeatherProviderClient, WeatherService, ...(options.embeddedProvider ? [EmbeddedWeatherProvider] : [])],
     };
   }
 }

@@ -4,7 +4,12 @@ import { WeatherServiceModule } from './app.module';
 
 async function main() {
   const config = configOrExit();
-  await startMicroservice(WeatherServiceModule.forRoot(config), config.weatherService, config, 'weather-service');
+  await startMicroservice(
+    WeatherServiceModule.forRoot(config, { embeddedProvider: true }),
+    config.weatherService,
+    config,
+    'weather-service',
+  );
 }
 
 void main();

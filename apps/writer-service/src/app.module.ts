@@ -1,12 +1,79 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, CoreModule } from '@app/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { ClientsModule, Transport } from '@nestjs/microservices';
+import {
+  APP_CONFIG,
+  AppConfig,
+  CACHE_CLIENT,
+  CoreModule,
+  QUEUE_CLIENT,
+  SERVICES,
+  ValkeyClient,
+  warnUnlessNoEviction,
+} from '@app/common';
+import { BookingFactsCache } from './bookings/booking-facts';
+import { BookingsController } from './bookings/bookings.controller';
+import { BookingsRepository } from './bookings/bookings.repository';
+import { BookingsService } from './bookings/bookings.service';
+import { EventPublisher } from './events/event-publisher';
+import { FlightsController } from './flights/flights.controller';
+import { FlightsRepository } from './flights/flights.repository';
+import { FlightsService } from './flights/flights.service';
+import { SeatInventory } from './seats/seat-inventory';
+import { WriteSideEffects } from './write-side-effects';
+import { FLUSHER_ENABLED, FLUSHER_HOOKS, FlusherHooks, WriteBehindFlusher } from './write-behind/flusher';
+import { FlushRepository } from './write-behind/flush.repository';
+
+export interface WriterOptions {
+  /** Run the write-behind flusher in this process (default true). */
+  flusher?: boolean;
+  /** Crash-test hooks of the flusher (tests only). */
+  flusherHooks?: FlusherHooks;
+}
 
 @Module({})
-export class WriterServiceModule {
-  static forRoot(config: AppConfig): DynamicModule {
+export class WriterServiceModule implements OnApplicationBootstrap {
+  constructor(
+    @Inject(QUEUE_CLIENT) private readonly queueServer: ValkeyClient,
+    @Inject(CACHE_CLIENT) private readonly cacheServer: ValkeyClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  static forRoot(config: AppConfig, options: WriterOptions = {}): DynamicModule {
     return {
       module: WriterServiceModule,
-      imports: [CoreModule.forRoot(config, 'writer-service')],
+      imports: [
+        CoreModule.forRoot(config, 'writer-service'),
+        // A flight update asks the query-service to load the flight into the cache again.
+        ClientsModule.register([
+          { name: SERVICES.query, transport: Transport.TCP, options: { host: config.queryService.host, port: config.queryService.port } },
+        ]),
+      ],
+      controllers: [BookingsController, FlightsController],
+      providers: [
+        BookingsRepository,
+        BookingFactsCache,
+        SeatInventory,
+        EventPublisher,
+        WriteSideEffects,
+        BookingsService,
+        FlightsRepository,
+        FlightsService,
+        FlushRepository,
+        WriteBehindFlusher,
+        { provide: FLUSHER_HOOKS, useValue: options.flusherHooks ?? {} },
+        { provide: FLUSHER_ENABLED, useValue: options.flusher ?? true },
+      ],
+      exports: [WriteBehindFlusher],
     };
+  }
+
+  onApplicationBootstrap() {
+    // Not awaited: a server that is down right now must not hold up the start.
+    const logger = new Logger('writer-service');
+    void warnUnlessNoEviction(this.queueServer, 'the queue server (events)', logger);
+    const { cache, queue } = this.config;
+    if (cache.host !== queue.host || cache.port !== queue.port) {
+      void warnUnlessNoEviction(this.cacheServer, 'the cache server (write-behind stream and reservations)', logger);
+    }
   }
 }

@@ -14,6 +14,26 @@ import { ValkeyClient } from './valkey-client';
 /** Stored for "not found": JSON never starts with a NUL, so it cannot collide with a real value. */
 const NOT_FOUND = '\u0000nf';
 
+/** How to read, load and store one entry, whatever its shape (see getOrBuild). */
+export interface BuildSpec<T, L> {
+  /** Logical key naming the entry: its lock, its wake-ups and the reported cacheKey. */
+  key: string;
+  queryClass: string;
+  refresh?: boolean;
+  tags: string[];
+  loaderSource?: 'database' | 'upstream';
+  /** Reads the entry: null on a miss, { value: null } for a cached "not found". Should go through `guard`. */
+  read: () => Promise<{ value: T | null } | null>;
+  /** Loads from the source; null means "not found". */
+  load: () => Promise<L | null>;
+  toValue: (loaded: L) => T;
+  /**
+   * Stores what was loaded (null: a "not found" marker) unless a tag moved past `tagVersions` (read before
+   * loading, in `tags` order). Returns true when stored.
+   */
+  store: (loaded: L | null, tagVersions: (string | null)[]) => Promise<boolean>;
+}
+
 export interface SetOptions {
   ttl: number;
   tags?: string[];
@@ -65,25 +85,42 @@ export class CacheService {
     loader: () => Promise<T | null>,
     opts: GetOrLoadOptions,
   ): Promise<CacheResult<T | null>> {
+    const tags = opts.tags ?? [];
+    return this.getOrBuild<T, T>({
+      key: logicalKey,
+      queryClass: opts.queryClass,
+      refresh: opts.refresh,
+      tags,
+      loaderSource: opts.loaderSource,
+      read: () => this.read<T>(logicalKey),
+      load: loader,
+      toValue: (v) => v,
+      store: (value, versions) =>
+        value === null
+          ? this.store(logicalKey, NOT_FOUND, opts.negativeTtl ?? this.config.cache.ttl.negative, tags, versions)
+          : this.store(logicalKey, JSON.stringify(value), opts.ttl, tags, versions),
+    });
+  }
+
+  /**
+   * The cache-aside core for any shape of entry (a JSON string, or a hash + bitmap...): read it; on a miss, build it
+   * once across all processes under the key's lock while the others wait for the fill notification; store it only if
+   * none of its tags was invalidated meanwhile. `getOrLoad` is this with a JSON string.
+   */
+  async getOrBuild<T, L>(spec: BuildSpec<T, L>): Promise<CacheResult<T | null>> {
     const started = performance.now();
-    if (!opts.refresh) {
-      const hit = await this.read<T>(logicalKey);
-      if (hit) {
-        const ms = performance.now() - started;
-        this.stats.record(opts.queryClass, 'cache', ms);
-        return { value: hit.value, source: 'cache', latencyMs: ms, cacheKey: this.key(logicalKey) };
-      }
+    if (!spec.refresh) {
+      const hit = await spec.read();
+      if (hit) return this.hit(spec, hit.value, started);
     }
-    // Concurrent misses in this process share one load (and one trip through the lock).
-    const flightKey = `${opts.refresh ? 'r' : 'm'}|${logicalKey}`;
+    // Concurrent misses in this process share one build (and one trip through the lock).
+    const flightKey = `${spec.refresh ? 'r' : 'm'}|${spec.key}`;
     const shared = this.inflight.get(flightKey) as Promise<CacheResult<T | null>> | undefined;
     if (shared) {
-      this.stats.count(opts.queryClass, 'coalesced');
+      this.stats.count(spec.queryClass, 'coalesced');
       return shared;
     }
-    const promise = this.loadThroughLock(logicalKey, loader, opts, started).finally(() =>
-      this.inflight.delete(flightKey),
-    );
+    const promise = this.buildThroughLock(spec, started).finally(() => this.inflight.delete(flightKey));
     this.inflight.set(flightKey, promise);
     return promise;
   }
@@ -148,18 +185,14 @@ export class CacheService {
     return { value: JSON.parse(raw) as T };
   }
 
-  private async loadThroughLock<T>(
-    logicalKey: string,
-    loader: () => Promise<T | null>,
-    opts: GetOrLoadOptions,
-    started: number,
-  ): Promise<CacheResult<T | null>> {
+  private async buildThroughLock<T, L>(spec: BuildSpec<T, L>, started: number): Promise<CacheResult<T | null>> {
     const { lockTtlMs, lockWaitMs } = this.config.cache;
     const deadline = Date.now() + lockWaitMs;
+    let refresh = spec.refresh;
     while (this.cacheGuard.isAvailable && Date.now() < deadline) {
       let token: string | null;
       try {
-        token = await this.lock.acquire(logicalKey, lockTtlMs);
+        token = await this.lock.acquire(spec.key, lockTtlMs);
       } catch (e) {
         if (e instanceof CacheUnavailableError) break;
         throw e;
@@ -167,63 +200,58 @@ export class CacheService {
       if (token) {
         try {
           // Someone may have filled the key between our miss and our lock.
-          if (!opts.refresh) {
-            const hit = await this.read<T>(logicalKey);
-            if (hit) return this.hitAfterWait(logicalKey, hit.value, opts, started);
+          if (!refresh) {
+            const hit = await spec.read();
+            if (hit) return this.hit(spec, hit.value, started);
           }
-          return await this.loadAndStore(logicalKey, loader, opts, started);
+          return await this.build(spec, started);
         } finally {
-          await this.lock.release(logicalKey, token);
+          await this.lock.release(spec.key, token);
           // Wake the waiters whether we stored a value or failed: they re-check and one of them takes over.
-          await this.fill.notify(logicalKey);
+          await this.fill.notify(spec.key);
         }
       }
-      // Another process is loading: wait for its notification, then read what it stored.
-      this.stats.count(opts.queryClass, 'waits');
-      const waiting = this.fill.waitFor(logicalKey, Math.max(1, deadline - Date.now()));
+      // Another process is building: wait for its notification, then read what it stored.
+      this.stats.count(spec.queryClass, 'waits');
+      const waiting = this.fill.waitFor(spec.key, Math.max(1, deadline - Date.now()));
       // The value may have landed before we subscribed to the wake-up: look once more.
-      const early = await this.read<T>(logicalKey);
-      if (early && !opts.refresh) return this.hitAfterWait(logicalKey, early.value, opts, started);
+      const early = refresh ? null : await spec.read();
+      if (early) return this.hit(spec, early.value, started);
       await waiting;
-      const hit = await this.read<T>(logicalKey);
-      if (hit) return this.hitAfterWait(logicalKey, hit.value, opts, started);
-      opts = { ...opts, refresh: false };
+      const hit = await spec.read();
+      if (hit) return this.hit(spec, hit.value, started);
+      refresh = false;
     }
-    // Cache unavailable, or the owner did not deliver in time: load by ourselves (bounded wait, never forever).
-    if (!this.cacheGuard.isAvailable) this.stats.count(opts.queryClass, 'bypassed');
-    return this.loadAndStore(logicalKey, loader, opts, started);
+    // Cache unavailable, or the owner did not deliver in time: build by ourselves (bounded wait, never forever).
+    if (!this.cacheGuard.isAvailable) this.stats.count(spec.queryClass, 'bypassed');
+    return this.build(spec, started);
   }
 
-  private hitAfterWait<T>(logicalKey: string, value: T | null, opts: GetOrLoadOptions, started: number): CacheResult<T | null> {
+  private hit<T, L>(spec: BuildSpec<T, L>, value: T | null, started: number): CacheResult<T | null> {
     const ms = performance.now() - started;
-    this.stats.record(opts.queryClass, 'cache', ms);
-    return { value, source: 'cache', latencyMs: ms, cacheKey: this.key(logicalKey) };
+    this.stats.record(spec.queryClass, 'cache', ms);
+    return { value, source: 'cache', latencyMs: ms, cacheKey: this.key(spec.key) };
   }
 
-  private async loadAndStore<T>(
-    logicalKey: string,
-    loader: () => Promise<T | null>,
-    opts: GetOrLoadOptions,
-    started: number,
-  ): Promise<CacheResult<T | null>> {
-    const tags = opts.tags ?? [];
+  private async build<T, L>(spec: BuildSpec<T, L>, started: number): Promise<CacheResult<T | null>> {
     // Versions before loading: an invalidation during the load makes the result unfit to cache.
-    const versions = tags.length
-      ? await this.cacheGuard.run((c) => c.mget(...tags.map((t) => this.key(InfraKeys.tagVersion(t)))))
+    const versions = spec.tags.length
+      ? await this.cacheGuard.run((c) => c.mget(...spec.tags.map((t) => this.key(InfraKeys.tagVersion(t)))))
       : [];
-    this.stats.count(opts.queryClass, 'loads');
-    const value = await loader();
-    const source = opts.loaderSource ?? 'database';
-    let cached = false;
-    if (value === null) {
-      this.stats.count(opts.queryClass, 'negative');
-      cached = await this.store(logicalKey, NOT_FOUND, opts.negativeTtl ?? this.config.cache.ttl.negative, tags, versions ?? null);
-    } else {
-      cached = await this.store(logicalKey, JSON.stringify(value), opts.ttl, tags, versions ?? null);
-    }
+    this.stats.count(spec.queryClass, 'loads');
+    const loaded = await spec.load();
+    if (loaded === null) this.stats.count(spec.queryClass, 'negative');
+    // Versions unreadable (cache down) means we cannot prove freshness: do not store.
+    const stored = versions !== undefined && (await spec.store(loaded, versions));
+    const source = spec.loaderSource ?? 'database';
     const ms = performance.now() - started;
-    this.stats.record(opts.queryClass, source, ms);
-    return { value, source, latencyMs: ms, cacheKey: cached ? this.key(logicalKey) : null };
+    this.stats.record(spec.queryClass, source, ms);
+    return {
+      value: loaded === null ? null : spec.toValue(loaded),
+      source,
+      latencyMs: ms,
+      cacheKey: stored ? this.key(spec.key) : null,
+    };
   }
 
   private async store(

@@ -37,7 +37,10 @@ export type QueryClass = (typeof QUERY_CLASSES)[number];
 export const Keys = {
   flight: (flightId: number) => `flight:${flightId}`,
   manifest: (flightId: number) => `manifest:${flightId}`,
-  /** Hash {capacity, booked, available}. */
+  /**
+   * Hash {capacity, booked, available} (a "not found" flight is {found: 0}). Writers that change a flight's seats
+   * update it and the bitmap together, and only when the hash exists (else the next read rebuilds both).
+   */
   seatCounters: (flightId: number) => `seats:${flightId}`,
   /** Bitmap: bit seatIndex(seat) is 1 when the seat is taken (see domain/seats.ts). */
   seatMap: (flightId: number) => `seatmap:${flightId}`,
@@ -47,7 +50,8 @@ export const Keys = {
   /** Sorted set: route "FROM-TO" scored by flights taken. */
   passengerRoutes: (passengerId: number) => `passenger:${passengerId}:routes`,
   passengerSample: (count: number) => `passengers:sample:${count}`,
-  airportsByCountry: (country: string, limit: number) => `airports:country:${country.toLowerCase()}:${limit}`,
+  /** Country as given: MySQL compares it case-insensitively, PostgreSQL does not, so one key per spelling. */
+  airportsByCountry: (country: string, limit: number) => `airports:country:${country}:${limit}`,
   airport: (iata: string) => `airport:${iata}`,
   flightSearch: (from: string, to: string, date: string) => `search:${from}:${to}:${date}`,
   roundTrip: (from: string, to: string, depart: string, ret: string) => `roundtrip:${from}:${to}:${depart}:${ret}`,
@@ -55,7 +59,12 @@ export const Keys = {
   popularRoutes: () => 'routes:popular',
   hubRoutes: (airports: string[], limit: number) => `hubs:${airports.join(',')}:${limit}`,
   explain: (name: string, engine: string) => `explain:${engine}:${name}`,
+  /** Weather of a city: {data, fetchedAt, freshUntil}; kept past freshness for WEATHER_STALE_GRACE (serve-stale). */
   weather: (country: string, zip: string) => `weather:${country}:${zip}`,
+  /** The last failed provider call for a city, so requests that waited for it share the failure. */
+  weatherFailure: (country: string, zip: string) => `weather-failure:${country}:${zip}`,
+  /** The list of cities the provider knows. */
+  weatherCities: () => 'weather-cities',
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -105,7 +114,7 @@ export const WriteKeys = {
   /** Sorted set: "passengerId:passportNo" scored by bookings seen in events (who to keep warm). */
   activePassengers: () => 'leaderboard:passenger:bookings',
   /** Marker "this event was applied to the leaderboards" (SET NX), so a replayed event changes nothing. */
-  processedEvent: (eventId: string) => `events:processed:${eventId}`,
+  processedEvent: (eventId: string) => `leaderboard:applied:${eventId}`,
   /** List (capped): invalidation lag in ms, event committed -> tagged keys gone, pushed by every warmer. */
   invalidationLag: () => 'stats:invalidation-lag',
   /** JSON {capacity, fromIata, toIata, departure}: what a booking needs to know about a flight. */
@@ -115,9 +124,9 @@ export const WriteKeys = {
 } as const;
 
 /**
- * Durable write-path keys: accepted-but-not-yet-persisted bookings. They live under DURABLE prefix
- * (`durablePrefix(config)`), not under CACHE_KEY_PREFIX, so flushing the cache never drops an accepted booking.
- * They share the server of the seat bitmap (the reservation script touches both atomically).
+ * Write-path state of record: accepted-but-not-yet-persisted bookings. Under the 'wb:' family, which
+ * DELETE /api/cache leaves alone (NON_CACHE_KEY_PREFIXES); on the cache server, because the reservation script
+ * touches them and the seat bitmap atomically.
  */
 export const DurableWriteKeys = {
   /** Stream of accepted write-behind bookings, read by the flushers' consumer group. */
@@ -135,12 +144,7 @@ export const DurableWriteKeys = {
 /** Field of DurableWriteKeys.pendingSeats that counts committed seat changes (optimistic seat-map rebuilds). */
 export const PENDING_VERSION_FIELD = 'version';
 
-/** Prefix of the durable write-path keys: "cmiyc:" -> "cmiyc@durable:". */
-export function durablePrefix(config: AppConfig): string {
-  return `${config.cache.keyPrefix.replace(/:+$/, '')}@durable:`;
-}
-
-/** BullMQ prefix (queues are durable too): "cmiyc:" -> "cmiyc@bull". Tests get their own from their key prefix. */
+/** BullMQ prefix: "cmiyc:" -> "cmiyc:bull" (kept by DELETE /api/cache; tests get their own from their key prefix). */
 export function queuePrefix(config: AppConfig): string {
-  return `${config.cache.keyPrefix.replace(/:+$/, '')}@bull`;
+  return `${config.cache.keyPrefix}bull`;
 }

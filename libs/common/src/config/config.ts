@@ -156,6 +156,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid WEATHER_PROVIDER_MAX_DELAY_MS=${JSON.stringify(String(maxDelay))}: expected a value >= WEATHER_PROVIDER_MIN_DELAY_MS (${minDelay})`,
     );
   }
+  // A weather lock that expires while its owner still waits for the provider lets a second caller in.
+  const weatherLockTtl = num('WEATHER_LOCK_TTL_MS');
+  const upstreamTimeout = num('WEATHER_UPSTREAM_TIMEOUT_MS');
+  if (weatherLockTtl <= upstreamTimeout) {
+    throw new ConfigError(
+      `Invalid WEATHER_LOCK_TTL_MS=${JSON.stringify(String(weatherLockTtl))}: expected more than WEATHER_UPSTREAM_TIMEOUT_MS (${upstreamTimeout}), so the lock outlasts a provider call`,
+    );
+  }
   const prefix = str('CACHE_KEY_PREFIX');
   if (!prefix) throw new ConfigError('Invalid CACHE_KEY_PREFIX="": expected a non-empty prefix such as "cmiyc:"');
 

@@ -1,6 +1,7 @@
 import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
 import { AppConfig } from '../config/config';
 import { queuePrefix } from '../cache/keys';
+import { withTimeout } from '../health/indicators';
 
 /**
  * BullMQ connection for every queue, worker and Bull Board: the queue server (QUEUE_*, defaulting to the cache's).
@@ -32,3 +33,29 @@ export const EVENT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnComplete: { age: 24 * 3600, count: 5000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
 };
+
+/**
+ * Queues, the write-behind stream and pending reservations are state of record: a server that evicts keys under
+ * memory pressure can silently drop them. Warns (once, at start-up) unless maxmemory-policy is noeviction;
+ * managed services often disable CONFIG, which is tolerated with a note.
+ */
+export async function warnUnlessNoEviction(
+  client: { config(op: 'GET', name: string): Promise<unknown> },
+  serverName: string,
+  logger: { warn(message: string): void },
+): Promise<string | null> {
+  try {
+    const reply = (await withTimeout(client.config('GET', 'maxmemory-policy'), 3000)) as string[];
+    const policy = reply?.[1] ?? null;
+    if (policy && policy !== 'noeviction') {
+      logger.warn(
+        `${serverName} has maxmemory-policy=${policy}: under memory pressure it may evict queued events and ` +
+          `write-behind bookings. Set maxmemory-policy noeviction on the server that holds them.`,
+      );
+    }
+    return policy;
+  } catch (e) {
+    logger.warn(`could not read ${serverName}'s maxmemory-policy (${(e as Error).message}); make sure it is noeviction`);
+    return null;
+  }
+}

@@ -1,0 +1,38 @@
+import { Controller, Delete, Get, HttpCode, UseGuards } from '@nestjs/common';
+import {
+  ApiBasicAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AdminAuthGuard } from './admin-auth.guard';
+import { StatsReportService } from './stats.service';
+
+@ApiTags('operations')
+@Controller('api')
+export class AdminController {
+  constructor(private readonly stats: StatsReportService) {}
+
+  @Get('stats')
+  @ApiOperation({
+    summary: 'Per-query hit/miss counts, hit rate, avg/p50/p99 latency for cache and database, speedup (all processes); Valkey INFO figures',
+  })
+  @ApiOkResponse({ description: '{queries, totals, valkey, cacheAvailable}' })
+  report() {
+    return this.stats.report();
+  }
+
+  @Delete('cache')
+  @HttpCode(200)
+  @UseGuards(AdminAuthGuard)
+  @ApiBasicAuth()
+  @ApiOperation({ summary: "Delete this project's cached entries (its key prefix only); admin credentials required" })
+  @ApiOkResponse({ description: '{deleted: number}' })
+  @ApiUnauthorizedResponse({ description: 'Missing or wrong admin credentials' })
+  @ApiServiceUnavailableResponse({ description: 'The cache is unreachable' })
+  flush() {
+    return this.stats.flush();
+  }
+}

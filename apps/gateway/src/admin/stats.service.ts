@@ -1,0 +1,69 @@
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { CacheService, CacheStatsService, CacheUnavailableError, QueryClassStats, StatsSnapshot } from '@app/common';
+
+/** Figures from Valkey's INFO. keyspace_* and ops/s are server-wide (every client of this server), not per project. */
+export interface ValkeyFigures {
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  hitRate: number | null;
+  usedMemory: number;
+  usedMemoryHuman: string;
+  maxMemory: number;
+  evictionPolicy: string;
+  evictedKeys: number;
+  opsPerSec: number;
+}
+
+export interface StatsReport {
+  queries: QueryClassStats[];
+  totals: StatsSnapshot['totals'];
+  /** null when the cache is unreachable. */
+  valkey: ValkeyFigures | null;
+  cacheAvailable: boolean;
+}
+
+@Injectable()
+export class StatsReportService {
+  constructor(
+    private readonly stats: CacheStatsService,
+    private readonly cache: CacheService,
+  ) {}
+
+  async report(): Promise<StatsReport> {
+    const [snapshot, valkey] = await Promise.all([this.stats.snapshot(), this.valkeyFigures()]);
+    return { queries: snapshot.classes, totals: snapshot.totals, valkey, cacheAvailable: this.cache.isAvailable };
+  }
+
+  async flush(): Promise<{ deleted: number }> {
+    try {
+      return { deleted: await this.cache.flushProjectKeys() };
+    } catch (e) {
+      if (e instanceof CacheUnavailableError) throw new ServiceUnavailableException('The cache is unreachable: nothing was flushed');
+      throw e;
+    }
+  }
+
+  private async valkeyFigures(): Promise<ValkeyFigures | null> {
+    const info = await this.cache.guard((c) => c.info());
+    if (info === undefined) return null;
+    const fields = new Map<string, string>();
+    for (const line of info.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
+    }
+    const n = (name: string) => Number(fields.get(name) ?? 0);
+    const hits = n('keyspace_hits');
+    const misses = n('keyspace_misses');
+    return {
+      keyspaceHits: hits,
+      keyspaceMisses: misses,
+      hitRate: hits + misses ? Math.round((hits / (hits + misses)) * 1000) / 1000 : null,
+      usedMemory: n('used_memory'),
+      usedMemoryHuman: fields.get('used_memory_human') ?? '',
+      maxMemory: n('maxmemory'),
+      evictionPolicy: fields.get('maxmemory_policy') ?? '',
+      evictedKeys: n('evicted_keys'),
+      opsPerSec: n('instantaneous_ops_per_sec'),
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PassengerFlights, PassengerProfile, PassengerSampleEntry } from '@app/common/dto/reads';
+import { PassengerIdParams, PassportParams, RefreshQuery, SampleQuery } from './reads.dto';
+import { QueryClient } from './query-client.service';
+
+@ApiTags('reads')
+@ApiBadRequestResponse({ description: 'A malformed parameter (the message names it)' })
+@Controller('api/passengers')
+export class PassengersController {
+  constructor(private readonly query: QueryClient) {}
+
+  @Get('sample')
+  @ApiOperation({ summary: 'Random passengers that have bookings, with their booking counts' })
+  @ApiOkResponse({ description: '{data: PassengerSampleEntry[], meta}' })
+  sample(@Query() q: SampleQuery) {
+    return this.query.read<PassengerSampleEntry[]>('passengerSample', { count: q.count, refresh: q.refresh });
+  }
+
+  @Get(':passportNo/flights')
+  @ApiOperation({ summary: 'Last 10 bookings by passport number (8-table join), newest departure first, with status' })
+  @ApiOkResponse({ description: '{data: {passenger, flights}, meta}' })
+  @ApiNotFoundResponse({ description: 'No passenger with this passport number' })
+  flights(@Param() p: PassportParams, @Query() q: RefreshQuery) {
+    return this.query.read<PassengerFlights>('passengerFlights', { passportNo: p.passportNo, refresh: q.refresh });
+  }
+
+  @Get(':passengerId/profile')
+  @ApiOperation({ summary: 'Totals: flights, amount spent, airlines used, airports visited, frequent routes' })
+  @ApiOkResponse({ description: '{data: PassengerProfile, meta}' })
+  @ApiNotFoundResponse({ description: 'No such passenger' })
+  profile(@Param() p: PassengerIdParams, @Query() q: RefreshQuery) {
+    return this.query.read<PassengerProfile>('passengerProfile', { passengerId: p.passengerId, refresh: q.refresh });
+  }
+}

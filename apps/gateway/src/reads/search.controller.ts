@@ -1,0 +1,53 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { FlightOffer, HubRoute, PopularRoute, QueryPlan, RoundTrip } from '@app/common/dto/reads';
+import { ExplainParams, HubRoutesQuery, LimitQuery, RefreshQuery, RoundTripQuery, SearchQuery } from './reads.dto';
+import { QueryClient } from './query-client.service';
+
+@ApiTags('reads')
+@ApiBadRequestResponse({ description: 'A malformed parameter (the message names it)' })
+@Controller('api')
+export class SearchController {
+  constructor(private readonly query: QueryClient) {}
+
+  @Get('search/flights')
+  @ApiOperation({ summary: 'Flights on a route and day with booked and free seats; counts towards popular routes' })
+  @ApiOkResponse({ description: '{data: FlightOffer[], meta}' })
+  search(@Query() q: SearchQuery) {
+    return this.query.read<FlightOffer[]>('searchFlights', { from: q.from, to: q.to, date: q.date, refresh: q.refresh });
+  }
+
+  @Get('search/roundtrip')
+  @ApiOperation({ summary: 'Both directions in one answer' })
+  @ApiOkResponse({ description: '{data: {outbound, return}, meta}' })
+  roundTrip(@Query() q: RoundTripQuery) {
+    return this.query.read<RoundTrip>('roundTrip', {
+      from: q.from,
+      to: q.to,
+      depart: q.depart,
+      return: q.return,
+      refresh: q.refresh,
+    });
+  }
+
+  @Get('routes/popular')
+  @ApiOperation({ summary: 'Most searched routes (a Valkey sorted set bumped by every search)' })
+  @ApiOkResponse({ description: '{data: PopularRoute[], meta}' })
+  popular(@Query() q: LimitQuery) {
+    return this.query.read<PopularRoute[]>('popularRoutes', { limit: q.limit });
+  }
+
+  @Get('routes/hubs')
+  @ApiOperation({ summary: 'Routes from hub airports with flight counts (BI query over flight and flightschedule)' })
+  @ApiOkResponse({ description: '{data: HubRoute[], meta}' })
+  hubs(@Query() q: HubRoutesQuery) {
+    return this.query.read<HubRoute[]>('hubRoutes', { airports: q.airports, limit: q.limit, refresh: q.refresh });
+  }
+
+  @Get('queries/:name/explain')
+  @ApiOperation({ summary: "The database's plan for a named query on the active engine" })
+  @ApiOkResponse({ description: '{data: QueryPlan, meta}' })
+  explain(@Param() p: ExplainParams, @Query() q: RefreshQuery) {
+    return this.query.read<QueryPlan>('explain', { name: p.name, refresh: q.refresh });
+  }
+}

@@ -1,0 +1,68 @@
+import { Controller, Delete, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { ApiBasicAuth, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  APP_CONFIG,
+  AppConfig,
+  CacheResult,
+  SERVICES,
+  WEATHER_PATTERNS,
+  WeatherCity,
+  WeatherResult,
+  callService,
+  toEnvelope,
+} from '@app/common';
+import { AdminAuthGuard } from '../admin/admin-auth.guard';
+import { WeatherCityParams, WeatherQuery } from './weather.dto';
+
+const SERVICE = 'weather-service';
+
+/** Current weather from a slow external API, cached with a stampede lock (weather-service). */
+@ApiTags('weather')
+@Controller('api/weather')
+export class WeatherController {
+  constructor(
+    @Inject(SERVICES.weather) private readonly client: ClientProxy,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('cities')
+  @ApiOperation({ summary: 'The cities the weather provider knows (country code, zip, name)' })
+  async cities() {
+    return toEnvelope(await callService<CacheResult<WeatherCity[]>>(this.client, SERVICE, WEATHER_PATTERNS.cities, {}));
+  }
+
+  @Get(':country/:zip')
+  @ApiOperation({
+    summary: 'Current weather of a city',
+    description:
+      'meta.source is cache or upstream; meta.lock tells whether this request took the stampede lock, waited for ' +
+      'the request that did, or hit a fresh value; meta.stale is true when the provider failed and the last value ' +
+      'was served. 404 unknown city, 502 provider error / 504 provider timeout with nothing cached to serve.',
+  })
+  async current(@Param() city: WeatherCityParams, @Query() query: WeatherQuery) {
+    const { weather, ...result } = await callService<WeatherResult>(
+      this.client,
+      SERVICE,
+      WEATHER_PATTERNS.current,
+      { ...city, ...query },
+      this.answerTimeoutMs(query.lockTtlMs),
+    );
+    return toEnvelope(result, { ...weather });
+  }
+
+  @Delete(':country/:zip')
+  @UseGuards(AdminAuthGuard)
+  @ApiBasicAuth()
+  @ApiOperation({ summary: "Remove a city's cached weather, so the next read calls the provider (admin credentials required)" })
+  @ApiUnauthorizedResponse({ description: 'Missing or wrong admin credentials' })
+  async evict(@Param() city: WeatherCityParams) {
+    const evicted = await callService<{ cacheKey: string; deleted: number }>(this.client, SERVICE, WEATHER_PATTERNS.evict, city);
+    return { data: evicted };
+  }
+
+  /** Longer than the service's own bound on a request (two lock lifetimes plus a provider call). */
+  private answerTimeoutMs(lockTtlMs = this.config.weather.lockTtlMs): number {
+    return 2 * lockTtlMs + this.config.weather.upstreamTimeoutMs + 2000;
+  }
+}

@@ -1,0 +1,413 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  CacheResult,
+  CacheService,
+  DurableWriteKeys,
+  InfraKeys,
+  Keys,
+  QueryClass,
+  Tags,
+  TtlClass,
+  ValkeyClient,
+  ttlSeconds,
+} from '@app/common';
+import {
+  AirportDetails,
+  AirportSummary,
+  AirportsByCountryPayload,
+  ExplainPayload,
+  FlightDetails,
+  FlightIdPayload,
+  FlightOffer,
+  FlightStatus,
+  HubRoute,
+  HubRoutesPayload,
+  IataPayload,
+  LimitPayload,
+  ManifestEntry,
+  PassengerFlights,
+  PassengerIdPayload,
+  PassengerProfile,
+  PassengerSampleEntry,
+  PassportPayload,
+  PopularRoute,
+  QueryPlan,
+  RoundTrip,
+  RoundTripPayload,
+  SamplePayload,
+  SeatAvailability,
+  SearchPayload,
+} from '@app/common/dto/reads';
+import { ProfileRows, ReadsRepository, SeatRows } from './reads.repository';
+import { pendingVersion, readSeatView, seatViewFromRows, SeatViewKeys, storeSeatView } from './seat-view';
+import { StructureCommand, StructuredCache } from './structured-cache';
+
+/** How many frequent routes a profile shows (the sorted set keeps them all). */
+const PROFILE_TOP_ROUTES = 5;
+/** ZADD arguments per command, well under Lua's unpack limit. */
+const ZADD_CHUNK = 500;
+
+interface CachedReadOptions<T> {
+  queryClass: QueryClass;
+  key: string;
+  ttl: TtlClass;
+  /** Tags known before loading. */
+  tags: string[];
+  /** Tags only the loaded value reveals (the flights of a search, the passenger behind a passport). */
+  tagsOf?: (value: T) => string[];
+  refresh?: boolean;
+  notFound?: string;
+}
+
+/**
+ * Cache-aside reads. Each read names its key, TTL class and the tags that the write path invalidates; the cache
+ * layer handles hits, misses, stampedes, negative caching and a dead cache. Unknown ids answer 404 (cached too).
+ */
+@Injectable()
+export class ReadsService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly cache: CacheService,
+    private readonly structures: StructuredCache,
+    private readonly repo: ReadsRepository,
+  ) {}
+
+  async flight({ flightId, refresh }: FlightIdPayload): Promise<CacheResult<FlightDetails>> {
+    const r = await this.cached(() => this.repo.flight(flightId), {
+      queryClass: 'flight',
+      key: Keys.flight(flightId),
+      ttl: 'flight',
+      tags: [Tags.flight(flightId)],
+      tagsOf: (f) => airportTags(f.from.iata, f.to.iata),
+      refresh,
+      notFound: `Flight ${flightId} not found`,
+    });
+    return { ...r, value: { ...r.value, status: flightStatus(r.value.departure, r.value.arrival) } };
+  }
+
+  manifest({ flightId, refresh }: FlightIdPayload): Promise<CacheResult<ManifestEntry[]>> {
+    return this.cached(() => this.repo.manifest(flightId), {
+      queryClass: 'manifest',
+      key: Keys.manifest(flightId),
+      ttl: 'manifest',
+      tags: [Tags.flight(flightId)],
+      tagsOf: (entries) => entries.map((e) => Tags.passenger(e.passengerId)),
+      refresh,
+      notFound: `Flight ${flightId} not found`,
+    });
+  }
+
+  /** Counters in a hash and booked seats in a bitmap (bit = seatIndex), built once under the lock on a miss. */
+  async seats({ flightId, refresh }: FlightIdPayload): Promise<CacheResult<SeatAvailability>> {
+    const seatKeys: SeatViewKeys = {
+      seatMap: this.cache.key(Keys.seatMap(flightId)),
+      counters: this.cache.key(Keys.seatCounters(flightId)),
+      pending: this.cache.key(DurableWriteKeys.pendingSeats(flightId)),
+      tagSet: this.cache.key(InfraKeys.tagSet(Tags.flight(flightId))),
+      tagVersion: this.cache.key(InfraKeys.tagVersion(Tags.flight(flightId))),
+    };
+    const r = await this.structures.getOrBuild<SeatAvailability, SeatRows>({
+      queryClass: 'seats',
+      keys: [Keys.seatCounters(flightId), Keys.seatMap(flightId)],
+      ttl: ttlSeconds(this.config, 'seats'),
+      negativeTtl: ttlSeconds(this.config, 'negative'),
+      tags: [Tags.flight(flightId)],
+      refresh,
+      read: (c, [countersKey, mapKey]) => readSeatView(c, countersKey, mapKey, flightId),
+      load: () => this.repo.seats(flightId),
+      toValue: (rows) => seatViewFromRows(flightId, rows),
+      custom: {
+        before: (c) => pendingVersion(c, seatKeys.pending),
+        store: (c, rows, ctx) => storeSeatView(c, seatKeys, rows, ctx),
+      },
+    });
+    return found(r, `Flight ${flightId} not found`);
+  }
+
+  passengerSample({ count, refresh }: SamplePayload): Promise<CacheResult<PassengerSampleEntry[]>> {
+    return this.cached(() => this.repo.passengerSample(count), {
+      queryClass: 'passenger_sample',
+      key: Keys.passengerSample(count),
+      ttl: 'passenger',
+      tags: [],
+      tagsOf: (sample) => sample.map((p) => Tags.passenger(p.passengerId)),
+      refresh,
+    });
+  }
+
+  async passengerFlights({ passportNo, refresh }: PassportPayload): Promise<CacheResult<PassengerFlights>> {
+    const r = await this.cached(
+      async () => {
+        const passenger = await this.repo.passengerByPassport(passportNo);
+        if (!passenger) return null;
+        return { passenger, flights: await this.repo.passengerFlights(passportNo) };
+      },
+      {
+        queryClass: 'passenger_flights',
+        key: Keys.passengerFlights(passportNo),
+        ttl: 'passenger',
+        tags: [],
+        tagsOf: (v) => [Tags.passenger(v.passenger.passengerId), ...v.flights.map((f) => Tags.flight(f.flightId))],
+        refresh,
+        notFound: `No passenger with passport number ${passportNo}`,
+      },
+    );
+    const flights = (r.value.flights as Omit<PassengerFlights['flights'][number], 'status'>[]).map((f) => ({
+      ...f,
+      status: flightStatus(f.departure, f.arrival),
+    }));
+    return { ...r, value: { ...r.value, flights } };
+  }
+
+  /** Totals in a hash, routes in a sorted set scored by flights taken. */
+  async passengerProfile({ passengerId, refresh }: PassengerIdPayload): Promise<CacheResult<PassengerProfile>> {
+    const r = await this.structures.getOrBuild<PassengerProfile, ProfileRows>({
+      queryClass: 'passenger_profile',
+      keys: [Keys.passengerProfile(passengerId), Keys.passengerRoutes(passengerId)],
+      ttl: ttlSeconds(this.config, 'passenger'),
+      negativeTtl: ttlSeconds(this.config, 'negative'),
+      tags: [Tags.passenger(passengerId)],
+      refresh,
+      read: (c, [profileKey, routesKey]) => readProfile(c, profileKey, routesKey),
+      load: () => this.repo.passengerProfile(passengerId),
+      toValue: (rows) => ({ ...profileTotals(rows), frequentRoutes: topRoutes(rows.routes) }),
+      toCommands: (rows) => profileCommands(rows),
+    });
+    return found(r, `Passenger ${passengerId} not found`);
+  }
+
+  airportsByCountry({ country, limit, refresh }: AirportsByCountryPayload): Promise<CacheResult<AirportSummary[]>> {
+    return this.cached(() => this.repo.airportsByCountry(country, limit), {
+      queryClass: 'airports_by_country',
+      key: Keys.airportsByCountry(country, limit),
+      ttl: 'reference',
+      tags: [],
+      tagsOf: (airports) => airportTags(...airports.map((a) => a.iata)),
+      refresh,
+    });
+  }
+
+  airport({ iata, refresh }: IataPayload): Promise<CacheResult<AirportDetails>> {
+    return this.cached(() => this.repo.airport(iata), {
+      queryClass: 'airport',
+      key: Keys.airport(iata),
+      ttl: 'reference',
+      tags: [Tags.airport(iata)],
+      refresh,
+      notFound: `No airport with IATA code ${iata}`,
+    });
+  }
+
+  async searchFlights({ from, to, date, refresh }: SearchPayload): Promise<CacheResult<FlightOffer[]>> {
+    this.bumpPopularRoute(from, to);
+    return this.cached(() => this.repo.flightSearch(from, to, date), {
+      queryClass: 'flight_search',
+      key: Keys.flightSearch(from, to, date),
+      ttl: 'search',
+      tags: [Tags.route(from, to, date)],
+      tagsOf: flightTags,
+      refresh,
+    });
+  }
+
+  async roundTrip(p: RoundTripPayload): Promise<CacheResult<RoundTrip>> {
+    this.bumpPopularRoute(p.from, p.to);
+    return this.cached(
+      async () => {
+        const [outbound, back] = await Promise.all([
+          this.repo.flightSearch(p.from, p.to, p.depart),
+          this.repo.flightSearch(p.to, p.from, p.return),
+        ]);
+        return { outbound, return: back };
+      },
+      {
+        queryClass: 'roundtrip',
+        key: Keys.roundTrip(p.from, p.to, p.depart, p.return),
+        ttl: 'search',
+        tags: [Tags.route(p.from, p.to, p.depart), Tags.route(p.to, p.from, p.return)],
+        tagsOf: (rt) => flightTags([...rt.outbound, ...rt.return]),
+        refresh: p.refresh,
+      },
+    );
+  }
+
+  /** The most searched routes: a sorted set bumped by every search; it lives only in Valkey. */
+  async popularRoutes({ limit }: LimitPayload): Promise<CacheResult<PopularRoute[]>> {
+    const started = performance.now();
+    const key = this.cache.key(Keys.popularRoutes());
+    const flat = await this.cache.guard((c) => c.zrevrange(key, 0, limit - 1, 'WITHSCORES'));
+    const routes: PopularRoute[] = [];
+    for (let i = 0; flat && i < flat.length; i += 2) {
+      const [from, to] = flat[i].split(':');
+      routes.push({ from, to, searches: Number(flat[i + 1]) });
+    }
+    // Without the cache there is no ranking to show: an empty list, flagged, rather than an error.
+    return {
+      value: routes,
+      source: 'cache',
+      latencyMs: performance.now() - started,
+      cacheKey: key,
+      ...(flat === undefined ? { stale: true } : {}),
+    };
+  }
+
+  hubRoutes({ airports, limit, refresh }: HubRoutesPayload): Promise<CacheResult<HubRoute[]>> {
+    const hubs = [...new Set(airports)].sort();
+    return this.cached(() => this.repo.hubRoutes(hubs, limit), {
+      queryClass: 'hub_routes',
+      key: Keys.hubRoutes(hubs, limit),
+      ttl: 'bi',
+      tags: airportTags(...hubs),
+      refresh,
+    });
+  }
+
+  explain({ name, refresh }: ExplainPayload): Promise<CacheResult<QueryPlan>> {
+    return this.cached(() => this.repo.explain(name), {
+      queryClass: 'explain',
+      key: Keys.explain(name, this.config.db.engine),
+      ttl: 'bi',
+      tags: [],
+      refresh,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private async cached<T>(loader: () => Promise<T | null>, o: CachedReadOptions<T>): Promise<CacheResult<T>> {
+    const r = await this.cache.getOrLoad(o.key, loader, {
+      queryClass: o.queryClass,
+      ttl: ttlSeconds(this.config, o.ttl),
+      tags: o.tags,
+      refresh: o.refresh,
+    });
+    if (r.value !== null && r.source !== 'cache' && r.cacheKey && o.tagsOf) {
+      await this.addTags(r.cacheKey, o.tagsOf(r.value), ttlSeconds(this.config, o.ttl));
+    }
+    return found(r, o.notFound ?? 'Not found');
+  }
+
+  /**
+   * Registers a freshly stored entry under tags that only its value revealed. Done right after the store; the
+   * tags known up front (route/day, flight id, passenger id) carry the race-free version check.
+   */
+  private async addTags(cacheKey: string, tags: string[], ttl: number): Promise<void> {
+    const unique = [...new Set(tags)];
+    if (unique.length === 0) return;
+    await this.cache.guard((c) => {
+      const p = c.pipeline();
+      for (const t of unique) {
+        const tagSet = this.cache.key(InfraKeys.tagSet(t));
+        p.sadd(tagSet, cacheKey);
+        p.expire(tagSet, ttl, 'GT');
+        p.expire(tagSet, ttl, 'NX');
+      }
+      return p.exec();
+    });
+  }
+
+  /** Fire-and-forget: ranking searches must not slow the search down, and a dead cache must not fail it. */
+  private bumpPopularRoute(from: string, to: string): void {
+    void this.cache.guard((c) => c.zincrby(this.cache.key(Keys.popularRoutes()), 1, `${from}:${to}`));
+  }
+}
+
+// --- helpers -------------------------------------------------------------------------------------------------------
+
+function found<T>(r: CacheResult<T | null>, message: string): CacheResult<T> {
+  if (r.value === null) throw new NotFoundException(message);
+  return r as CacheResult<T>;
+}
+
+/** Decided at answer time, so a cached flight turns from upcoming to in progress to completed on its own. */
+export function flightStatus(departure: string, arrival: string, now = Date.now()): FlightStatus {
+  if (Date.parse(departure) > now) return 'upcoming';
+  if (Date.parse(arrival) < now) return 'completed';
+  return 'in progress';
+}
+
+function airportTags(...iatas: (string | null)[]): string[] {
+  return iatas.filter((i): i is string => !!i).map((i) => Tags.airport(i));
+}
+
+function flightTags(offers: FlightOffer[]): string[] {
+  return offers.map((f) => Tags.flight(f.flightId));
+}
+
+// --- passenger profile: hash of totals + sorted set of routes ------------------------------------------------------
+
+async function readProfile(
+  c: ValkeyClient,
+  profileKey: string,
+  routesKey: string,
+): Promise<{ value: PassengerProfile | null } | null> {
+  const replies = await c.pipeline().hgetall(profileKey).zrevrange(routesKey, 0, PROFILE_TOP_ROUTES - 1, 'WITHSCORES').exec();
+  if (!replies) return null;
+  const [[e1, h], [e2, flat]] = replies as [[Error | null, Record<string, string>], [Error | null, string[]]];
+  if (e1 || e2) throw e1 ?? e2;
+  if (h.found === '0') return { value: null };
+  if (h.passengerId === undefined) return null;
+  const frequentRoutes = [];
+  for (let i = 0; i < flat.length; i += 2) frequentRoutes.push({ route: flat[i], flights: Number(flat[i + 1]) });
+  return {
+    value: {
+      passenger: {
+        passengerId: Number(h.passengerId),
+        passportNo: h.passportNo,
+        firstname: h.firstname,
+        lastname: h.lastname,
+      },
+      totalFlights: Number(h.totalFlights),
+      totalSpent: Number(h.totalSpent),
+      airlinesUsed: Number(h.airlinesUsed),
+      airportsVisited: Number(h.airportsVisited),
+      frequentRoutes,
+    },
+  };
+}
+
+function profileTotals(rows: ProfileRows): Omit<PassengerProfile, 'frequentRoutes'> {
+  const { passenger, totalFlights, totalSpent, airlinesUsed, airportsVisited } = rows;
+  return { passenger, totalFlights, totalSpent, airlinesUsed, airportsVisited };
+}
+
+/** Same order as ZREVRANGE: score descending, then member descending. */
+function topRoutes(routes: ProfileRows['routes']) {
+  return [...routes]
+    .sort((a, b) => b.flights - a.flights || (a.route < b.route ? 1 : a.route > b.route ? -1 : 0))
+    .slice(0, PROFILE_TOP_ROUTES);
+}
+
+function profileCommands(rows: ProfileRows | null): StructureCommand[] {
+  if (rows === null) return [['HSET', 0, 'found', '0']];
+  const t = profileTotals(rows);
+  const commands: StructureCommand[] = [
+    [
+      'HSET',
+      0,
+      'passengerId',
+      String(t.passenger.passengerId),
+      'passportNo',
+      t.passenger.passportNo,
+      'firstname',
+      t.passenger.firstname,
+      'lastname',
+      t.passenger.lastname,
+      'totalFlights',
+      String(t.totalFlights),
+      'totalSpent',
+      String(t.totalSpent),
+      'airlinesUsed',
+      String(t.airlinesUsed),
+      'airportsVisited',
+      String(t.airportsVisited),
+    ],
+  ];
+  for (let i = 0; i < rows.routes.length; i += ZADD_CHUNK) {
+    const args = rows.routes.slice(i, i + ZADD_CHUNK).flatMap((r) => [String(r.flights), r.route]);
+    commands.push(['ZADD', 1, ...args]);
+  }
+  return commands;
+}

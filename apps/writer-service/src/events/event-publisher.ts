@@ -1,0 +1,43 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import {
+  APP_CONFIG,
+  AppConfig,
+  EVENT_JOB_OPTIONS,
+  EventName,
+  EventPayloads,
+  QUEUES,
+  eventJobId,
+  queueOptions,
+} from '@app/common';
+
+export interface PendingEvent<N extends EventName = EventName> {
+  name: N;
+  payload: EventPayloads[N];
+  /** Identity of the change (booking id, flight id + version): the job id, so a replay is a no-op. */
+  id: string | number;
+  version?: string | number;
+}
+
+/** Publishes domain events on the BullMQ events queue (consumed by the cache-warmer). */
+@Injectable()
+export class EventPublisher implements OnApplicationShutdown {
+  private readonly queue: Queue;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.queue = new Queue(QUEUES.events, { ...queueOptions(config), defaultJobOptions: EVENT_JOB_OPTIONS });
+    // Connection trouble is retried by BullMQ and surfaces as a failed add; do not crash on the 'error' event.
+    this.queue.on('error', () => undefined);
+  }
+
+  async publish(events: PendingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.queue.addBulk(
+      events.map((e) => ({ name: e.name, data: e.payload, opts: { jobId: eventJobId(e.name, e.id, e.version) } })),
+    );
+  }
+
+  async onApplicationShutdown() {
+    await this.queue.close();
+  }
+}

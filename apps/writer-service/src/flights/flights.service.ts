@@ -1,0 +1,75 @@
+import { BadRequestException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { performance } from 'node:perf_hooks';
+import {
+  CacheResult,
+  FlightUpdateView,
+  READ_PATTERNS,
+  SERVICES,
+  Tags,
+  UpdateFlightMessage,
+  callService,
+} from '@app/common';
+import { BookingFactsCache } from '../bookings/booking-facts';
+import { unavailableIfDown } from '../database-errors';
+import { departureDay } from '../events/booking-events';
+import { flightUpdated } from '../events/booking-events';
+import { WriteSideEffects } from '../write-side-effects';
+import { FlightsRepository } from './flights.repository';
+
+/** How long the update waits for the query-service to re-cache the flight before answering anyway. */
+const REFRESH_TIMEOUT_MS = 2000;
+
+@Injectable()
+export class FlightsService {
+  private readonly logger = new Logger('FlightsService');
+
+  constructor(
+    private readonly repo: FlightsRepository,
+    private readonly facts: BookingFactsCache,
+    private readonly sideEffects: WriteSideEffects,
+    @Inject(SERVICES.query) private readonly queryService: ClientProxy,
+  ) {}
+
+  /**
+   * Write-through update of a flight's times: one transaction with its flight_log row, then every cached entry
+   * the move makes stale is dropped (the flight, its searches on the old and the new day) and the flight is
+   * loaded into the cache again at once (the query-service's own loader, so the query is written once).
+   */
+  async update(msg: UpdateFlightMessage): Promise<CacheResult<FlightUpdateView>> {
+    const started = performance.now();
+    const departure = new Date(msg.departure);
+    const arrival = new Date(msg.arrival);
+    if (!(arrival.getTime() > departure.getTime())) {
+      throw new BadRequestException('arrival must be after departure');
+    }
+    const comment = msg.comment ?? null;
+    const before = await unavailableIfDown(() => this.repo.updateTimes(msg.flightId, departure, arrival, comment));
+    if (!before) throw new NotFoundException(`flight ${msg.flightId} does not exist`);
+    const occurredAt = new Date().toISOString();
+    const days = [...new Set([departureDay(before.departure), departureDay(departure.toISOString())])];
+    await this.facts.forgetFlight(msg.flightId);
+    await this.sideEffects.afterCommit(
+      [Tags.flight(msg.flightId), ...days.map((day) => Tags.route(before.fromIata, before.toIata, day))],
+      [flightUpdated({ occurredAt, flightId: msg.flightId, fromIata: before.fromIata, toIata: before.toIata, departureDates: days })],
+    );
+    await this.refreshCachedFlight(msg.flightId);
+    const value: FlightUpdateView = {
+      flightId: msg.flightId,
+      departure: departure.toISOString(),
+      arrival: arrival.toISOString(),
+      previous: { departure: before.departure, arrival: before.arrival },
+      comment,
+    };
+    return { value, source: 'database', latencyMs: performance.now() - started, cacheKey: null };
+  }
+
+  private async refreshCachedFlight(flightId: number): Promise<void> {
+    try {
+      await callService(this.queryService, 'query-service', READ_PATTERNS.flight, { flightId, refresh: true }, REFRESH_TIMEOUT_MS);
+    } catch (e) {
+      // The stale entry is gone already; the next read loads the new times.
+      this.logger.warn(`could not re-cache flight ${flightId}: ${(e as Error).message}`);
+    }
+  }
+}

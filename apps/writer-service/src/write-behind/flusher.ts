@@ -1,0 +1,275 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  APP_CONFIG,
+  AppConfig,
+  CacheService,
+  DurableWriteKeys,
+  ValkeyClient,
+  createValkeyClient,
+} from '@app/common';
+import { bookingCreated } from '../events/booking-events';
+import { EventPublisher } from '../events/event-publisher';
+import { SeatInventory } from '../seats/seat-inventory';
+import { FlushOutcome, FlushRepository, StreamBooking } from './flush.repository';
+
+/**
+ * Test hooks: called with the batch's references at the two moments a crash matters. A hook that throws stops
+ * this flusher on the spot, as if its process died there: nothing of the batch is acknowledged.
+ */
+export interface FlusherHooks {
+  /** After the batch was read from the stream, before anything was written. */
+  afterRead?: (references: string[]) => void | Promise<void>;
+  /** After the batch was committed and its events published, before the stream entries are acknowledged. */
+  beforeAck?: (references: string[]) => void | Promise<void>;
+}
+export const FLUSHER_HOOKS = Symbol('FLUSHER_HOOKS');
+/** false: this process accepts bookings but does not flush (another process does). */
+export const FLUSHER_ENABLED = Symbol('FLUSHER_ENABLED');
+
+class HookStop extends Error {}
+
+type StreamEntry = [id: string, fields: string[] | null];
+
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * Drains the write-behind stream into the database. Several flushers (processes) share the work through one
+ * consumer group: each batch is read with XREADGROUP, written with one multi-row insert (idempotent by
+ * reference), its outcome recorded in Valkey, its events published, and only then acknowledged and deleted.
+ * A flusher that dies leaves its batch pending; another claims it after WRITE_BEHIND_CLAIM_IDLE_MS (XAUTOCLAIM)
+ * and the replay inserts nothing twice. While the database is down the batch is retried with backoff, never lost.
+ */
+@Injectable()
+export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('WriteBehindFlusher');
+  readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private client?: ValkeyClient;
+  private running = false;
+  private loop?: Promise<void>;
+  private nextClaimAt = 0;
+  /** Totals since start (this process). */
+  readonly totals = { batches: 0, persisted: 0, failed: 0, retries: 0 };
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repo: FlushRepository,
+    private readonly seats: SeatInventory,
+    private readonly events: EventPublisher,
+    private readonly cache: CacheService,
+    @Optional() @Inject(FLUSHER_HOOKS) private readonly hooks: FlusherHooks = {},
+    @Optional() @Inject(FLUSHER_ENABLED) private readonly enabled: boolean = true,
+  ) {}
+
+  onApplicationBootstrap() {
+    if (this.enabled) this.start();
+  }
+
+  async onApplicationShutdown() {
+    await this.stop();
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    // A connection of its own: XREADGROUP blocks, and the flusher must wait out a Valkey restart, not fail.
+    this.client = createValkeyClient(this.config.cache, { name: `cmiyc-flusher-${this.consumer}`, maxRetriesPerRequest: null });
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.client) return;
+    this.running = false;
+    // A batch in progress finishes (or its retry sleep ends) within a moment; a hung hook does not hold us.
+    await Promise.race([this.loop, sleep(Math.max(2000, this.config.writeBehind.blockMs * 2))]);
+    this.client.disconnect();
+    this.client = undefined;
+  }
+
+  private get stream(): string {
+    return this.cache.key(DurableWriteKeys.writeBehindStream());
+  }
+
+  private async run(): Promise<void> {
+    const group = DurableWriteKeys.writeBehindGroup();
+    let failures = 0;
+    while (this.running) {
+      try {
+        await this.ensureGroup(group);
+        const entries = await this.nextBatch(group);
+        if (entries.length > 0) await this.flush(group, entries);
+        failures = 0;
+      } catch (e) {
+        if (e instanceof HookStop) {
+          this.logger.warn(`stopped by a test hook: ${e.message}`);
+          this.running = false;
+          return;
+        }
+        failures++;
+        this.logger.error(`flusher loop: ${(e as Error).message}`);
+        await this.pause(backoff(failures));
+      }
+    }
+  }
+
+  private groupReady = false;
+
+  private async ensureGroup(group: string): Promise<void> {
+    if (this.groupReady) return;
+    try {
+      // From the stream's start: bookings accepted before any flusher existed are flushed too.
+      await this.client!.xgroup('CREATE', this.stream, group, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
+    }
+    this.groupReady = true;
+  }
+
+  /** Entries a dead consumer left pending (checked regularly), else new ones (blocking briefly). */
+  private async nextBatch(group: string): Promise<StreamEntry[]> {
+    const { batchSize, blockMs, claimIdleMs } = this.config.writeBehind;
+    if (Date.now() >= this.nextClaimAt) {
+      this.nextClaimAt = Date.now() + Math.max(100, claimIdleMs / 2);
+      const [, claimed] = (await this.client!.xautoclaim(this.stream, group, this.consumer, claimIdleMs, '0-0', 'COUNT', batchSize)) as [
+        string,
+        StreamEntry[],
+      ];
+      if (claimed.length > 0) {
+        this.logger.warn(`claimed ${claimed.length} bookings left pending by a flusher that stopped`);
+        this.nextClaimAt = 0; // there may be more
+        return claimed;
+      }
+    }
+    const reply = (await this.client!.xreadgroup(
+      'GROUP',
+      group,
+      this.consumer,
+      'COUNT',
+      batchSize,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.stream,
+      '>',
+    )) as Array<[string, StreamEntry[]]> | null;
+    return reply?.[0]?.[1] ?? [];
+  }
+
+  private async flush(group: string, entries: StreamEntry[]): Promise<void> {
+    // An entry deleted from the stream but still pending comes back without fields: nothing to write.
+    const batch = entries.filter((e) => e[1] !== null).map(([id, fields]) => parseEntry(id, fields!));
+    const references = batch.map((b) => b.reference);
+    await this.hook('afterRead', references);
+    const outcomes = await this.persistPatiently(batch);
+    if (outcomes === null) return; // stopping: the batch stays pending for the next flusher
+    const committedAt = new Date().toISOString();
+    await this.seats.finalizeWriteBehind(
+      this.client!,
+      outcomes.map((o) => ({
+        flightId: o.booking.flightId,
+        seatIndex: o.booking.seatIndex,
+        reference: o.booking.reference,
+        persisted: o.persisted,
+        detail: o.persisted ? String(o.bookingId) : o.reason,
+      })),
+      committedAt,
+    );
+    await this.events.publish(outcomes.filter(isPersisted).map((o) => toEvent(o, committedAt)));
+    await this.hook('beforeAck', references);
+    const ids = entries.map((e) => e[0]);
+    await this.client!.multi().xack(this.stream, group, ...ids).xdel(this.stream, ...ids).exec();
+    this.totals.batches++;
+    for (const o of outcomes) {
+      if (o.persisted) this.totals.persisted++;
+      else {
+        this.totals.failed++;
+        this.logger.warn(`booking ${o.booking.reference} refused: ${o.reason}`);
+      }
+    }
+  }
+
+  /** Retries the batch while the database is down; null when asked to stop meanwhile. */
+  private async persistPatiently(batch: StreamBooking[]): Promise<FlushOutcome[] | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.repo.persistBatch(batch);
+      } catch (e) {
+        this.totals.retries++;
+        const wait = backoff(attempt);
+        this.logger.warn(`database unavailable (${(e as Error).message}); ${batch.length} bookings retried in ${wait} ms`);
+        await this.pause(wait);
+        if (!this.running) return null;
+      }
+    }
+  }
+
+  private async hook(name: keyof FlusherHooks, references: string[]): Promise<void> {
+    try {
+      await this.hooks[name]?.(references);
+    } catch (e) {
+      throw new HookStop(`${name}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Sleeps, waking early when stopped. */
+  private async pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.running && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
+  }
+}
+
+function parseEntry(streamId: string, fields: string[]): StreamBooking {
+  const f: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) f[fields[i]] = fields[i + 1];
+  return {
+    streamId,
+    reference: f.reference,
+    flightId: Number(f.flightId),
+    passengerId: Number(f.passengerId),
+    seat: f.seat,
+    seatIndex: Number(f.seatIndex),
+    price: f.price,
+    passportNo: f.passportNo,
+    fromIata: f.fromIata,
+    toIata: f.toIata,
+    departureDate: f.departureDate,
+    acceptedAt: f.acceptedAt,
+  };
+}
+
+type Persisted = Extract<FlushOutcome, { persisted: true }>;
+
+function isPersisted(o: FlushOutcome): o is Persisted {
+  return o.persisted;
+}
+
+function toEvent(o: Persisted, occurredAt: string) {
+  const b = o.booking;
+  return bookingCreated({
+    occurredAt,
+    bookingId: o.bookingId,
+    reference: b.reference,
+    flightId: b.flightId,
+    passengerId: b.passengerId,
+    passportNo: b.passportNo,
+    seat: b.seat,
+    price: b.price,
+    fromIata: b.fromIata,
+    toIata: b.toIata,
+    departureDate: b.departureDate,
+    mode: 'write-behind',
+  });
+}
+
+function backoff(attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt - 1, 10));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,209 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Connection, createConnection } from 'mysql2/promise';
+import type { DbSettings } from '../database/data-source';
+import type { TableSource } from './generator';
+
+/** Target size of one chunk handed to the database driver. */
+const CHUNK_BYTES = 1 << 20;
+/** Stop producing while this much is still queued on the socket, so memory stays flat at any scale. */
+const MAX_QUEUED_BYTES = 16 << 20;
+
+/**
+ * Streams a table's lines in ~1 MB buffers, reporting rows as they are produced. `backlog` tells how much is still
+ * waiting to be sent; while it is high, production pauses until `drained` fires.
+ */
+class LineStream extends Readable {
+  private readonly lines: Iterator<string>;
+  private waiting = false;
+
+  constructor(
+    source: TableSource,
+    private readonly onRows: (rows: number) => void,
+    private readonly socket?: Writable,
+  ) {
+    super();
+    this.lines = source.lines()[Symbol.iterator]();
+  }
+
+  override _read(): void {
+    if (this.socket && this.socket.writableLength > MAX_QUEUED_BYTES) {
+      if (!this.waiting) {
+        this.waiting = true;
+        this.socket.once('drain', () => {
+          this.waiting = false;
+          this._read();
+        });
+      }
+      return;
+    }
+    try {
+      let chunk = '';
+      let rows = 0;
+      for (;;) {
+        const next = this.lines.next();
+        if (next.done) {
+          if (chunk) this.push(Buffer.from(chunk, 'utf8'));
+          this.onRows(rows);
+          this.push(null);
+          return;
+        }
+        chunk += next.value;
+        rows++;
+        if (chunk.length >= CHUNK_BYTES) break;
+      }
+      this.onRows(rows);
+      this.push(Buffer.from(chunk, 'utf8'));
+    } catch (e) {
+      this.destroy(e as Error);
+    }
+  }
+}
+
+export interface BulkLoader {
+  /** Prepares the session (and, where that is faster, sheds constraints to rebuild after the load). */
+  open(): Promise<void>;
+  /** Streams one table in; resolves with the number of rows the database accepted. */
+  load(source: TableSource, onRows: (rows: number) => void): Promise<number>;
+  /** Rebuilds what open() removed, fixes sequences, updates statistics. */
+  finish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createBulkLoader(db: DbSettings): BulkLoader {
+  return db.engine === 'postgres' ? new PostgresBulkLoader(db) : new MysqlBulkLoader(db);
+}
+
+// ---------------------------------------------------------------------------------------------- MySQL/MariaDB
+
+const myId = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+/** LOAD DATA LOCAL INFILE from a generated stream; foreign-key and unique checks are off for the session. */
+export class MysqlBulkLoader implements BulkLoader {
+  private conn?: Connection;
+  private readonly loaded: string[] = [];
+
+  constructor(private readonly db: DbSettings) {}
+
+  async open(): Promise<void> {
+    this.conn = await createConnection({
+      host: this.db.host,
+      port: this.db.port,
+      user: this.db.user,
+      password: this.db.password,
+      database: this.db.name,
+      flags: ['+LOCAL_FILES'],
+      connectTimeout: 5000,
+    });
+    // The generator guarantees referential integrity and uniqueness; checking each row again only slows the load.
+    await this.conn.query('SET SESSION foreign_key_checks = 0, unique_checks = 0');
+  }
+
+  async load(source: TableSource, onRows: (rows: number) => void): Promise<number> {
+    const conn = this.conn!;
+    const socket = (conn as unknown as { connection: { stream: Writable } }).connection.stream;
+    const set = source.mysqlSet ?? {};
+    const columns = source.columns.map((c) => (c in set ? `@${c}` : myId(c))).join(', ');
+    const assignments = Object.entries(set).map(([c, expr]) => `${myId(c)} = ${expr}`);
+    const sql =
+      `LOAD DATA LOCAL INFILE 'generated:${source.table}' INTO TABLE ${myId(source.table)} CHARACTER SET utf8mb4 ` +
+      `(${columns})${assignments.length ? ` SET ${assignments.join(', ')}` : ''}`;
+    const [result] = await conn.query({
+      sql,
+      infileStreamFactory: () => new LineStream(source, onRows, socket),
+    } as Parameters<Connection['query']>[0]);
+    const { affectedRows, warningStatus } = result as { affectedRows: number; warningStatus: number };
+    if (warningStatus > 0) {
+      // LOAD DATA turns bad values into warnings; a generator bug must fail loudly instead.
+      const [warnings] = await conn.query('SHOW WARNINGS LIMIT 3');
+      throw new Error(
+        `Loading ${source.table} raised ${warningStatus} warning(s): ${JSON.stringify(warnings)}`,
+      );
+    }
+    this.loaded.push(source.table);
+    return affectedRows;
+  }
+
+  async finish(): Promise<void> {
+    const conn = this.conn!;
+    await conn.query('SET SESSION foreign_key_checks = 1, unique_checks = 1');
+    // Fresh statistics so the optimizer sees the real table sizes right away.
+    await conn.query(`ANALYZE TABLE ${this.loaded.map(myId).join(', ')}`);
+  }
+
+  async close(): Promise<void> {
+    await this.conn?.end();
+    this.conn = undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- PostgreSQL
+
+const pgId = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * COPY FROM STDIN inside one transaction: a failed load leaves the database as it was. Tables are truncated in the
+ * same transaction so COPY can FREEZE rows (no later hint-bit rewrite).
+ */
+export class PostgresBulkLoader implements BulkLoader {
+  private client?: Client;
+  private readonly loaded: string[] = [];
+
+  constructor(private readonly db: DbSettings) {}
+
+  async open(): Promise<void> {
+    this.client = new Client({
+      host: this.db.host,
+      port: this.db.port,
+      user: this.db.user,
+      password: this.db.password,
+      database: this.db.name,
+      connectionTimeoutMillis: 5000,
+    });
+    await this.client.connect();
+    await this.client.query('BEGIN');
+    await this.client.query('SET LOCAL synchronous_commit = off');
+  }
+
+  async load(source: TableSource, onRows: (rows: number) => void): Promise<number> {
+    const client = this.client!;
+    const columns = source.columns.map(pgId).join(', ');
+    await client.query(`TRUNCATE ${pgId(source.table)} CASCADE`);
+    const copy = client.query(copyFrom(`COPY ${pgId(source.table)} (${columns}) FROM STDIN WITH (FREEZE)`));
+    await pipeline(new LineStream(source, onRows), copy);
+    this.loaded.push(source.table);
+    return copy.rowCount;
+  }
+
+  async finish(): Promise<void> {
+    const client = this.client!;
+    // Rows came with explicit ids: move each serial sequence past them.
+    const serials: Array<{ table: string; column: string; seq: string }> = (
+      await client.query(
+        `SELECT c.table_name AS table, c.column_name AS column,
+                pg_get_serial_sequence(quote_ident(c.table_name), c.column_name) AS seq
+           FROM information_schema.columns c
+          WHERE c.table_schema = current_schema() AND c.column_default LIKE 'nextval(%'`,
+      )
+    ).rows;
+    for (const s of serials) {
+      if (!this.loaded.includes(s.table) || !s.seq) continue;
+      await client.query(
+        `SELECT setval($1, COALESCE((SELECT MAX(${pgId(s.column)}) FROM ${pgId(s.table)}), 0) + 1, false)`,
+        [s.seq],
+      );
+    }
+    await client.query('COMMIT');
+    await client.query(`ANALYZE ${this.loaded.map(pgId).join(', ')}`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.client) return;
+    // A load that failed midway is rolled back as a whole.
+    await this.client.query('ROLLBACK').catch(() => undefined);
+    await this.client.end();
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,255 @@
+import type { ManifestEntry, PassengerFlights } from '@app/common/dto/reads';
+import { intFlag, parseDemoArgs, runMain } from './demo/args';
+import {
+  bookWriteThrough,
+  cancelBooking,
+  flightDetails,
+  freeSeats,
+  querySql,
+  samplePassengers,
+  sleep,
+} from './demo/fixtures';
+import { Envelope, GatewayClient } from './demo/http';
+import {
+  banner,
+  block,
+  c,
+  info,
+  ms,
+  ok,
+  pause,
+  printTable,
+  sourceLabel,
+  speedup,
+  step,
+  summarize,
+  warn,
+} from './demo/output';
+
+const USAGE = `
+npm run demo:cache-aside -- [-i] [-v] [-f] [--flight-id 115]
+
+Cache-aside through the gateway: a simple, a medium and an advanced query each run twice (the first read misses
+and fills Valkey, the second is served from it), then a write invalidates a cached entry, then min/avg/max
+latency of misses and hits and the speedup.
+
+  -i, --interactive   pause between steps
+  -v, --verbose       show each query's SQL (from GET /api/queries/:name/explain) and a sample of the rows
+  -f, --flush         flush this project's cache keys first (DELETE /api/cache, admin credentials)
+  --flight-id N       flight used by the medium query and the invalidation step (default 115)
+`;
+
+interface DemoQuery {
+  level: string;
+  title: string;
+  explain: string;
+  path: string;
+  rows: (data: unknown) => number;
+}
+
+interface Measured {
+  query: DemoQuery;
+  runs: Array<Envelope<unknown> & { roundTripMs: number }>;
+}
+
+export async function cacheAsideDemo(argv: string[]): Promise<void> {
+  const cli = parseDemoArgs(
+    argv,
+    {
+      interactive: { type: 'boolean', short: 'i', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      flush: { type: 'boolean', short: 'f', default: false },
+      'flight-id': { type: 'string', default: '115' },
+    },
+    USAGE,
+  );
+  if (!cli) return;
+  const { client, values } = cli;
+  const interactive = values.interactive === true;
+  const verbose = values.verbose === true;
+  const flightId = intFlag('flight-id', values['flight-id'], 1);
+
+  banner(
+    'Cache-aside demo',
+    `gateway ${client.baseUrl}: read from Valkey, on a miss load from the database and fill`,
+  );
+
+  step(0, 'Preparing: a flight and a passenger from this database');
+  const flight = await flightDetails(client, flightId);
+  const passengers = await samplePassengers(client, 10);
+  const passenger = passengers.reduce((a, b) => (b.bookings > a.bookings ? b : a));
+  const iata = flight.from.iata ?? 'JFK';
+  info(
+    `flight ${flight.flightId} (${flight.flightno}) ${flight.from.iata} → ${flight.to.iata}, passenger ${passenger.label}`,
+  );
+  if (values.flush) {
+    const reply = await client.flushCache();
+    ok(`flushed this project's keys: ${JSON.stringify(reply.body)}`);
+  }
+
+  const queries: DemoQuery[] = [
+    {
+      level: 'simple',
+      title: `Airport by IATA code (${iata}): airport ⟕ airport_geo`,
+      explain: 'airport',
+      path: `/api/airports/${iata}`,
+      rows: () => 1,
+    },
+    {
+      level: 'medium',
+      title: `Manifest of flight ${flightId}: booking ⋈ passenger ⟕ passengerdetails`,
+      explain: 'manifest',
+      path: `/api/flights/${flightId}/manifest`,
+      rows: (d) => (d as ManifestEntry[]).length,
+    },
+    {
+      level: 'advanced',
+      title: `Last 10 flights of ${passenger.passportNo}: 8-table join`,
+      explain: 'passenger_flights',
+      path: `/api/passengers/${encodeURIComponent(passenger.passportNo)}/flights`,
+      rows: (d) => (d as PassengerFlights).flights.length,
+    },
+  ];
+
+  const measured: Measured[] = [];
+  let n = 1;
+  for (const q of queries) {
+    await pause(interactive);
+    step(n++, `${c.bold(q.level.toUpperCase())} query: ${q.title}`);
+    info(`GET ${q.path}`);
+    if (verbose) {
+      const plan = await querySql(client, q.explain);
+      if (plan) {
+        info(c.dim(`SQL on ${plan.engine} (parameters bound per engine):`));
+        block(plan.sql);
+      } else warn('SQL not available (GET /api/queries/:name/explain failed)');
+    }
+    const runs: Measured['runs'] = [];
+    for (const attempt of [1, 2]) {
+      const env = await client.read<unknown>(q.path);
+      runs.push(env);
+      info(
+        `run ${attempt}: ${sourceLabel(env.meta.source)} ${ms(env.meta.latencyMs).padStart(12)} in the service, ` +
+          `${ms(env.roundTripMs)} round trip, ${q.rows(env.data)} row(s), key ${c.cyan(env.meta.cacheKey ?? '(none)')}`,
+      );
+    }
+    if (verbose) block(JSON.stringify(runs[1].data, null, 2).split('\n').slice(0, 14).join('\n') + '\n…');
+    if (runs[0].meta.source === 'cache')
+      warn('the first read was already cached: run with -f to start from a cold cache');
+    else if (runs[1].meta.source === 'cache') {
+      ok(
+        `second read ${speedup(runs[0].meta.latencyMs, runs[1].meta.latencyMs)} faster (service-side latency)`,
+      );
+    }
+    measured.push({ query: q, runs });
+  }
+
+  await pause(interactive);
+  step(n++, `Invalidation: a booking on flight ${flightId} must evict its cached manifest`);
+  await invalidationStep(client, flightId, passenger.passengerId, queries[1].path);
+
+  await pause(interactive);
+  step(n, 'Summary');
+  printSummary(measured);
+}
+
+/**
+ * A write-through booking publishes an event; the manifest entry is dropped (tags), so the next read misses and
+ * shows the new passenger. The booking is cancelled afterwards, which invalidates the entry again.
+ */
+async function invalidationStep(
+  client: GatewayClient,
+  flightId: number,
+  passengerId: number,
+  manifestPath: string,
+) {
+  const before = await client.read<ManifestEntry[]>(manifestPath);
+  info(`manifest before: ${before.data.length} passengers, ${sourceLabel(before.meta.source)}`);
+  const seat = (await freeSeats(client, flightId))[0];
+  if (!seat) {
+    warn(
+      `flight ${flightId} is full; showing ?refresh=true instead (load from the database and overwrite the entry)`,
+    );
+    const refreshed = await client.read<ManifestEntry[]>(manifestPath, { refresh: true });
+    info(
+      `GET ${manifestPath}?refresh=true: ${sourceLabel(refreshed.meta.source)} ${ms(refreshed.meta.latencyMs)}`,
+    );
+    return;
+  }
+  let booking;
+  try {
+    booking = await bookWriteThrough(client, { flightId, passengerId, seat, price: 99 });
+  } catch (e) {
+    warn(`could not book seat ${seat}: ${(e as Error).message}`);
+    return;
+  }
+  ok(
+    `POST /api/bookings: seat ${seat} booked for passenger ${passengerId} (booking ${booking.bookingId}, write-through)`,
+  );
+  await expectMiss(client, manifestPath, (rows) => rows.some((r) => r.seat === seat), `seat ${seat} listed`);
+  await cancelBooking(client, booking.bookingId);
+  ok(`DELETE /api/bookings/${booking.bookingId}: cancelled again, the demo leaves the data as it found it`);
+  await expectMiss(client, manifestPath, (rows) => !rows.some((r) => r.seat === seat), `seat ${seat} gone`);
+}
+
+/** Reads until the entry reflects the write (invalidation may travel through the event queue). */
+async function expectMiss(
+  client: GatewayClient,
+  path: string,
+  reflectsWrite: (rows: ManifestEntry[]) => boolean,
+  what: string,
+): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const env = await client.read<ManifestEntry[]>(path);
+    if (reflectsWrite(env.data)) {
+      info(
+        `manifest now: ${env.data.length} passengers, ${what}, ${sourceLabel(env.meta.source)} ${ms(env.meta.latencyMs)}` +
+          ` (consistent ${Date.now() - started} ms after the write)`,
+      );
+      return;
+    }
+    if (Date.now() - started > 5000) {
+      warn(
+        `after 5 s the cached manifest still does not reflect the write (${what} expected): invalidation is not working`,
+      );
+      return;
+    }
+    await sleep(50);
+  }
+}
+
+function printSummary(measured: Measured[]): void {
+  const misses = measured.flatMap((m) => m.runs.filter((r) => r.meta.source !== 'cache'));
+  const hits = measured.flatMap((m) => m.runs.filter((r) => r.meta.source === 'cache'));
+  printTable(
+    ['query', 'run 1', 'latency', 'run 2', 'latency', 'speedup'],
+    measured.map((m) => [
+      m.query.level,
+      m.runs[0].meta.source,
+      ms(m.runs[0].meta.latencyMs),
+      m.runs[1].meta.source,
+      ms(m.runs[1].meta.latencyMs),
+      speedup(m.runs[0].meta.latencyMs, m.runs[1].meta.latencyMs),
+    ]),
+  );
+  console.log();
+  const rows: Array<Array<string | number>> = [];
+  for (const [label, list] of [
+    ['misses (database)', misses],
+    ['hits (cache)', hits],
+  ] as const) {
+    const service = summarize(list.map((r) => r.meta.latencyMs));
+    const trip = summarize(list.map((r) => r.roundTripMs));
+    rows.push([label, list.length, ms(service?.min), ms(service?.avg), ms(service?.max), ms(trip?.avg)]);
+  }
+  printTable(['', 'reads', 'min', 'avg', 'max', 'avg round trip'], rows);
+  const avgMiss = summarize(misses.map((r) => r.meta.latencyMs))?.avg;
+  const avgHit = summarize(hits.map((r) => r.meta.latencyMs))?.avg;
+  console.log(
+    `\n  ${c.bold('Cache speedup')} (avg miss ÷ avg hit, service-side): ${c.green(speedup(avgMiss, avgHit))}`,
+  );
+  if (!avgMiss || !avgHit) warn('need at least one miss and one hit for a speedup: run with -f');
+}
+
+if (require.main === module) runMain(cacheAsideDemo);

@@ -1,0 +1,58 @@
+import { seatName } from '@app/common';
+import type { FlightDetails, PassengerSampleEntry, QueryPlan, SeatAvailability } from '@app/common/dto/reads';
+import type { BookingView, CancelledBooking } from '@app/common';
+import { GatewayClient, GatewayError, payload } from './http';
+
+/** Inputs the demos need, found through the public API (any seeded dataset works, nothing is hard-coded). */
+
+export async function samplePassengers(client: GatewayClient, count = 10): Promise<PassengerSampleEntry[]> {
+  const env = await client.read<PassengerSampleEntry[]>(`/api/passengers/sample?count=${count}`);
+  if (env.data.length === 0) throw new Error('The database has no passengers with bookings: seed it first (npm run db:seed)');
+  return env.data;
+}
+
+export async function flightDetails(client: GatewayClient, flightId: number): Promise<FlightDetails> {
+  try {
+    return (await client.read<FlightDetails>(`/api/flights/${flightId}`)).data;
+  } catch (e) {
+    if (e instanceof GatewayError && e.status === 404) {
+      throw new Error(`Flight ${flightId} does not exist in this database: pass another one with --flight-id`);
+    }
+    throw e;
+  }
+}
+
+/** Free seats of a flight, in seat order, from the seat map (fresh from the database, not a possibly old entry). */
+export async function freeSeats(client: GatewayClient, flightId: number): Promise<string[]> {
+  const seats = (await client.read<SeatAvailability>(`/api/flights/${flightId}/seats`, { refresh: true })).data;
+  const taken = new Set(seats.bookedSeats);
+  const free: string[] = [];
+  for (let i = 0; i < seats.capacity; i++) {
+    const name = seatName(i, seats.capacity);
+    if (!taken.has(name)) free.push(name);
+  }
+  return free;
+}
+
+/** The SQL a named query runs on the active engine (GET /api/queries/:name/explain), or null if unavailable. */
+export async function querySql(client: GatewayClient, name: string): Promise<QueryPlan | null> {
+  try {
+    return (await client.read<QueryPlan>(`/api/queries/${name}/explain`)).data;
+  } catch {
+    return null;
+  }
+}
+
+export async function bookWriteThrough(
+  client: GatewayClient,
+  body: { flightId: number; passengerId: number; seat: string; price: number },
+): Promise<BookingView> {
+  const reply = await client.post<unknown>('/api/bookings', { ...body, mode: 'write-through' });
+  return payload<BookingView>(reply.body);
+}
+
+export async function cancelBooking(client: GatewayClient, bookingId: number): Promise<CancelledBooking> {
+  return payload<CancelledBooking>((await client.delete<unknown>(`/api/bookings/${bookingId}`)).body);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
