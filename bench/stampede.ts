@@ -3,7 +3,10 @@ import { Logger } from '@nestjs/common';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { AppConfig, CachePrimitives, createCachePrimitives, loadConfig } from '@app/common';
-import { startWeatherProvider, WeatherProviderHandle } from '../apps/weather-service/src/provider/weather-provider.server';
+import {
+  startWeatherProvider,
+  WeatherProviderHandle,
+} from '../apps/weather-service/src/provider/weather-provider.server';
 import { WeatherProviderClient } from '../apps/weather-service/src/weather-provider.client';
 import { WeatherCacheOptions, WeatherService } from '../apps/weather-service/src/weather.service';
 
@@ -117,7 +120,16 @@ async function main() {
   }
   process.stdout.write('\n\n');
   table(
-    ['requests', 'mode', 'provider calls/run', 'failed', 'latency p50', 'latency p99', 'wait cost p50', 'wait cost p99'],
+    [
+      'requests',
+      'mode',
+      'provider calls/run',
+      'failed',
+      'latency p50',
+      'latency p99',
+      'wait cost p50',
+      'wait cost p99',
+    ],
     rows,
   );
   console.log(
@@ -135,10 +147,25 @@ async function stampede(
   n: number,
   firstReplyAt: () => number,
 ): Promise<RunResult> {
-  const config: AppConfig = { ...base, cache: { ...base.cache, keyPrefix: `cmiyc-bench:${process.pid}:${Date.now()}:` } };
-  const nodes: CachePrimitives[] = await Promise.all(Array.from({ length: processes }, () => createCachePrimitives(config)));
+  const config: AppConfig = {
+    ...base,
+    cache: { ...base.cache, keyPrefix: `cmiyc-bench:${process.pid}:${Date.now()}:` },
+  };
+  const nodes: CachePrimitives[] = await Promise.all(
+    Array.from({ length: processes }, () => createCachePrimitives(config)),
+  );
   const services = nodes.map(
-    (p) => new WeatherService(config, p.guard, p.lock, p.fill, p.stats, p.cache, new WeatherProviderClient(config), mode.options),
+    (p) =>
+      new WeatherService(
+        config,
+        p.guard,
+        p.lock,
+        p.fill,
+        p.stats,
+        p.cache,
+        new WeatherProviderClient(config),
+        mode.options,
+      ),
   );
   const before = provider.stats().byCity[CITY.id] ?? 0;
   const latencies: number[] = [];
@@ -204,7 +231,8 @@ const fmt = (v: number) => `${v.toFixed(2)} ms`;
 
 function table(headers: string[], rows: string[][]) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(headers));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));

@@ -14,6 +14,7 @@ import {
   banner,
   block,
   c,
+  formatSql,
   info,
   ms,
   ok,
@@ -121,7 +122,7 @@ export async function cacheAsideDemo(argv: string[]): Promise<void> {
       const plan = await querySql(client, q.explain);
       if (plan) {
         info(c.dim(`SQL on ${plan.engine} (parameters bound per engine):`));
-        block(plan.sql);
+        block(formatSql(plan.sql));
       } else warn('SQL not available (GET /api/queries/:name/explain failed)');
     }
     const runs: Measured['runs'] = [];

@@ -26,7 +26,11 @@ interface Timed {
 }
 
 async function main(argv: string[]) {
-  const cli = parseDemoArgs(argv, { cities: { type: 'string', default: '10' }, ttl: { type: 'string', default: '15' } }, USAGE);
+  const cli = parseDemoArgs(
+    argv,
+    { cities: { type: 'string', default: '10' }, ttl: { type: 'string', default: '15' } },
+    USAGE,
+  );
   if (!cli) return;
   const count = intFlag('cities', cli.values.cities, 1, 100);
   const ttlMinutes = intFlag('ttl', cli.values.ttl, 1, 30 * 24 * 60);
@@ -72,16 +76,24 @@ async function main(argv: string[]) {
   );
   console.log();
   ok(`time saved by the cache (run 2 vs no cache): ${c.bold(`${(tDirect - tSecond).toFixed(1)} ms`)}`);
-  ok(`speedup: ${c.bold(speedup(tDirect, tSecond))}  (average ${(tDirect / count).toFixed(1)} ms → ${(tSecond / count).toFixed(2)} ms per city)`);
-  if (second.some((r) => r.meta.source !== 'cache')) warn('some second-run lookups were not served from the cache');
+  ok(
+    `speedup: ${c.bold(speedup(tDirect, tSecond))}  (average ${(tDirect / count).toFixed(1)} ms → ${(tSecond / count).toFixed(2)} ms per city)`,
+  );
+  if (second.some((r) => r.meta.source !== 'cache'))
+    warn('some second-run lookups were not served from the cache');
 
   const ttls = first.map((r) => r.meta.expiresInSeconds).filter((v): v is number => typeof v === 'number');
-  const serviceTtl = first.find((r) => typeof r.meta.ttlSeconds === 'number')?.meta.ttlSeconds as number | undefined;
+  const serviceTtl = first.find((r) => typeof r.meta.ttlSeconds === 'number')?.meta.ttlSeconds as
+    number | undefined;
   if (serviceTtl !== undefined) {
     const minutes = serviceTtl / 60;
-    info(`entries stay fresh for ${minutes.toFixed(minutes % 1 ? 1 : 0)} min (WEATHER_CACHE_TTL=${serviceTtl}); now ${Math.min(...ttls)} s left`);
+    info(
+      `entries stay fresh for ${minutes.toFixed(minutes % 1 ? 1 : 0)} min (WEATHER_CACHE_TTL=${serviceTtl}); now ${Math.min(...ttls)} s left`,
+    );
     if (serviceTtl !== ttlMinutes * 60) {
-      warn(`--ttl ${ttlMinutes} min differs from the service's TTL: restart the weather-service with WEATHER_CACHE_TTL=${ttlMinutes * 60}`);
+      warn(
+        `--ttl ${ttlMinutes} min differs from the service's TTL: restart the weather-service with WEATHER_CACHE_TTL=${ttlMinutes * 60}`,
+      );
     }
   }
 }

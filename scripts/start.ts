@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { Command, createConcurrently, Logger, LogError, LogOutput } from 'concurrently';
 import { AppConfig, configOrExit } from '@app/common';
@@ -83,7 +84,11 @@ function describeExit(code: string | number): string {
  * Runs every app under one concurrently instance (prefixed, coloured logs). Resolves with the exit code for
  * `npm start` once every app has stopped after Ctrl-C/SIGTERM, or after one kept crashing.
  */
-function superviseApps(): { isStopping: () => boolean; stopped: Promise<number> } {
+function superviseApps(): {
+  isStopping: () => boolean;
+  stopped: Promise<number>;
+  onSignal: (signal: NodeJS.Signals) => void;
+} {
   let stopping = false;
   let exitCode = 0;
   let allStopped: (code: number) => void = () => undefined;
@@ -158,68 +163,102 @@ function superviseApps(): { isStopping: () => boolean; stopped: Promise<number> 
   }
 
   let signals = 0;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      // Forwarded to every app (a terminal's Ctrl-C reaches them too); a second one does not wait.
-      if (++signals > 1) {
-        say(red('second signal: killing every app now'));
-        commands.forEach((c) => c.kill('SIGKILL'));
-        process.exit(130);
-      }
-      stopping = true;
-      say(`${signal}: stopping every app...`);
-      commands.forEach((c) => c.kill(signal));
-      settleWhenAllStopped();
-    });
-  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    // Forwarded to every app (a terminal's Ctrl-C reaches them too); a second one does not wait.
+    if (++signals > 1) {
+      say(red('second signal: killing every app now'));
+      commands.forEach((c) => c.kill('SIGKILL'));
+      process.exit(130);
+    }
+    stopping = true;
+    say(`${signal}: stopping every app...`);
+    commands.forEach((c) => c.kill(signal));
+    settleWhenAllStopped();
+  };
 
-  return { isStopping: () => stopping, stopped };
+  return { isStopping: () => stopping, stopped, onSignal };
 }
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Polls the gateway's /health until 200, then prints where to go. Warns (once) when it takes too long. */
+function accepts(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Waits until every app listens (quietly: asking /health earlier would only log failures), then polls the
+ * gateway's /health until 200 and prints where to go. Warns once when that takes too long.
+ */
 async function announceWhenHealthy(config: AppConfig, isStopping: () => boolean) {
   const host = connectHost(config.gateway.host);
-  const healthUrl = `http://${host}:${config.gateway.port}/health`;
+  const base = `http://${host === '127.0.0.1' ? 'localhost' : host}:${config.gateway.port}`;
   const started = Date.now();
   let warned = false;
+  let lastProblem = '';
+  const sleep = () => new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
+  const warnIfSlow = () => {
+    if (warned || Date.now() - started < HEALTH_WARN_AFTER_MS) return;
+    warned = true;
+    say(red(`not healthy after ${HEALTH_WARN_AFTER_MS / 1000} s: ${lastProblem}`));
+  };
+
+  for (const app of APPS) {
+    const port = app.endpoint(config).port;
+    while (!isStopping() && !(await accepts(port, app.health === 'http' ? host : '127.0.0.1'))) {
+      lastProblem = `${app.name} is not listening on port ${port} yet`;
+      warnIfSlow();
+      await sleep();
+    }
+  }
   while (!isStopping()) {
-    let lastBody = '';
     try {
-      const res = await fetch(healthUrl, { signal: AbortSignal.timeout(3000) });
+      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(3000) });
       if (res.ok) {
-        const base = `http://${host === '127.0.0.1' ? 'localhost' : host}:${config.gateway.port}`;
         say(green(bold('✔ everything is up')));
         say(`  Dashboard  ${bold(`${base}/`)}`);
         say(`  API docs   ${base}/docs`);
         say(`  Queues     ${base}/queues  (user ${config.admin.user}, ADMIN_PASSWORD)`);
-        say(`  Health     ${healthUrl}`);
+        say(`  Health     ${base}/health`);
         say(dim('  Ctrl-C stops every app.'));
         return;
       }
-      lastBody = await res.text();
+      lastProblem = `GET /health answered ${res.status}: ${await res.text()}`;
     } catch (e) {
-      lastBody = (e as Error).message;
+      lastProblem = `GET /health failed: ${(e as Error).message}`;
     }
-    if (!warned && Date.now() - started > HEALTH_WARN_AFTER_MS) {
-      warned = true;
-      say(red(`the gateway's health is not OK after ${HEALTH_WARN_AFTER_MS / 1000} s: ${lastBody}`));
-    }
-    await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
+    warnIfSlow();
+    await sleep();
   }
 }
 
 async function main() {
+  // Handlers from the very start: without one, a signal kills node outright, leaving apps it had just spawned.
+  let phase = 'starting';
+  let onSignal: (signal: NodeJS.Signals) => void = (signal) => {
+    say(red(`${signal} while ${phase}; no app was started.`));
+    process.exit(130);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, (s: NodeJS.Signals) => onSignal(s));
+
   const config = configOrExit();
+  phase = 'checking dependencies';
   await preflight(config);
+  phase = `preparing ${config.db.name} (an interrupted generation leaves part of a dataset: drop the database before the next start)`;
   await prepare(config);
   say(`starting ${APPS.map((a) => a.name).join(', ')}`);
-  const { isStopping, stopped } = superviseApps();
-  void announceWhenHealthy(config, isStopping);
-  process.exit(await stopped);
+  const supervisor = superviseApps();
+  onSignal = supervisor.onSignal;
+  void announceWhenHealthy(config, supervisor.isStopping);
+  process.exit(await supervisor.stopped);
 }
 
 main().catch((e) => {

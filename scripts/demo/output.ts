@@ -61,6 +61,15 @@ export function block(text: string, indent = '    '): void {
   for (const l of lines) console.log(indent + c.dim(l.slice(common)));
 }
 
+/** One clause per line, for SQL that arrives on one line. */
+export function formatSql(sql: string): string {
+  return sql
+    .replace(/\s+/g, ' ')
+    .replace(/ (FROM|LEFT JOIN|JOIN|WHERE|GROUP BY|ORDER BY|LIMIT|UNION ALL|HAVING) /g, '\n$1 ')
+    .replace(/ (AND|OR) /g, '\n  $1 ')
+    .trim();
+}
+
 /** Interactive mode: waits for Enter between steps. */
 export async function pause(enabled: boolean, prompt = 'Press Enter to continue…'): Promise<void> {
   if (!enabled || !process.stdin.isTTY) return;

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { Page } from 'playwright-core';
 import type { SeatAvailability } from '@app/common/dto/reads';
 import { SEED_FIXTURES } from '@app/common/seed';
@@ -74,7 +75,8 @@ describe('airport dashboard in a browser (mysql)', () => {
       await waitText('#tile-source', 'database');
       expect(await text('#tile-latency')).toMatch(/^\d+\.\d{3} ms$/);
       expect(await text('#tile-key')).toContain(`flight:${flightId}`);
-      expect(await page.locator('#result tbody tr').count()).toBe(1);
+      // One record, shown as field / value rows.
+      expect(await text('#result tr:has(td:text-is("flightId")) td:nth-child(2)')).toBe(String(flightId));
 
       await page.click('#run-flight');
       await waitText('#tile-source', 'cache');
@@ -150,7 +152,7 @@ describe('airport dashboard in a browser (mysql)', () => {
       const seat = await pickFreeSeat();
       await page.check('input[name=mode][value="write-through"]');
       await page.click('#booking-form button[type=submit]');
-      await page.locator('#booking-log li.ok', { hasText: '201' }).waitFor();
+      await page.locator('#booking-log li.ok', { hasText: `201booked seat ${seat} on flight ${flightId}` }).waitFor();
       await page.locator(`#seatmap .seat.taken[data-seat="${seat}"]`).waitFor();
       expect((await api<SeatAvailability>(`/api/flights/${flightId}/seats`)).bookedSeats).toContain(seat);
     }),
@@ -161,12 +163,15 @@ describe('airport dashboard in a browser (mysql)', () => {
     step('book-write-behind', async () => {
       const seat = await pickFreeSeat();
       await page.check('input[name=mode][value="write-behind"]');
+      const entry = page.locator('#booking-log li').nth(await page.locator('#booking-log li').count());
       await page.click('#booking-form button[type=submit]');
-      const entry = page.locator('#booking-log li', { hasText: seat });
-      await entry.filter({ hasText: '202' }).waitFor();
+      await entry.waitFor();
+      expect(await entry.locator('.status').innerText()).toBe('202');
+      expect(await entry.innerText()).toContain(`seat ${seat} on flight ${flightId} (write-behind)`);
       await page.locator(`#seatmap .seat.taken[data-seat="${seat}"]`).waitFor();
-      await page.locator('#booking-log li.ok', { hasText: 'persisted' }).waitFor({ timeout: 30_000 });
-      expect(await entry.innerText()).toMatch(/persisted, booking \d+/);
+      // The flusher persists it shortly after; the page polls GET /api/bookings/:reference until then.
+      await page.waitForFunction((li) => li?.classList.contains('ok'), await entry.elementHandle(), { timeout: 30_000 });
+      expect(await entry.innerText()).toMatch(/: persisted, booking \d+/);
     }),
   );
 

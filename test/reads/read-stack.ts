@@ -7,6 +7,7 @@ import { AppConfig, CacheService, CacheStatsService, startMicroservice } from '@
 import { freePort, waitForPort } from '@app/common/testing';
 import { QueryServiceModule } from '../../apps/query-service/src/app.module';
 import { ReadsRepository } from '../../apps/query-service/src/reads/reads.repository';
+import { configEnv } from '../../bench/env';
 
 /**
  * A query-service (in-process: its own connections, an ephemeral TCP port, its repository's load counters at
@@ -27,28 +28,6 @@ export interface ReadStack {
 
 const GATEWAY_MAIN = resolve(__dirname, '../../dist/apps/gateway/src/main.js');
 
-/** The environment that makes a dist/ process use this configuration. */
-export function configEnv(config: AppConfig): NodeJS.ProcessEnv {
-  return {
-    DB_ENGINE: config.db.flavor,
-    DB_HOST: config.db.host,
-    DB_PORT: String(config.db.port),
-    DB_USER: config.db.user,
-    DB_PASSWORD: config.db.password,
-    DB_NAME: config.db.name,
-    CACHE_HOST: config.cache.host,
-    CACHE_PORT: String(config.cache.port),
-    CACHE_KEY_PREFIX: config.cache.keyPrefix,
-    CACHE_BREAKER_COOLDOWN_MS: String(config.cache.breakerCooldownMs),
-    CACHE_COMMAND_TIMEOUT_MS: String(config.cache.commandTimeoutMs),
-    QUERY_SERVICE_HOST: config.queryService.host,
-    QUERY_SERVICE_PORT: String(config.queryService.port),
-    ADMIN_USER: config.admin.user,
-    ADMIN_PASSWORD: config.admin.password,
-    LOG_LEVEL: config.logLevel,
-  };
-}
-
 export class GatewayProcess {
   private constructor(
     readonly port: number,
@@ -60,9 +39,11 @@ export class GatewayProcess {
     const port = await freePort();
     const env = {
       ...process.env,
-      ...configEnv({ ...config, queryService: { host: '127.0.0.1', port: queryServicePort } }),
-      GATEWAY_HOST: '127.0.0.1',
-      GATEWAY_PORT: String(port),
+      ...configEnv({
+        ...config,
+        queryService: { host: '127.0.0.1', port: queryServicePort },
+        gateway: { host: '127.0.0.1', port },
+      }),
     };
     const proc = spawn(process.execPath, [GATEWAY_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     await waitForPort(port, 20000);
@@ -82,7 +63,9 @@ export class GatewayProcess {
   }
 }
 
-export async function startQueryService(config: AppConfig): Promise<{ app: INestMicroservice; port: number }> {
+export async function startQueryService(
+  config: AppConfig,
+): Promise<{ app: INestMicroservice; port: number }> {
   const port = await freePort();
   const app = await startMicroservice(
     QueryServiceModule.forRoot({ ...config, queryService: { host: '127.0.0.1', port } }),
@@ -116,4 +99,5 @@ export function utcDay(days = 0): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const basicAuth = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

@@ -59,7 +59,9 @@ describe.each(TEST_ENGINES)('read path under load and failure on %s', (engine) =
 
     it('seat maps are built once too (hash + bitmap under the lock)', async () => {
       const path = `/api/flights/${flightId}/seats`;
-      const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => request(gateways[i % 2].url).get(path)));
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => request(gateways[i % 2].url).get(path)),
+      );
       expect(responses.every((r) => r.status === 200)).toBe(true);
       expect(new Set(responses.map((r) => JSON.stringify(r.body.data))).size).toBe(1);
       const builds = services.map((s) => s.get(ReadsRepository).loads.get('seats') ?? 0);
@@ -104,7 +106,11 @@ describe.each(TEST_ENGINES)('read path under load and failure on %s', (engine) =
       await redis.stop();
       for (const p of paths) {
         const res = await stack.http().get(p);
-        expect({ p, status: res.status, source: res.body.meta?.source }).toEqual({ p, status: 200, source: 'database' });
+        expect({ p, status: res.status, source: res.body.meta?.source }).toEqual({
+          p,
+          status: 200,
+          source: 'database',
+        });
       }
       expect((await stack.http().get('/api/flights/99999999')).status).toBe(404);
       const health = await stack.http().get('/health');

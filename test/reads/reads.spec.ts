@@ -47,7 +47,11 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
 
   it('flight details: flight, airline, both airports, status', async () => {
     const data = await missThenHit(`/api/flights/${flightId}`);
-    expect(data).toMatchObject({ flightId, airline: { iata: expect.any(String) }, from: { icao: expect.any(String) } });
+    expect(data).toMatchObject({
+      flightId,
+      airline: { iata: expect.any(String) },
+      from: { icao: expect.any(String) },
+    });
     expect(['completed', 'in progress', 'upcoming']).toContain(data.status);
   });
 
@@ -56,7 +60,10 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     expect(data.length).toBeGreaterThan(0);
     const rows = data.map((e: { seat: string }) => parseInt(e.seat, 10));
     expect(rows).toEqual([...rows].sort((a, b) => a - b));
-    expect(data[0]).toMatchObject({ passportNo: expect.stringMatching(/^[A-Z0-9]{9}$/), price: expect.any(Number) });
+    expect(data[0]).toMatchObject({
+      passportNo: expect.stringMatching(/^[A-Z0-9]{9}$/),
+      price: expect.any(Number),
+    });
   });
 
   it('seat availability: counters in a hash and the booked seats from the bitmap agree with the manifest', async () => {
@@ -72,7 +79,9 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     );
     const prefix = config.cache.keyPrefix;
     expect(await stack.cache.client.type(prefix + Keys.seatCounters(flightId))).toBe('hash');
-    expect(await stack.cache.client.strlen(prefix + Keys.seatMap(flightId))).toBe(Math.ceil(data.capacity / 8));
+    expect(await stack.cache.client.strlen(prefix + Keys.seatMap(flightId))).toBe(
+      Math.ceil(data.capacity / 8),
+    );
   });
 
   it('passenger sample, history by passport and profile (hash + sorted set)', async () => {
@@ -92,7 +101,9 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     expect(profile.totalFlights).toBe(p.bookings);
     expect(profile.frequentRoutes.length).toBeGreaterThan(0);
     expect(profile.frequentRoutes[0].route).toMatch(/^[A-Z]{3}-[A-Z]{3}$/);
-    expect(await stack.cache.client.type(config.cache.keyPrefix + Keys.passengerRoutes(p.passengerId))).toBe('zset');
+    expect(await stack.cache.client.type(config.cache.keyPrefix + Keys.passengerRoutes(p.passengerId))).toBe(
+      'zset',
+    );
   });
 
   it('airports by country and one airport with geo data', async () => {
@@ -111,7 +122,9 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
       expect(o.departure.slice(0, 10)).toBe(today);
       expect(o.freeSeats).toBe(o.capacity - o.bookedSeats);
     }
-    const rt = await missThenHit(`/api/search/roundtrip?from=${from}&to=${to}&depart=${today}&return=${utcDay(2)}`);
+    const rt = await missThenHit(
+      `/api/search/roundtrip?from=${from}&to=${to}&depart=${today}&return=${utcDay(2)}`,
+    );
     expect(rt.outbound).toEqual(offers);
     expect(rt.return.length).toBeGreaterThan(0);
     expect(rt.return[0].from.iata).toBe(to);
@@ -181,7 +194,9 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
       expect(res.body.message).toEqual(expect.any(String));
     }
     expect(await stack.cache.client.get(config.cache.keyPrefix + Keys.flight(99999999))).toBe('\u0000nf');
-    expect(await stack.cache.client.hget(config.cache.keyPrefix + Keys.seatCounters(99999999), 'found')).toBe('0');
+    expect(await stack.cache.client.hget(config.cache.keyPrefix + Keys.seatCounters(99999999), 'found')).toBe(
+      '0',
+    );
     expect((await get('/api/flights/99999999')).status).toBe(404);
   });
 
@@ -240,13 +255,16 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     });
   });
 
-  it('DELETE /api/cache needs the admin credentials and removes only this project\'s keys', async () => {
+  it("DELETE /api/cache needs the admin credentials and removes only this project's keys", async () => {
     await get(`/api/flights/${flightId}`);
     const foreignKey = `cmiyc-reads-test-foreign:${Date.now()}`;
     await stack.cache.client.set(foreignKey, 'x', 'EX', 60);
     try {
       expect((await stack.http().delete('/api/cache')).status).toBe(401);
-      const wrong = await stack.http().delete('/api/cache').set('Authorization', basicAuth(config.admin.user, 'nope'));
+      const wrong = await stack
+        .http()
+        .delete('/api/cache')
+        .set('Authorization', basicAuth(config.admin.user, 'nope'));
       expect(wrong.status).toBe(401);
       const ok = await stack
         .http()

@@ -58,39 +58,12 @@ describe.each(TEST_ENGINES)('seeding rules on %s', (engine) => {
     expect(await isDatabaseEmpty(config.db)).toBe(false);
   });
 
-  it('refuses to seed a database that holds data, and leaves it untouched', async () => {
+  it('refuses to seed a database that holds data, and leaves it untouched (API and db:seed, exit code 1)', async () => {
+    expect(existsSync(SEED_CLI)).toBe(true); // built by `npm test` (npm run build)
     await seedDatabase(config.db, { scale: 'tiny' });
     await addMarkerPassenger();
     const before = await passengers();
     await expect(seedDatabase(config.db, { scale: 'tiny' })).rejects.toBeInstanceOf(DatabaseNotEmptyError);
-    expect(await passengers()).toBe(before);
-  });
-
-  it('--reset drops and regenerates a generated database', async () => {
-    const first = await seedDatabase(config.db, { scale: 'tiny' });
-    await addMarkerPassenger();
-    const summary = await seedDatabase(config.db, { scale: 'tiny', reset: true });
-    expect(summary.tables).toEqual(first.tables.map((t) => ({ ...t, seconds: expect.any(Number) })));
-    expect(await scalar(config.db, `SELECT COUNT(*) FROM passenger WHERE passportno = 'XX0000042'`)).toBe(0);
-  });
-
-  it('--reset refuses to drop a database it did not generate unless forced', async () => {
-    await createTestDatabase(config);
-    await rawRows(
-      config.db,
-      `INSERT INTO airport (airport_id, iata, icao, name) VALUES (1, 'FRA', 'EDDF', 'Frankfurt')`,
-    );
-    await expect(seedDatabase(config.db, { scale: 'tiny', reset: true })).rejects.toBeInstanceOf(
-      NotGeneratedDatabaseError,
-    );
-    expect(await scalar(config.db, `SELECT COUNT(*) FROM airport WHERE icao = 'EDDF'`)).toBe(1);
-    await seedDatabase(config.db, { scale: 'tiny', reset: true, force: true });
-    expect(await scalar(config.db, `SELECT COUNT(*) FROM airport WHERE icao = 'EDDF'`)).toBe(0);
-  });
-
-  it('npm run db:seed exits 1 with a clear message on a non-empty database or a bad --scale', async () => {
-    expect(existsSync(SEED_CLI)).toBe(true); // built by `npm test` (npm run build)
-    await seedDatabase(config.db, { scale: 'tiny' });
     const refused = await runSeedCli(config, ['--scale', 'tiny']);
     expect(refused.code).toBe(1);
     expect(refused.output).toContain('already holds FlughafenDB data');
@@ -98,8 +71,33 @@ describe.each(TEST_ENGINES)('seeding rules on %s', (engine) => {
     const bad = await runSeedCli(config, ['--scale', 'huge']);
     expect(bad.code).toBe(1);
     expect(bad.output).toContain('Invalid --scale "huge"');
+    expect(await passengers()).toBe(before);
+  });
+
+  it('--reset drops and regenerates a generated database (API and db:seed)', async () => {
+    const first = await seedDatabase(config.db, { scale: 'tiny' });
+    await addMarkerPassenger();
+    const summary = await seedDatabase(config.db, { scale: 'tiny', reset: true });
+    expect(summary.tables).toEqual(first.tables.map((t) => ({ ...t, seconds: expect.any(Number) })));
+    expect(await scalar(config.db, `SELECT COUNT(*) FROM passenger WHERE passportno = 'XX0000042'`)).toBe(0);
+    await addMarkerPassenger();
     const reset = await runSeedCli(config, ['--scale', 'tiny', '--reset']);
     expect(reset.code).toBe(0);
     expect(reset.output).toMatch(/booking\s+[\d,]+/);
+    expect(await scalar(config.db, `SELECT COUNT(*) FROM passenger WHERE passportno = 'XX0000042'`)).toBe(0);
+  });
+
+  it('--reset refuses to drop a database it did not generate unless forced', async () => {
+    await createTestDatabase(config);
+    await rawRows(
+      config.db,
+      `INSERT INTO airport (airport_id, iata, icao, name) VALUES (1, 'QQ9', 'QQQ9', 'Imported dump airport')`,
+    );
+    await expect(seedDatabase(config.db, { scale: 'tiny', reset: true })).rejects.toBeInstanceOf(
+      NotGeneratedDatabaseError,
+    );
+    expect(await scalar(config.db, `SELECT COUNT(*) FROM airport WHERE icao = 'QQQ9'`)).toBe(1);
+    await seedDatabase(config.db, { scale: 'tiny', reset: true, force: true });
+    expect(await scalar(config.db, `SELECT COUNT(*) FROM airport WHERE icao = 'QQQ9'`)).toBe(0);
   });
 });

@@ -12,11 +12,21 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A provider of the test's own on an ephemeral port, with a short delay. */
 export function startTestProvider(overrides: Partial<ProviderOptions> = {}) {
-  return startWeatherProvider({ port: 0, minDelayMs: 20, maxDelayMs: 40, errorRate: 0, timeoutRate: 0, ...overrides });
+  return startWeatherProvider({
+    port: 0,
+    minDelayMs: 20,
+    maxDelayMs: 40,
+    errorRate: 0,
+    timeoutRate: 0,
+    ...overrides,
+  });
 }
 
 /** Settings every weather suite uses: its provider, short timeouts. */
-export function weatherEnv(provider: WeatherProviderHandle, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function weatherEnv(
+  provider: WeatherProviderHandle,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
   return {
     WEATHER_PROVIDER_HOST: '127.0.0.1',
     WEATHER_PROVIDER_PORT: String(provider.port),
@@ -36,16 +46,32 @@ export interface WeatherNode {
   close(): Promise<void>;
 }
 
-export async function startWeatherNode(config: AppConfig, options?: Partial<WeatherCacheOptions>): Promise<WeatherNode> {
+export async function startWeatherNode(
+  config: AppConfig,
+  options?: Partial<WeatherCacheOptions>,
+): Promise<WeatherNode> {
   const p = await createCachePrimitives(config);
-  const service = new WeatherService(config, p.guard, p.lock, p.fill, p.stats, p.cache, new WeatherProviderClient(config), options);
+  const service = new WeatherService(
+    config,
+    p.guard,
+    p.lock,
+    p.fill,
+    p.stats,
+    p.cache,
+    new WeatherProviderClient(config),
+    options,
+  );
   return { service, primitives: p, close: () => p.close() };
 }
 
 /** Deletes every key of the suite's prefix. */
 export async function dropKeys(p: CachePrimitives, config: AppConfig): Promise<void> {
   await p.guard.run((c) =>
-    c.eval(`for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end`, 0, `${config.cache.keyPrefix}*`),
+    c.eval(
+      `for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end`,
+      0,
+      `${config.cache.keyPrefix}*`,
+    ),
   );
 }
 

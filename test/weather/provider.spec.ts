@@ -50,12 +50,16 @@ describe('mock weather provider', () => {
 
   it('injects errors at runtime over HTTP and rejects bad settings naming the field', async () => {
     const put = (body: unknown) =>
-      get('/admin/faults', { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      get('/admin/faults', {
+        method: 'PUT',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
     expect((await put({ errorRate: 1 })).status).toBe(200);
     expect((await get('/data/2.5/weather?zip=10115,DE')).status).toBe(500);
     const bad = await put({ errorRate: 2 });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).message).toMatch(/errorRate/);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/errorRate/);
     expect((await put({ sometimes: 1 })).status).toBe(400);
     expect((await put({ errorRate: 0 })).status).toBe(200);
     expect((await get('/data/2.5/weather?zip=10115,DE')).status).toBe(200);
@@ -64,7 +68,9 @@ describe('mock weather provider', () => {
 
   it('injected timeouts never answer: the client gives up', async () => {
     provider.setFaults({ timeoutRate: 1 });
-    const err = await get('/data/2.5/weather?zip=10115,DE', { signal: AbortSignal.timeout(200) }).catch((e: Error) => e);
+    const err = await get('/data/2.5/weather?zip=10115,DE', { signal: AbortSignal.timeout(200) }).catch(
+      (e: Error) => e,
+    );
     expect((err as Error).name).toBe('TimeoutError');
     expect(provider.stats()).toMatchObject({ calls: 1, timeouts: 1 });
   });

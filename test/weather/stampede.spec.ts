@@ -1,7 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { AppConfig, ConfigError, WeatherResult, loadConfig } from '@app/common';
 import { WeatherProviderHandle } from '../../apps/weather-service/src/provider/weather-provider.server';
-import { WeatherNode, dropKeys, sleep, startTestProvider, startWeatherNode, testConfig, weatherEnv } from './helpers';
+import {
+  WeatherNode,
+  dropKeys,
+  sleep,
+  startTestProvider,
+  startWeatherNode,
+  testConfig,
+  weatherEnv,
+} from './helpers';
 
 /**
  * The lock-protected weather cache against real Redis, with several independent "processes" (each its own Valkey
@@ -113,7 +121,9 @@ describe('weather stampede protection across processes (real Redis)', () => {
       const staleAfterTimeout = await node.service.current({ country: 'FR', zip: '75001' });
       expect(staleAfterTimeout.weather.staleReason).toMatch(/did not answer within/);
       // A city never cached has nothing to fall back on: 504 for a timeout.
-      const err = await node.service.current({ country: 'DE', zip: '80331' }).catch((e: { getStatus(): number }) => e);
+      const err = await node.service
+        .current({ country: 'DE', zip: '80331' })
+        .catch((e: { getStatus(): number }) => e);
       expect((err as { getStatus(): number }).getStatus()).toBe(504);
     } finally {
       await dropKeys(node.primitives, config);
@@ -122,7 +132,10 @@ describe('weather stampede protection across processes (real Redis)', () => {
   });
 
   it('refreshes a hot key shortly before expiry in the background, serving the current value meanwhile', async () => {
-    config = testConfig('mysql', weatherEnv(provider, { WEATHER_CACHE_TTL: '2', WEATHER_EARLY_REFRESH: '1' }));
+    config = testConfig(
+      'mysql',
+      weatherEnv(provider, { WEATHER_CACHE_TTL: '2', WEATHER_EARLY_REFRESH: '1' }),
+    );
     const node = await startWeatherNode(config);
     try {
       const first = await node.service.current({ country: 'GB', zip: 'EC1A' });
@@ -130,7 +143,10 @@ describe('weather stampede protection across processes (real Redis)', () => {
       // The background refresh announces its stored value like any owner does.
       const refreshed = node.primitives.fill.waitFor('weather:GB:EC1A', 3000);
       const hot = await node.service.current({ country: 'GB', zip: 'EC1A' });
-      expect(hot).toMatchObject({ source: 'cache', weather: { earlyRefresh: true, fetchedAt: first.weather.fetchedAt } });
+      expect(hot).toMatchObject({
+        source: 'cache',
+        weather: { earlyRefresh: true, fetchedAt: first.weather.fetchedAt },
+      });
       expect(await refreshed).toBe(true);
       const after = await node.service.current({ country: 'GB', zip: 'EC1A' });
       expect(after.source).toBe('cache');
@@ -148,7 +164,11 @@ describe('weather stampede protection across processes (real Redis)', () => {
     const node = await startWeatherNode(config);
     try {
       const r = await node.service.current({ country: 'US', zip: '10001' });
-      expect(r).toMatchObject({ source: 'upstream', cacheKey: null, weather: { lock: 'bypassed', cacheUnavailable: true } });
+      expect(r).toMatchObject({
+        source: 'upstream',
+        cacheKey: null,
+        weather: { lock: 'bypassed', cacheUnavailable: true },
+      });
     } finally {
       await node.close();
     }
@@ -165,6 +185,8 @@ describe('weather configuration', () => {
     expect(() => loadConfig({ WEATHER_LOCK_TTL_MS: '2000', WEATHER_UPSTREAM_TIMEOUT_MS: '3000' })).toThrow(
       /WEATHER_LOCK_TTL_MS.*WEATHER_UPSTREAM_TIMEOUT_MS/,
     );
-    expect(loadConfig({ WEATHER_LOCK_TTL_MS: '4000', WEATHER_UPSTREAM_TIMEOUT_MS: '3000' }).weather.lockTtlMs).toBe(4000);
+    expect(
+      loadConfig({ WEATHER_LOCK_TTL_MS: '4000', WEATHER_UPSTREAM_TIMEOUT_MS: '3000' }).weather.lockTtlMs,
+    ).toBe(4000);
   });
 });

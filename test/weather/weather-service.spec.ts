@@ -3,7 +3,13 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
 import { performance } from 'node:perf_hooks';
-import { AppConfig, WEATHER_PATTERNS, WeatherResult, createValkeyClient, startMicroservice } from '@app/common';
+import {
+  AppConfig,
+  WEATHER_PATTERNS,
+  WeatherResult,
+  createValkeyClient,
+  startMicroservice,
+} from '@app/common';
 import { TEST_ENGINES, createTestDatabase, freePort, testConfig } from '@app/common/testing';
 import { WeatherServiceModule } from '../../apps/weather-service/src/app.module';
 import { WeatherProviderHandle } from '../../apps/weather-service/src/provider/weather-provider.server';
@@ -39,10 +45,23 @@ describe.each(TEST_ENGINES)('weather-service and gateway routes (%s)', (engine) 
     const [portA, portB] = [await freePort(), await freePort()];
     config = testConfig(engine, weatherEnv(provider, { WEATHER_SERVICE_PORT: String(portA) }));
     dropDb = await createTestDatabase(config);
-    serviceA = await startMicroservice(WeatherServiceModule.forRoot(config), config.weatherService, config, 'weather-a');
+    serviceA = await startMicroservice(
+      WeatherServiceModule.forRoot(config),
+      config.weatherService,
+      config,
+      'weather-a',
+    );
     const configB: AppConfig = { ...config, weatherService: { host: '127.0.0.1', port: portB } };
-    serviceB = await startMicroservice(WeatherServiceModule.forRoot(configB), configB.weatherService, configB, 'weather-b');
-    clientB = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port: portB } });
+    serviceB = await startMicroservice(
+      WeatherServiceModule.forRoot(configB),
+      configB.weatherService,
+      configB,
+      'weather-b',
+    );
+    clientB = ClientProxyFactory.create({
+      transport: Transport.TCP,
+      options: { host: '127.0.0.1', port: portB },
+    });
     gateway = await createGatewayApp({ ...config, weatherService: { host: '127.0.0.1', port: portA } });
     await gateway.init();
     await gateway.getHttpAdapter().getInstance().ready();
@@ -73,17 +92,40 @@ describe.each(TEST_ENGINES)('weather-service and gateway routes (%s)', (engine) 
       ['BR', '01310-100'],
       ['ZA', '8001'],
     ];
-    const done: Array<{ city: string; at: number; status: number; result: WeatherResult | null; meta: Record<string, unknown> }> = [];
+    const done: Array<{
+      city: string;
+      at: number;
+      status: number;
+      result: WeatherResult | null;
+      meta: Record<string, unknown>;
+    }> = [];
     await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const [country, zip] = cities[i % 3];
         if (i % 2 === 0) {
-          const res = await gateway.inject({ method: 'GET', url: `/api/weather/${country.toLowerCase()}/${zip}` });
+          const res = await gateway.inject({
+            method: 'GET',
+            url: `/api/weather/${country.toLowerCase()}/${zip}`,
+          });
           const body = res.json();
-          done.push({ city: `${country}:${zip}`, at: performance.now(), status: res.statusCode, result: null, meta: body.meta });
+          done.push({
+            city: `${country}:${zip}`,
+            at: performance.now(),
+            status: res.statusCode,
+            result: null,
+            meta: body.meta,
+          });
         } else {
-          const r = await firstValueFrom(clientB.send<WeatherResult>(WEATHER_PATTERNS.current, { country, zip }));
-          done.push({ city: `${country}:${zip}`, at: performance.now(), status: 200, result: r, meta: { ...r.weather, source: r.source } });
+          const r = await firstValueFrom(
+            clientB.send<WeatherResult>(WEATHER_PATTERNS.current, { country, zip }),
+          );
+          done.push({
+            city: `${country}:${zip}`,
+            at: performance.now(),
+            status: 200,
+            result: r,
+            meta: { ...r.weather, source: r.source },
+          });
         }
       }),
     );
@@ -108,9 +150,18 @@ describe.each(TEST_ENGINES)('weather-service and gateway routes (%s)', (engine) 
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({
       data: { name: 'San Francisco', sys: { country: 'US' } },
-      meta: { source: 'upstream', lock: 'acquired', lockWaitMs: 0, cacheKey: `${config.cache.keyPrefix}weather:US:94102` },
+      meta: {
+        source: 'upstream',
+        lock: 'acquired',
+        lockWaitMs: 0,
+        cacheKey: `${config.cache.keyPrefix}weather:US:94102`,
+      },
     });
-    expect(second.body.meta).toMatchObject({ source: 'cache', lock: 'none', fetchedAt: first.body.meta.fetchedAt });
+    expect(second.body.meta).toMatchObject({
+      source: 'cache',
+      lock: 'none',
+      fetchedAt: first.body.meta.fetchedAt,
+    });
     expect(second.body.data).toEqual(first.body.data);
     expect(provider.stats().calls).toBe(1);
   });

@@ -1,12 +1,31 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, CoreModule } from '@app/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { ClientsModule, Transport } from '@nestjs/microservices';
+import { AppConfig, CoreModule, QUEUE_CLIENT, SERVICES, ValkeyClient, warnUnlessNoEviction } from '@app/common';
+import { EventHandlers } from './event-handlers';
+import { Leaderboards } from './leaderboard';
+import { WarmerService } from './warmer.service';
+import { WarmerWorkers } from './workers';
 
 @Module({})
-export class CacheWarmerModule {
+export class CacheWarmerModule implements OnApplicationBootstrap {
+  constructor(@Inject(QUEUE_CLIENT) private readonly queueServer: ValkeyClient) {}
+
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CacheWarmerModule,
-      imports: [CoreModule.forRoot(config, 'cache-warmer')],
+      imports: [
+        CoreModule.forRoot(config, 'cache-warmer'),
+        // Warming sends the query-service the same messages the gateway sends.
+        ClientsModule.register([
+          { name: SERVICES.query, transport: Transport.TCP, options: { host: config.queryService.host, port: config.queryService.port } },
+        ]),
+      ],
+      providers: [Leaderboards, WarmerService, EventHandlers, WarmerWorkers],
+      exports: [WarmerService, Leaderboards],
     };
+  }
+
+  onApplicationBootstrap() {
+    void warnUnlessNoEviction(this.queueServer, 'the queue server (events and warming)', new Logger('cache-warmer'));
   }
 }

@@ -22,9 +22,10 @@ class ApiError extends Error {
 }
 
 /** fetch + JSON; resolves to { status, body } and throws ApiError for 4xx/5xx. */
-async function http(method, path, { body, headers } = {}) {
+async function http(method, path, { body, headers, credentials } = {}) {
   const res = await fetch(path, {
     method,
+    credentials,
     headers: { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   });
@@ -229,8 +230,13 @@ function flightId() {
 
 function showResult(title, data) {
   $('result-title').textContent = title;
-  const rows = Array.isArray(data) ? data : isFlightObject(data) ? [data] : (rowsOf(data) ?? [data]);
-  $('result').replaceChildren(table(rows));
+  if (!Array.isArray(data) && (isFlightObject(data) || !rowsOf(data))) {
+    // One record (flight details): field / value rows read better than one very wide row.
+    const rows = Object.entries(flatten(data)).map(([field, value]) => ({ field, value }));
+    $('result').replaceChildren(table(rows));
+    return;
+  }
+  $('result').replaceChildren(table(Array.isArray(data) ? data : rowsOf(data)));
 }
 
 /** Flight details are one object with nested airline/airports, not a list. */
@@ -328,10 +334,20 @@ async function search(e) {
   const date = $('search-date').value;
   const q = new URLSearchParams({ from, to, date });
   const env = await read(`search ${from}→${to}`, `/api/search/flights?${q}`);
-  const rows = rowsOf(env.data) || [];
+  const offers = rowsOf(env.data) || [];
+  // The columns a traveller compares; the full offer is one click away (seat map).
+  const rows = offers.map((f) => ({
+    flightId: f.flightId,
+    flight: f.flightno,
+    departs: formatCell(f.departure),
+    arrives: formatCell(f.arrival),
+    airline: (f.airline && (f.airline.name || f.airline.iata)) || '',
+    'free seats': f.freeSeats,
+    capacity: f.capacity,
+  }));
   $('search-result').replaceChildren(
     rows.length
-      ? table(rows, { onRowClick: (f) => busy(null, () => showSeats(pick(f, 'flightId', 'flight_id', 'id'))) })
+      ? table(rows, { onRowClick: (f) => busy(null, () => showSeats(f.flightId)) })
       : el('p', { class: 'muted' }, `No flights from ${from} to ${to} on ${date}.`),
   );
   if (rows.length) $('search-hint').textContent = 'Click a flight to see its seat map.';
@@ -426,9 +442,10 @@ async function book(e) {
     const data = res.body && res.body.data !== undefined ? res.body.data : res.body;
     if (res.status === 202) {
       const reference = pick(data, 'reference');
-      const li = logBooking('pending', '202', `accepted seat ${body.seat} on flight ${body.flightId} (write-behind), reference ${reference}: pending…`);
+      const what = `seat ${body.seat} on flight ${body.flightId} (write-behind), reference ${reference}`;
+      const li = logBooking('pending', '202', `accepted ${what}: pending…`);
       await refreshSeatsAfterBooking(body.flightId);
-      await pollBooking(reference, li);
+      await pollBooking(reference, li, what);
     } else {
       const id = pick(data, 'bookingId', 'booking_id', 'id');
       logBooking('ok', String(res.status), `booked seat ${body.seat} on flight ${body.flightId} (write-through), booking ${id ?? ''}`);
@@ -445,7 +462,7 @@ async function refreshSeatsAfterBooking(id) {
 }
 
 /** Write-behind: the flusher persists the booking shortly; poll its status until it has a booking id. */
-async function pollBooking(reference, li) {
+async function pollBooking(reference, li, what) {
   const started = performance.now();
   while (performance.now() - started < 60000) {
     await new Promise((r) => setTimeout(r, 300));
@@ -457,7 +474,7 @@ async function pollBooking(reference, li) {
         const id = pick(data, 'bookingId', 'booking_id', 'id');
         const after = ((performance.now() - started) / 1000).toFixed(1);
         li.className = status === 'persisted' ? 'ok' : 'err';
-        li.lastChild.textContent = ` reference ${reference}: ${status}${id ? `, booking ${id}` : ''} (after ${after} s)`;
+        li.lastChild.textContent = `${what}: ${status}${id ? `, booking ${id}` : ''} (after ${after} s)`;
         return;
       }
     } catch (err) {
@@ -465,7 +482,7 @@ async function pollBooking(reference, li) {
     }
   }
   li.className = 'err';
-  li.lastChild.textContent = ` reference ${reference}: still pending after 60 s`;
+  li.lastChild.textContent = `${what}: still pending after 60 s`;
 }
 
 /* ------------------------------------------------------------------------------------------------------------ */
@@ -580,7 +597,11 @@ async function flush(e) {
   const auth = btoa(`${$('flush-user').value}:${$('flush-password').value}`);
   const out = $('flush-result');
   try {
-    const { body } = await http('DELETE', '/api/cache', { headers: { Authorization: `Basic ${auth}` } });
+    // credentials 'omit': a 401 comes back to this dialog instead of opening the browser's own login prompt.
+    const { body } = await http('DELETE', '/api/cache', {
+      headers: { Authorization: `Basic ${auth}` },
+      credentials: 'omit',
+    });
     const data = body && body.data !== undefined ? body.data : body;
     const n = pick(data, 'deleted', 'removed', 'keys');
     $('flush-dialog').close();

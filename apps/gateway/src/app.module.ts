@@ -13,7 +13,15 @@ export class GatewayModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [CoreModule.forRoot(config, 'gateway', false), ServiceClientsModule.forRoot(config), DashboardModule, WeatherGatewayModule, ReadsRoutesModule, AdminModule, WritesRoutesModule],
+      imports: [
+        CoreModule.forRoot(config, 'gateway', false),
+        ServiceClientsModule.forRoot(config),
+        DashboardModule,
+        WeatherGatewayModule,
+        ReadsRoutesModule,
+        AdminModule,
+        WritesRoutesModule,
+      ],
       controllers: [HealthController],
     };
   }

@@ -17,7 +17,11 @@ export class WeatherServiceModule {
       module: WeatherServiceModule,
       imports: [CoreModule.forRoot(config, 'weather-service')],
       controllers: [WeatherController],
-      providers: [WeatherProviderClient, WeatherService, ...(options.embeddedProvider ? [EmbeddedWeatherProvider] : [])],
+      providers: [
+        WeatherProviderClient,
+        WeatherService,
+        ...(options.embeddedProvider ? [EmbeddedWeatherProvider] : []),
+      ],
     };
   }
 }

@@ -20,7 +20,9 @@ export class EmbeddedWeatherProvider implements OnModuleInit, OnApplicationShutd
       this.logger.log(`mock weather provider on ${this.handle.url}`);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-      this.logger.warn(`port ${this.config.weather.provider.port} is taken: using the provider already listening there`);
+      this.logger.warn(
+        `port ${this.config.weather.provider.port} is taken: using the provider already listening there`,
+      );
     }
   }
 

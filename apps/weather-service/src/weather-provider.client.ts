@@ -20,7 +20,11 @@ export class WeatherProviderClient {
   }
 
   /** One call to the provider, given up after `timeoutMs`. */
-  async current(country: string, zip: string, timeoutMs = this.config.weather.upstreamTimeoutMs): Promise<UpstreamOutcome> {
+  async current(
+    country: string,
+    zip: string,
+    timeoutMs = this.config.weather.upstreamTimeoutMs,
+  ): Promise<UpstreamOutcome> {
     const started = performance.now();
     const ms = () => performance.now() - started;
     const url = `${this.baseUrl}/data/2.5/weather?zip=${encodeURIComponent(`${zip},${country}`)}&units=metric`;
@@ -46,7 +50,9 @@ export class WeatherProviderClient {
 
   /** The cities the provider knows. */
   async cities(): Promise<WeatherCity[]> {
-    const res = await fetch(`${this.baseUrl}/cities`, { signal: AbortSignal.timeout(this.config.weather.upstreamTimeoutMs) });
+    const res = await fetch(`${this.baseUrl}/cities`, {
+      signal: AbortSignal.timeout(this.config.weather.upstreamTimeoutMs),
+    });
     if (!res.ok) throw new Error(`provider answered HTTP ${res.status}`);
     return (await res.json()) as WeatherCity[];
   }

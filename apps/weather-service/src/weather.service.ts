@@ -121,17 +121,28 @@ export class WeatherService {
 
     if (!req.refresh) {
       const entry = await this.read(city.key);
-      if (entry === undefined) return this.reply(city, await this.direct(city, { cacheUnavailable: true }), started);
+      if (entry === undefined)
+        return this.reply(city, await this.direct(city, { cacheUnavailable: true }), started);
       if (entry && this.isFresh(entry)) {
         const earlyRefresh = this.refreshIfExpiringSoon(city, entry, lockTtlMs);
-        return this.reply(city, this.fromCache(city, entry, { lock: 'none', lockWaitMs: 0, earlyRefresh }), started);
+        return this.reply(
+          city,
+          this.fromCache(city, entry, { lock: 'none', lockWaitMs: 0, earlyRefresh }),
+          started,
+        );
       }
     }
-    if (!this.guard.isAvailable) return this.reply(city, await this.direct(city, { cacheUnavailable: true }), started);
+    if (!this.guard.isAvailable)
+      return this.reply(city, await this.direct(city, { cacheUnavailable: true }), started);
     if (!this.options.stampedeProtection) {
-      return this.reply(city, await this.fetchAndStore(city, lockTtlMs, null, { lock: 'bypassed', lockWaitMs: 0 }), started);
+      return this.reply(
+        city,
+        await this.fetchAndStore(city, lockTtlMs, null, { lock: 'bypassed', lockWaitMs: 0 }),
+        started,
+      );
     }
-    if (!this.options.coalesce) return this.reply(city, await this.loadThroughLock(city, lockTtlMs, !!req.refresh, since), started);
+    if (!this.options.coalesce)
+      return this.reply(city, await this.loadThroughLock(city, lockTtlMs, !!req.refresh, since), started);
 
     // Concurrent misses in this process share one trip through the lock.
     const shared = this.inflight.get(city.key);
@@ -141,11 +152,17 @@ export class WeatherService {
       const lockWaitMs = performance.now() - started;
       return this.reply(
         city,
-        { ...served, source: 'cache', meta: { ...served.meta, lock: 'waited', lockWaitMs, wokenBy: 'in-process', upstreamMs: undefined } },
+        {
+          ...served,
+          source: 'cache',
+          meta: { ...served.meta, lock: 'waited', lockWaitMs, wokenBy: 'in-process', upstreamMs: undefined },
+        },
         started,
       );
     }
-    const load = this.loadThroughLock(city, lockTtlMs, !!req.refresh, since).finally(() => this.inflight.delete(city.key));
+    const load = this.loadThroughLock(city, lockTtlMs, !!req.refresh, since).finally(() =>
+      this.inflight.delete(city.key),
+    );
     this.inflight.set(city.key, load);
     return this.reply(city, await load, started);
   }
@@ -169,13 +186,19 @@ export class WeatherService {
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private async loadThroughLock(city: City, lockTtlMs: number, refresh: boolean, since: number): Promise<Served> {
+  private async loadThroughLock(
+    city: City,
+    lockTtlMs: number,
+    refresh: boolean,
+    since: number,
+  ): Promise<Served> {
     // Bound the whole wait: an owner that vanished is replaced after its lock expires, never waited for forever.
     const deadline = Date.now() + 2 * lockTtlMs + this.config.weather.upstreamTimeoutMs;
     let lockWaitMs = 0;
     let wokenBy: WeatherMeta['wokenBy'];
     // A refresh accepts only a value fetched after it was asked for.
-    const usable = (e: Entry | null | undefined): e is Entry => !!e && this.isFresh(e) && (!refresh || e.fetchedAt >= since);
+    const usable = (e: Entry | null | undefined): e is Entry =>
+      !!e && this.isFresh(e) && (!refresh || e.fetchedAt >= since);
 
     for (;;) {
       let token: string | null;
@@ -189,8 +212,13 @@ export class WeatherService {
         try {
           // Someone may have stored the value between our miss and our lock.
           const current = await this.read(city.key);
-          if (usable(current)) return this.fromCache(city, current, { lock: 'acquired', lockWaitMs, wokenBy });
-          return await this.fetchAndStore(city, lockTtlMs, current ?? null, { lock: 'acquired', lockWaitMs, wokenBy });
+          if (usable(current))
+            return this.fromCache(city, current, { lock: 'acquired', lockWaitMs, wokenBy });
+          return await this.fetchAndStore(city, lockTtlMs, current ?? null, {
+            lock: 'acquired',
+            lockWaitMs,
+            wokenBy,
+          });
         } finally {
           await this.lock.release(city.key, token);
           // Wake the waiters whether a value or a failure was stored: they read which one it was.
@@ -217,7 +245,8 @@ export class WeatherService {
       if (usable(entry)) return this.fromCache(city, entry, { lock: 'waited', lockWaitMs, wokenBy });
       if (failure && failure.at >= since) {
         // The owner's call failed while we waited: share its outcome instead of calling the provider again.
-        if (entry && this.withinGrace(entry)) return this.stale(city, entry, failure.reason, { lock: 'waited', lockWaitMs, wokenBy });
+        if (entry && this.withinGrace(entry))
+          return this.stale(city, entry, failure.reason, { lock: 'waited', lockWaitMs, wokenBy });
         throw failureException(city, failure);
       }
       // The owner vanished without a result (crashed, or its lock expired): try to take over.
@@ -225,7 +254,12 @@ export class WeatherService {
   }
 
   /** Calls the provider and stores the outcome. Runs under the lock (or with protection off, in the bench). */
-  private async fetchAndStore(city: City, lockTtlMs: number, previous: Entry | null, meta: WeatherMeta): Promise<Served> {
+  private async fetchAndStore(
+    city: City,
+    lockTtlMs: number,
+    previous: Entry | null,
+    meta: WeatherMeta,
+  ): Promise<Served> {
     const timeoutMs = Math.min(this.config.weather.upstreamTimeoutMs, lockTtlMs - LOCK_SAFETY_MARGIN_MS);
     this.stats.count(QUERY_CLASS, 'loads');
     const outcome = await this.provider.current(city.country, city.zip, timeoutMs);
@@ -246,7 +280,12 @@ export class WeatherService {
       default: {
         const failure: Failure = { kind: outcome.kind, reason: outcome.reason, at: now };
         await this.guard.run((c) =>
-          c.set(this.guard.key(Keys.weatherFailure(city.country, city.zip)), JSON.stringify(failure), 'PX', FAILURE_TTL_MS),
+          c.set(
+            this.guard.key(Keys.weatherFailure(city.country, city.zip)),
+            JSON.stringify(failure),
+            'PX',
+            FAILURE_TTL_MS,
+          ),
         );
         if (previous && this.withinGrace(previous)) {
           return this.stale(city, previous, outcome.reason, { ...meta, upstreamMs: outcome.ms });
@@ -261,7 +300,8 @@ export class WeatherService {
     this.stats.count(QUERY_CLASS, extra.cacheUnavailable ? 'bypassed' : 'loads');
     const outcome: UpstreamOutcome = await this.provider.current(city.country, city.zip);
     if (outcome.kind === 'not-found') throw notFound(city);
-    if (outcome.kind !== 'ok') throw failureException(city, { kind: outcome.kind, reason: outcome.reason, at: Date.now() });
+    if (outcome.kind !== 'ok')
+      throw failureException(city, { kind: outcome.kind, reason: outcome.reason, at: Date.now() });
     return {
       entry: { data: outcome.data, fetchedAt: Date.now(), freshUntil: 0 },
       source: 'upstream',
@@ -277,7 +317,8 @@ export class WeatherService {
   private refreshIfExpiringSoon(city: City, entry: Entry, lockTtlMs: number): boolean {
     if (!this.options.stampedeProtection || entry.data === null) return false;
     // Never more than half the TTL, or every hit of a fresh value would refresh it again.
-    const windowMs = Math.min(this.config.weather.earlyRefreshSeconds, this.config.weather.ttlSeconds / 2) * 1000;
+    const windowMs =
+      Math.min(this.config.weather.earlyRefreshSeconds, this.config.weather.ttlSeconds / 2) * 1000;
     if (entry.freshUntil - Date.now() > windowMs || this.refreshing.has(city.key)) return false;
     this.refreshing.add(city.key);
     const refresh = async () => {
@@ -304,7 +345,14 @@ export class WeatherService {
   }
 
   private stale(city: City, entry: Entry, reason: string, meta: WeatherMeta): Served {
-    return { ...this.fromCache(city, entry, meta), meta: { ...meta, stale: true, staleReason: `${reason}; serving the value from ${new Date(entry.fetchedAt).toISOString()}` } };
+    return {
+      ...this.fromCache(city, entry, meta),
+      meta: {
+        ...meta,
+        stale: true,
+        staleReason: `${reason}; serving the value from ${new Date(entry.fetchedAt).toISOString()}`,
+      },
+    };
   }
 
   private reply(city: City, served: Served, started: number): WeatherResult {
@@ -343,7 +391,9 @@ export class WeatherService {
   }
 
   private async write(key: string, entry: Entry, ttlMs: number): Promise<boolean> {
-    const ok = await this.guard.run((c) => c.set(this.guard.key(key), JSON.stringify(entry), 'PX', Math.max(1, Math.round(ttlMs))));
+    const ok = await this.guard.run((c) =>
+      c.set(this.guard.key(key), JSON.stringify(entry), 'PX', Math.max(1, Math.round(ttlMs))),
+    );
     return ok === 'OK';
   }
 
@@ -352,7 +402,9 @@ export class WeatherService {
   }
 
   private withinGrace(entry: Entry): boolean {
-    return entry.data !== null && Date.now() < entry.freshUntil + this.config.weather.staleGraceSeconds * 1000;
+    return (
+      entry.data !== null && Date.now() < entry.freshUntil + this.config.weather.staleGraceSeconds * 1000
+    );
   }
 
   private city(country: string, zip: string): City {

@@ -9,16 +9,23 @@ export class AdminAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
-    const header = http.getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization ?? '';
+    const header =
+      http.getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization ?? '';
     const [scheme, encoded] = header.split(' ');
     if (scheme?.toLowerCase() === 'basic' && encoded) {
       const decoded = Buffer.from(encoded, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon > 0 && same(decoded.slice(0, colon), this.config.admin.user) && same(decoded.slice(colon + 1), this.config.admin.password)) {
+      if (
+        colon > 0 &&
+        same(decoded.slice(0, colon), this.config.admin.user) &&
+        same(decoded.slice(colon + 1), this.config.admin.password)
+      ) {
         return true;
       }
     }
-    http.getResponse<{ header(name: string, value: string): void }>().header('WWW-Authenticate', 'Basic realm="cmiyc admin"');
+    http
+      .getResponse<{ header(name: string, value: string): void }>()
+      .header('WWW-Authenticate', 'Basic realm="cmiyc admin"');
     throw new UnauthorizedException('Admin credentials required (HTTP Basic)');
   }
 }

@@ -17,7 +17,8 @@ export class AdminController {
 
   @Get('stats')
   @ApiOperation({
-    summary: 'Per-query hit/miss counts, hit rate, avg/p50/p99 latency for cache and database, speedup (all processes); Valkey INFO figures',
+    summary:
+      'Per-query hit/miss counts, hit rate, avg/p50/p99 latency for cache and database, speedup (all processes); Valkey INFO figures',
   })
   @ApiOkResponse({ description: '{queries, totals, valkey, cacheAvailable}' })
   report() {
@@ -28,7 +29,9 @@ export class AdminController {
   @HttpCode(200)
   @UseGuards(AdminAuthGuard)
   @ApiBasicAuth()
-  @ApiOperation({ summary: "Delete this project's cached entries (its key prefix only); admin credentials required" })
+  @ApiOperation({
+    summary: "Delete this project's cached entries (its key prefix only); admin credentials required",
+  })
   @ApiOkResponse({ description: '{deleted: number}' })
   @ApiUnauthorizedResponse({ description: 'Missing or wrong admin credentials' })
   @ApiServiceUnavailableResponse({ description: 'The cache is unreachable' })

@@ -1,5 +1,11 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { CacheService, CacheStatsService, CacheUnavailableError, QueryClassStats, StatsSnapshot } from '@app/common';
+import {
+  CacheService,
+  CacheStatsService,
+  CacheUnavailableError,
+  QueryClassStats,
+  StatsSnapshot,
+} from '@app/common';
 
 /** Figures from Valkey's INFO. keyspace_* and ops/s are server-wide (every client of this server), not per project. */
 export interface ValkeyFigures {
@@ -31,14 +37,20 @@ export class StatsReportService {
 
   async report(): Promise<StatsReport> {
     const [snapshot, valkey] = await Promise.all([this.stats.snapshot(), this.valkeyFigures()]);
-    return { queries: snapshot.classes, totals: snapshot.totals, valkey, cacheAvailable: this.cache.isAvailable };
+    return {
+      queries: snapshot.classes,
+      totals: snapshot.totals,
+      valkey,
+      cacheAvailable: this.cache.isAvailable,
+    };
   }
 
   async flush(): Promise<{ deleted: number }> {
     try {
       return { deleted: await this.cache.flushProjectKeys() };
     } catch (e) {
-      if (e instanceof CacheUnavailableError) throw new ServiceUnavailableException('The cache is unreachable: nothing was flushed');
+      if (e instanceof CacheUnavailableError)
+        throw new ServiceUnavailableException('The cache is unreachable: nothing was flushed');
       throw e;
     }
   }

@@ -1,5 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AirportDetails, AirportSummary } from '@app/common/dto/reads';
 import { AirportsQuery, IataParams, RefreshQuery } from './reads.dto';
 import { QueryClient } from './query-client.service';
@@ -14,7 +20,11 @@ export class AirportsController {
   @ApiOperation({ summary: 'Airports in a country, with city, by name' })
   @ApiOkResponse({ description: '{data: AirportSummary[], meta}' })
   byCountry(@Query() q: AirportsQuery) {
-    return this.query.read<AirportSummary[]>('airportsByCountry', { country: q.country, limit: q.limit, refresh: q.refresh });
+    return this.query.read<AirportSummary[]>('airportsByCountry', {
+      country: q.country,
+      limit: q.limit,
+      refresh: q.refresh,
+    });
   }
 
   @Get(':iata')

@@ -1,5 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { FlightDetails, ManifestEntry, SeatAvailability } from '@app/common/dto/reads';
 import { FlightIdParams, RefreshQuery } from './reads.dto';
 import { QueryClient } from './query-client.service';
@@ -27,7 +33,9 @@ export class FlightsController {
   }
 
   @Get(':flightId/seats')
-  @ApiOperation({ summary: 'Seat availability: capacity, booked, available, booked seats (hash + bitmap in Valkey)' })
+  @ApiOperation({
+    summary: 'Seat availability: capacity, booked, available, booked seats (hash + bitmap in Valkey)',
+  })
   @ApiOkResponse({ description: '{data: SeatAvailability, meta}' })
   @ApiNotFoundResponse({ description: 'No such flight' })
   seats(@Param() p: FlightIdParams, @Query() q: RefreshQuery) {

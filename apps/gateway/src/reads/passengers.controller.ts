@@ -1,5 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { PassengerFlights, PassengerProfile, PassengerSampleEntry } from '@app/common/dto/reads';
 import { PassengerIdParams, PassportParams, RefreshQuery, SampleQuery } from './reads.dto';
 import { QueryClient } from './query-client.service';
@@ -18,18 +24,28 @@ export class PassengersController {
   }
 
   @Get(':passportNo/flights')
-  @ApiOperation({ summary: 'Last 10 bookings by passport number (8-table join), newest departure first, with status' })
+  @ApiOperation({
+    summary: 'Last 10 bookings by passport number (8-table join), newest departure first, with status',
+  })
   @ApiOkResponse({ description: '{data: {passenger, flights}, meta}' })
   @ApiNotFoundResponse({ description: 'No passenger with this passport number' })
   flights(@Param() p: PassportParams, @Query() q: RefreshQuery) {
-    return this.query.read<PassengerFlights>('passengerFlights', { passportNo: p.passportNo, refresh: q.refresh });
+    return this.query.read<PassengerFlights>('passengerFlights', {
+      passportNo: p.passportNo,
+      refresh: q.refresh,
+    });
   }
 
   @Get(':passengerId/profile')
-  @ApiOperation({ summary: 'Totals: flights, amount spent, airlines used, airports visited, frequent routes' })
+  @ApiOperation({
+    summary: 'Totals: flights, amount spent, airlines used, airports visited, frequent routes',
+  })
   @ApiOkResponse({ description: '{data: PassengerProfile, meta}' })
   @ApiNotFoundResponse({ description: 'No such passenger' })
   profile(@Param() p: PassengerIdParams, @Query() q: RefreshQuery) {
-    return this.query.read<PassengerProfile>('passengerProfile', { passengerId: p.passengerId, refresh: q.refresh });
+    return this.query.read<PassengerProfile>('passengerProfile', {
+      passengerId: p.passengerId,
+      refresh: q.refresh,
+    });
   }
 }

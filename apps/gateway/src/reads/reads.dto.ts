@@ -28,7 +28,8 @@ const IATA = /^[A-Z]{3}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** "42" -> 42; anything else is left as is so that IsInt reports it. */
-const toInt = () => Transform(({ value }) => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value));
+const toInt = () =>
+  Transform(({ value }) => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value));
 const toBool = () => Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
 
 /** A real calendar day in YYYY-MM-DD (2026-02-30 is not one). */
@@ -116,7 +117,10 @@ export class SampleQuery extends RefreshQuery {
 }
 
 export class AirportsQuery extends RefreshQuery {
-  @ApiProperty({ example: 'Germany', description: 'Country name: letters, spaces, dots, apostrophes, hyphens' })
+  @ApiProperty({
+    example: 'Germany',
+    description: 'Country name: letters, spaces, dots, apostrophes, hyphens',
+  })
   @Matches(/^\p{L}[\p{L} .'’-]{0,49}$/u, {
     message: 'country must be a country name of up to 50 letters, spaces, dots, apostrophes or hyphens',
   })
@@ -180,13 +184,19 @@ export const DEFAULT_HUBS = ['ATL', 'ORD', 'JFK', 'LAX', 'DFW'];
 const MAX_HUBS = 20;
 
 export class HubRoutesQuery extends RefreshQuery {
-  @ApiPropertyOptional({ example: DEFAULT_HUBS.join(','), description: `Up to ${MAX_HUBS} IATA codes, comma-separated` })
+  @ApiPropertyOptional({
+    example: DEFAULT_HUBS.join(','),
+    description: `Up to ${MAX_HUBS} IATA codes, comma-separated`,
+  })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value))
   @IsArray({ message: 'airports must be a comma-separated list of IATA codes' })
   @ArrayMinSize(1, { message: 'airports must name at least one airport' })
   @ArrayMaxSize(MAX_HUBS, { message: `airports must name at most ${MAX_HUBS} airports` })
-  @Matches(IATA, { each: true, message: 'airports must be IATA codes of 3 uppercase letters, comma-separated' })
+  @Matches(IATA, {
+    each: true,
+    message: 'airports must be IATA codes of 3 uppercase letters, comma-separated',
+  })
   airports: string[] = DEFAULT_HUBS;
 
   @ApiPropertyOptional({ example: 20, minimum: 1, maximum: MAX_LIMIT, default: 20 })

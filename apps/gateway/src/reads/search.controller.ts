@@ -1,7 +1,14 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FlightOffer, HubRoute, PopularRoute, QueryPlan, RoundTrip } from '@app/common/dto/reads';
-import { ExplainParams, HubRoutesQuery, LimitQuery, RefreshQuery, RoundTripQuery, SearchQuery } from './reads.dto';
+import {
+  ExplainParams,
+  HubRoutesQuery,
+  LimitQuery,
+  RefreshQuery,
+  RoundTripQuery,
+  SearchQuery,
+} from './reads.dto';
 import { QueryClient } from './query-client.service';
 
 @ApiTags('reads')
@@ -11,10 +18,17 @@ export class SearchController {
   constructor(private readonly query: QueryClient) {}
 
   @Get('search/flights')
-  @ApiOperation({ summary: 'Flights on a route and day with booked and free seats; counts towards popular routes' })
+  @ApiOperation({
+    summary: 'Flights on a route and day with booked and free seats; counts towards popular routes',
+  })
   @ApiOkResponse({ description: '{data: FlightOffer[], meta}' })
   search(@Query() q: SearchQuery) {
-    return this.query.read<FlightOffer[]>('searchFlights', { from: q.from, to: q.to, date: q.date, refresh: q.refresh });
+    return this.query.read<FlightOffer[]>('searchFlights', {
+      from: q.from,
+      to: q.to,
+      date: q.date,
+      refresh: q.refresh,
+    });
   }
 
   @Get('search/roundtrip')
@@ -38,10 +52,16 @@ export class SearchController {
   }
 
   @Get('routes/hubs')
-  @ApiOperation({ summary: 'Routes from hub airports with flight counts (BI query over flight and flightschedule)' })
+  @ApiOperation({
+    summary: 'Routes from hub airports with flight counts (BI query over flight and flightschedule)',
+  })
   @ApiOkResponse({ description: '{data: HubRoute[], meta}' })
   hubs(@Query() q: HubRoutesQuery) {
-    return this.query.read<HubRoute[]>('hubRoutes', { airports: q.airports, limit: q.limit, refresh: q.refresh });
+    return this.query.read<HubRoute[]>('hubRoutes', {
+      airports: q.airports,
+      limit: q.limit,
+      refresh: q.refresh,
+    });
   }
 
   @Get('queries/:name/explain')

@@ -29,7 +29,9 @@ export class WeatherController {
   @Get('cities')
   @ApiOperation({ summary: 'The cities the weather provider knows (country code, zip, name)' })
   async cities() {
-    return toEnvelope(await callService<CacheResult<WeatherCity[]>>(this.client, SERVICE, WEATHER_PATTERNS.cities, {}));
+    return toEnvelope(
+      await callService<CacheResult<WeatherCity[]>>(this.client, SERVICE, WEATHER_PATTERNS.cities, {}),
+    );
   }
 
   @Get(':country/:zip')
@@ -54,10 +56,18 @@ export class WeatherController {
   @Delete(':country/:zip')
   @UseGuards(AdminAuthGuard)
   @ApiBasicAuth()
-  @ApiOperation({ summary: "Remove a city's cached weather, so the next read calls the provider (admin credentials required)" })
+  @ApiOperation({
+    summary:
+      "Remove a city's cached weather, so the next read calls the provider (admin credentials required)",
+  })
   @ApiUnauthorizedResponse({ description: 'Missing or wrong admin credentials' })
   async evict(@Param() city: WeatherCityParams) {
-    const evicted = await callService<{ cacheKey: string; deleted: number }>(this.client, SERVICE, WEATHER_PATTERNS.evict, city);
+    const evicted = await callService<{ cacheKey: string; deleted: number }>(
+      this.client,
+      SERVICE,
+      WEATHER_PATTERNS.evict,
+      city,
+    );
     return { data: evicted };
   }
 

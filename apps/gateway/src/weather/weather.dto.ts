@@ -5,17 +5,25 @@ import { WEATHER_COUNTRY_PATTERN, WEATHER_LOCK_TTL_BOUNDS, WEATHER_ZIP_PATTERN }
 
 /** Query values arrive as strings: "true"/"false" and digits are converted, anything else is left for the checks. */
 const toBool = () => Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
-const toInt = () => Transform(({ value }) => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value));
+const toInt = () =>
+  Transform(({ value }) => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value));
 
 export class WeatherCityParams {
   @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2 country code (any case)' })
   @IsString()
-  @Matches(WEATHER_COUNTRY_PATTERN, { message: 'country must be a two-letter ISO 3166 country code such as DE' })
+  @Matches(WEATHER_COUNTRY_PATTERN, {
+    message: 'country must be a two-letter ISO 3166 country code such as DE',
+  })
   country: string;
 
-  @ApiProperty({ example: '10115', description: 'Postal code as the provider knows it (see GET /api/weather/cities)' })
+  @ApiProperty({
+    example: '10115',
+    description: 'Postal code as the provider knows it (see GET /api/weather/cities)',
+  })
   @IsString()
-  @Matches(WEATHER_ZIP_PATTERN, { message: 'zip must be a postal code of 1 to 10 letters, digits and inner hyphens' })
+  @Matches(WEATHER_ZIP_PATTERN, {
+    message: 'zip must be a postal code of 1 to 10 letters, digits and inner hyphens',
+  })
   zip: string;
 }
 
@@ -27,7 +35,8 @@ export class WeatherQuery {
   refresh?: boolean;
 
   @ApiPropertyOptional({
-    description: 'false bypasses the cache entirely (no read, no write): the "no cache" baseline of demo:weather',
+    description:
+      'false bypasses the cache entirely (no read, no write): the "no cache" baseline of demo:weather',
   })
   @IsOptional()
   @toBool()
@@ -35,14 +44,19 @@ export class WeatherQuery {
   cache?: boolean;
 
   @ApiPropertyOptional({
-    description: 'Stampede lock TTL for this request in ms (default WEATHER_LOCK_TTL_MS); demo:stampede --lock-ttl',
+    description:
+      'Stampede lock TTL for this request in ms (default WEATHER_LOCK_TTL_MS); demo:stampede --lock-ttl',
     minimum: WEATHER_LOCK_TTL_BOUNDS.min,
     maximum: WEATHER_LOCK_TTL_BOUNDS.max,
   })
   @IsOptional()
   @toInt()
   @IsInt({ message: 'lockTtlMs must be a whole number of milliseconds' })
-  @Min(WEATHER_LOCK_TTL_BOUNDS.min, { message: `lockTtlMs must be at least ${WEATHER_LOCK_TTL_BOUNDS.min} ms` })
-  @Max(WEATHER_LOCK_TTL_BOUNDS.max, { message: `lockTtlMs must be at most ${WEATHER_LOCK_TTL_BOUNDS.max} ms` })
+  @Min(WEATHER_LOCK_TTL_BOUNDS.min, {
+    message: `lockTtlMs must be at least ${WEATHER_LOCK_TTL_BOUNDS.min} ms`,
+  })
+  @Max(WEATHER_LOCK_TTL_BOUNDS.max, {
+    message: `lockTtlMs must be at most ${WEATHER_LOCK_TTL_BOUNDS.max} ms`,
+  })
   lockTtlMs?: number;
 }

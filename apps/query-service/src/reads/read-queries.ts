@@ -142,22 +142,24 @@ export function readQueries(d: Dialect) {
 export type ReadQueries = ReturnType<typeof readQueries>;
 
 /** Representative parameters for GET /api/queries/:name/explain (the plan's shape does not depend on them). */
-export const EXPLAIN_SAMPLES: Record<ExplainableQuery, { sql: (q: ReadQueries) => string; params: Record<string, unknown> }> =
-  {
-    flight: { sql: (q) => q.flight, params: { flightId: 115 } },
-    manifest: { sql: (q) => q.manifest, params: { flightId: 115 } },
-    seats: { sql: (q) => q.seats, params: { flightId: 115 } },
-    passenger_flights: { sql: (q) => q.passenger_flights, params: { passportNo: 'P10000001' } },
-    passenger_profile: { sql: (q) => q.passenger_routes, params: { passengerId: 1000 } },
-    passenger_sample: { sql: (q) => q.passenger_sample, params: { count: 10 } },
-    airports_by_country: { sql: (q) => q.airports_by_country, params: { country: 'Germany', limit: 10 } },
-    airport: { sql: (q) => q.airport, params: { iata: 'JFK' } },
-    flight_search: {
-      sql: (q) => q.flight_search,
-      params: { from: 'JFK', to: 'LAX', dayStart: '2024-12-15 00:00:00', dayEnd: '2024-12-16 00:00:00' },
-    },
-    hub_routes: {
-      sql: (q) => q.hub_routes(5),
-      params: { hub0: 'ATL', hub1: 'ORD', hub2: 'JFK', hub3: 'LAX', hub4: 'DFW', limit: 20 },
-    },
-  };
+export const EXPLAIN_SAMPLES: Record<
+  ExplainableQuery,
+  { sql: (q: ReadQueries) => string; params: Record<string, unknown> }
+> = {
+  flight: { sql: (q) => q.flight, params: { flightId: 115 } },
+  manifest: { sql: (q) => q.manifest, params: { flightId: 115 } },
+  seats: { sql: (q) => q.seats, params: { flightId: 115 } },
+  passenger_flights: { sql: (q) => q.passenger_flights, params: { passportNo: 'P10000001' } },
+  passenger_profile: { sql: (q) => q.passenger_routes, params: { passengerId: 1000 } },
+  passenger_sample: { sql: (q) => q.passenger_sample, params: { count: 10 } },
+  airports_by_country: { sql: (q) => q.airports_by_country, params: { country: 'Germany', limit: 10 } },
+  airport: { sql: (q) => q.airport, params: { iata: 'JFK' } },
+  flight_search: {
+    sql: (q) => q.flight_search,
+    params: { from: 'JFK', to: 'LAX', dayStart: '2024-12-15 00:00:00', dayEnd: '2024-12-16 00:00:00' },
+  },
+  hub_routes: {
+    sql: (q) => q.hub_routes(5),
+    params: { hub0: 'ATL', hub1: 'ORD', hub2: 'JFK', hub3: 'LAX', hub4: 'DFW', limit: 20 },
+  },
+};

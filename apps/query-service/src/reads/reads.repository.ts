@@ -62,9 +62,18 @@ export class ReadsRepository {
       arrival: iso(r.arrival),
       durationMinutes: minutesBetween(r.departure, r.arrival),
       airline: { airlineId: num(r.airline_id), iata: str(r.airline_iata), name: strOrNull(r.airline_name) },
-      from: { airportId: num(r.from_id), iata: strOrNull(r.from_iata), icao: str(r.from_icao), name: str(r.from_name) },
+      from: {
+        airportId: num(r.from_id),
+        iata: strOrNull(r.from_iata),
+        icao: str(r.from_icao),
+        name: str(r.from_name),
+      },
       to: { airportId: num(r.to_id), iata: strOrNull(r.to_iata), icao: str(r.to_icao), name: str(r.to_name) },
-      airplane: { airplaneId: num(r.airplane_id), type: strOrNull(r.airplane_type), capacity: num(r.capacity) },
+      airplane: {
+        airplaneId: num(r.airplane_id),
+        type: strOrNull(r.airplane_type),
+        capacity: num(r.capacity),
+      },
     };
   }
 
@@ -106,7 +115,10 @@ export class ReadsRepository {
         lastname: str(r.lastname),
         bookings: num(r.bookings),
       };
-      return { ...entry, label: `${entry.firstname} ${entry.lastname} (${entry.passportNo}) - ${entry.bookings} bookings` };
+      return {
+        ...entry,
+        label: `${entry.firstname} ${entry.lastname} (${entry.passportNo}) - ${entry.bookings} bookings`,
+      };
     });
   }
 
@@ -152,7 +164,10 @@ export class ReadsRepository {
       totalSpent: money(totals.spent),
       airlinesUsed: num(totals.airlines),
       airportsVisited: airports.size,
-      routes: routes.map((r) => ({ route: `${r.from_iata ?? r.from_id}-${r.to_iata ?? r.to_id}`, flights: num(r.flights) })),
+      routes: routes.map((r) => ({
+        route: `${r.from_iata ?? r.from_id}-${r.to_iata ?? r.to_id}`,
+        flights: num(r.flights),
+      })),
     };
   }
 

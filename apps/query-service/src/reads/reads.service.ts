@@ -149,7 +149,10 @@ export class ReadsService {
         key: Keys.passengerFlights(passportNo),
         ttl: 'passenger',
         tags: [],
-        tagsOf: (v) => [Tags.passenger(v.passenger.passengerId), ...v.flights.map((f) => Tags.flight(f.flightId))],
+        tagsOf: (v) => [
+          Tags.passenger(v.passenger.passengerId),
+          ...v.flights.map((f) => Tags.flight(f.flightId)),
+        ],
         refresh,
         notFound: `No passenger with passport number ${passportNo}`,
       },
@@ -162,7 +165,10 @@ export class ReadsService {
   }
 
   /** Totals in a hash, routes in a sorted set scored by flights taken. */
-  async passengerProfile({ passengerId, refresh }: PassengerIdPayload): Promise<CacheResult<PassengerProfile>> {
+  async passengerProfile({
+    passengerId,
+    refresh,
+  }: PassengerIdPayload): Promise<CacheResult<PassengerProfile>> {
     const r = await this.structures.getOrBuild<PassengerProfile, ProfileRows>({
       queryClass: 'passenger_profile',
       keys: [Keys.passengerProfile(passengerId), Keys.passengerRoutes(passengerId)],
@@ -178,7 +184,11 @@ export class ReadsService {
     return found(r, `Passenger ${passengerId} not found`);
   }
 
-  airportsByCountry({ country, limit, refresh }: AirportsByCountryPayload): Promise<CacheResult<AirportSummary[]>> {
+  airportsByCountry({
+    country,
+    limit,
+    refresh,
+  }: AirportsByCountryPayload): Promise<CacheResult<AirportSummary[]>> {
     return this.cached(() => this.repo.airportsByCountry(country, limit), {
       queryClass: 'airports_by_country',
       key: Keys.airportsByCountry(country, limit),
@@ -343,14 +353,19 @@ async function readProfile(
   profileKey: string,
   routesKey: string,
 ): Promise<{ value: PassengerProfile | null } | null> {
-  const replies = await c.pipeline().hgetall(profileKey).zrevrange(routesKey, 0, PROFILE_TOP_ROUTES - 1, 'WITHSCORES').exec();
+  const replies = await c
+    .pipeline()
+    .hgetall(profileKey)
+    .zrevrange(routesKey, 0, PROFILE_TOP_ROUTES - 1, 'WITHSCORES')
+    .exec();
   if (!replies) return null;
   const [[e1, h], [e2, flat]] = replies as [[Error | null, Record<string, string>], [Error | null, string[]]];
   if (e1 || e2) throw e1 ?? e2;
   if (h.found === '0') return { value: null };
   if (h.passengerId === undefined) return null;
   const frequentRoutes = [];
-  for (let i = 0; i < flat.length; i += 2) frequentRoutes.push({ route: flat[i], flights: Number(flat[i + 1]) });
+  for (let i = 0; i < flat.length; i += 2)
+    frequentRoutes.push({ route: flat[i], flights: Number(flat[i + 1]) });
   return {
     value: {
       passenger: {

@@ -48,7 +48,10 @@ export async function readSeatView(
 ): Promise<{ value: SeatAvailability | null } | null> {
   const replies = await c.pipeline().hgetall(countersKey).getBuffer(mapKey).exec();
   if (!replies) return null;
-  const [[e1, counters], [e2, map]] = replies as [[Error | null, Record<string, string>], [Error | null, Buffer | null]];
+  const [[e1, counters], [e2, map]] = replies as [
+    [Error | null, Record<string, string>],
+    [Error | null, Buffer | null],
+  ];
   if (e1 || e2) throw e1 ?? e2;
   if (counters.found === '0') return { value: null };
   if (counters.capacity === undefined || map === null) return null;
@@ -63,7 +66,13 @@ export async function readSeatView(
     }
   }
   return {
-    value: { flightId, capacity, booked: Number(counters.booked), available: Number(counters.available), bookedSeats },
+    value: {
+      flightId,
+      capacity,
+      booked: Number(counters.booked),
+      available: Number(counters.available),
+      bookedSeats,
+    },
   };
 }
 
@@ -90,7 +99,12 @@ export async function storeSeatView(
 ): Promise<boolean> {
   if (rows === null) {
     // Unknown flight: a short-lived marker in the counters hash (the writer answers 404 before touching seats).
-    await c.multi().del(keys.counters).hset(keys.counters, 'found', '0').expire(keys.counters, ctx.ttl).exec();
+    await c
+      .multi()
+      .del(keys.counters)
+      .hset(keys.counters, 'found', '0')
+      .expire(keys.counters, ctx.ttl)
+      .exec();
     return true;
   }
   const ok = await c.eval(

@@ -109,7 +109,10 @@ export class StructuredCache {
     return promise;
   }
 
-  private async buildThroughLock<T, L>(spec: StructureSpec<T, L>, started: number): Promise<CacheResult<T | null>> {
+  private async buildThroughLock<T, L>(
+    spec: StructureSpec<T, L>,
+    started: number,
+  ): Promise<CacheResult<T | null>> {
     const { lockTtlMs, lockWaitMs } = this.config.cache;
     const lockKey = spec.keys[0];
     const deadline = Date.now() + lockWaitMs;
@@ -171,7 +174,9 @@ export class StructuredCache {
       versions !== undefined &&
       guard !== undefined &&
       (spec.custom
-        ? (await this.cache.guard((c) => spec.custom!.store(c, loaded, { guard, tagVersions: seen, ttl }))) === true
+        ? (await this.cache.guard((c) =>
+            spec.custom!.store(c, loaded, { guard, tagVersions: seen, ttl }),
+          )) === true
         : await this.storeCommands(spec, loaded, ttl, seen));
     const ms = performance.now() - started;
     this.stats.record(spec.queryClass, 'database', ms);
@@ -183,7 +188,12 @@ export class StructuredCache {
     };
   }
 
-  private async storeCommands<T, L>(spec: StructureSpec<T, L>, loaded: L | null, ttl: number, seen: string[]) {
+  private async storeCommands<T, L>(
+    spec: StructureSpec<T, L>,
+    loaded: L | null,
+    ttl: number,
+    seen: string[],
+  ) {
     const tagKeys = spec.tags.map((t) => this.cache.key(InfraKeys.tagSet(t)));
     const versionKeys = spec.tags.map((t) => this.cache.key(InfraKeys.tagVersion(t)));
     const commands = JSON.stringify(spec.toCommands?.(loaded) ?? []);

@@ -2,7 +2,10 @@ import { AppConfig } from '@app/common';
 import { startWeatherProvider, WeatherProviderHandle } from './weather-provider.server';
 
 /** Starts the mock provider with the WEATHER_PROVIDER_* settings. */
-export function startProviderFromConfig(config: AppConfig, port = config.weather.provider.port): Promise<WeatherProviderHandle> {
+export function startProviderFromConfig(
+  config: AppConfig,
+  port = config.weather.provider.port,
+): Promise<WeatherProviderHandle> {
   const w = config.weather;
   return startWeatherProvider({
     // Listen where the client is told to call; 0.0.0.0 when another host (a container) must reach it.

@@ -128,7 +128,11 @@ export async function startWeatherProvider(options: ProviderOptions): Promise<We
         case `GET ${PATH_WEATHER}`:
           return weather(req, res, url.searchParams);
         case 'GET /cities':
-          return send(res, 200, CITIES.map(({ country, zip, name }): WeatherCity => ({ country, zip, name })));
+          return send(
+            res,
+            200,
+            CITIES.map(({ country, zip, name }): WeatherCity => ({ country, zip, name })),
+          );
         case 'GET /admin/stats':
           return send(res, 200, stats);
         case 'DELETE /admin/stats':
@@ -142,7 +146,9 @@ export async function startWeatherProvider(options: ProviderOptions): Promise<We
               faults = validateFaults({ ...faults, ...(patch as Partial<ProviderFaults>) });
               send(res, 200, faults);
             })
-            .catch((e: Error) => send(res, 400, { statusCode: 400, error: 'Bad Request', message: e.message }));
+            .catch((e: Error) =>
+              send(res, 400, { statusCode: 400, error: 'Bad Request', message: e.message }),
+            );
         default:
           return send(res, 404, { cod: '404', message: `no route ${route}` });
       }
@@ -179,7 +185,16 @@ export async function startWeatherProvider(options: ProviderOptions): Promise<We
 }
 
 function emptyStats(): ProviderStats {
-  return { calls: 0, ok: 0, notFound: 0, badRequest: 0, errors: 0, timeouts: 0, byCity: {}, since: new Date().toISOString() };
+  return {
+    calls: 0,
+    ok: 0,
+    notFound: 0,
+    badRequest: 0,
+    errors: 0,
+    timeouts: 0,
+    byCity: {},
+    since: new Date().toISOString(),
+  };
 }
 
 export function validateFaults(f: ProviderFaults): ProviderFaults {
@@ -193,17 +208,29 @@ export function validateFaults(f: ProviderFaults): ProviderFaults {
   check('maxDelayMs', 0, MAX_DELAY_MS);
   check('errorRate', 0, 1);
   check('timeoutRate', 0, 1);
-  if (f.maxDelayMs < f.minDelayMs) throw new FaultSettingError(`maxDelayMs must be >= minDelayMs (${f.minDelayMs})`);
-  if (f.errorRate + f.timeoutRate > 1) throw new FaultSettingError('errorRate + timeoutRate must not exceed 1');
-  const unknown = Object.keys(f).filter((k) => !['minDelayMs', 'maxDelayMs', 'errorRate', 'timeoutRate'].includes(k));
+  if (f.maxDelayMs < f.minDelayMs)
+    throw new FaultSettingError(`maxDelayMs must be >= minDelayMs (${f.minDelayMs})`);
+  if (f.errorRate + f.timeoutRate > 1)
+    throw new FaultSettingError('errorRate + timeoutRate must not exceed 1');
+  const unknown = Object.keys(f).filter(
+    (k) => !['minDelayMs', 'maxDelayMs', 'errorRate', 'timeoutRate'].includes(k),
+  );
   if (unknown.length) throw new FaultSettingError(`unknown setting ${unknown.join(', ')}`);
-  return { minDelayMs: f.minDelayMs, maxDelayMs: f.maxDelayMs, errorRate: f.errorRate, timeoutRate: f.timeoutRate };
+  return {
+    minDelayMs: f.minDelayMs,
+    maxDelayMs: f.maxDelayMs,
+    errorRate: f.errorRate,
+    timeoutRate: f.timeoutRate,
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown) {
   if (res.headersSent || res.destroyed) return;
   const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+  });
   res.end(json);
 }
 
@@ -218,7 +245,8 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     req.on('end', () => {
       try {
         const parsed: unknown = JSON.parse(body || '{}');
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('expected a JSON object');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new Error('expected a JSON object');
         resolve(parsed);
       } catch (e) {
         reject(new Error(`invalid JSON body: ${(e as Error).message}`));
@@ -246,7 +274,7 @@ const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.
 
 function currentWeather(city: City): CurrentWeather {
   const now = Math.floor(Date.now() / 1000);
-  const localHour = (((now + city.timezone) % 86400) + 86400) % 86400 / 3600;
+  const localHour = ((((now + city.timezone) % 86400) + 86400) % 86400) / 3600;
   const daily = -Math.cos(((localHour - 3) / 24) * 2 * Math.PI); // coldest around 3 am, warmest around 3 pm
   const temp = round1(29 - Math.abs(city.lat) * 0.45 + daily * 4 + (Math.random() - 0.5) * 3);
   const condition = temp < 1 && Math.random() < 0.5 ? SNOW : pick(CONDITIONS);

@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  BookingCancelledEvent,
+  BookingCreatedEvent,
+  CacheService,
+  EVENTS,
+  EventName,
+  EventPayloads,
+  FlightUpdatedEvent,
+  Tags,
+  WriteKeys,
+} from '@app/common';
+import { Leaderboards } from './leaderboard';
+import { WarmerService } from './warmer.service';
+
+/** Lag samples kept (the newest), shared by every warmer process. */
+const LAG_SAMPLES = 1000;
+
+type BookingEvent = BookingCreatedEvent | BookingCancelledEvent;
+
+/**
+ * What each domain event means for the cache: drop every entry it made stale (by tag, atomically), record how
+ * long that took since the change was committed, count it on the leaderboards once, and load hot entries again.
+ * Throwing makes BullMQ retry the job with backoff (the cache being down, for instance); every step is idempotent.
+ */
+@Injectable()
+export class EventHandlers {
+  private readonly logger = new Logger('EventHandlers');
+
+  constructor(
+    private readonly cache: CacheService,
+    private readonly leaderboards: Leaderboards,
+    private readonly warmer: WarmerService,
+  ) {}
+
+  async handle<N extends EventName>(name: N, payload: EventPayloads[N], eventId: string): Promise<void> {
+    switch (name) {
+      case EVENTS.bookingCreated:
+        return this.booking(payload as BookingCreatedEvent, eventId, 1);
+      case EVENTS.bookingCancelled:
+        return this.booking(payload as BookingCancelledEvent, eventId, -1);
+      case EVENTS.flightUpdated:
+        return this.flightUpdated(payload as FlightUpdatedEvent);
+      default:
+        this.logger.warn(`unknown event ${String(name)} ignored`);
+    }
+  }
+
+  private async booking(e: BookingEvent, eventId: string, delta: 1 | -1): Promise<void> {
+    // The flight's manifest, seat map and details; the route/day searches and round trips listing it; the
+    // passenger's history and profile; the popular-routes summaries.
+    await this.invalidate(
+      [Tags.flight(e.flightId), Tags.route(e.fromIata, e.toIata, e.departureDate), Tags.passenger(e.passengerId), Tags.popularRoutes()],
+      e.occurredAt,
+    );
+    await this.leaderboards.apply({
+      eventId,
+      delta,
+      fromIata: e.fromIata,
+      toIata: e.toIata,
+      passengerId: e.passengerId,
+      passportNo: e.passportNo,
+    });
+    await this.rewarmIfHot(e.fromIata, e.toIata, [e.departureDate]);
+  }
+
+  private async flightUpdated(e: FlightUpdatedEvent): Promise<void> {
+    // Passenger histories list the flight's times; they are registered under the flight's tag too.
+    await this.invalidate(
+      [Tags.flight(e.flightId), ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d))],
+      e.occurredAt,
+    );
+    await this.rewarmIfHot(e.fromIata, e.toIata, e.departureDates);
+  }
+
+  private async invalidate(tags: string[], occurredAt: string): Promise<void> {
+    const deleted = await this.cache.invalidateTags(tags);
+    if (deleted < 0) throw new Error(`cache unavailable: ${tags.join(', ')} not invalidated (the job is retried)`);
+    const lagMs = Math.max(0, Date.now() - Date.parse(occurredAt));
+    const key = this.cache.key(WriteKeys.invalidationLag());
+    await this.cache.guard((c) => c.multi().lpush(key, String(lagMs)).ltrim(key, 0, LAG_SAMPLES - 1).exec());
+  }
+
+  /** A hot route's searches are loaded again right away, so its next reader does not pay for the miss. */
+  private async rewarmIfHot(from: string, to: string, days: string[]): Promise<void> {
+    try {
+      if (!(await this.warmer.isHotRoute(from, to))) return;
+      await Promise.all(days.map((d) => this.warmer.warmSearch(from, to, d)));
+    } catch (e) {
+      // Warming is an optimisation: the entries are gone, the next read loads them.
+      this.logger.warn(`re-warming ${from}-${to} failed: ${(e as Error).message}`);
+    }
+  }
+}

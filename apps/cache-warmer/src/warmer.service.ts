@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { APP_CONFIG, AppConfig, CacheService, Keys, READ_PATTERNS, SERVICES, callService } from '@app/common';
+import { Leaderboards } from './leaderboard';
+
+/** Parallel warming calls at once: enough to overlap round trips, few enough not to crowd out real reads. */
+const CONCURRENCY = 4;
+const CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * Loads hot entries into the cache by sending the query-service exactly the message the gateway sends, with
+ * refresh (so each query is defined once, in the query-service). `warm: true` tells it this is not a user's
+ * search, so the popular-routes ranking is not inflated by the warmer itself.
+ */
+@Injectable()
+export class WarmerService {
+  private readonly logger = new Logger('WarmerService');
+
+  constructor(
+    @Inject(SERVICES.query) private readonly queryService: ClientProxy,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly cache: CacheService,
+    private readonly leaderboards: Leaderboards,
+  ) {}
+
+  /** The N most searched routes as [from, to]. */
+  async topRoutes(n = this.config.warming.topRoutes): Promise<Array<[string, string]>> {
+    if (n <= 0) return [];
+    const members = (await this.cache.guard((c) => c.zrevrange(this.cache.key(Keys.popularRoutes()), 0, n - 1))) ?? [];
+    return members.map((m) => m.split(':') as [string, string]);
+  }
+
+  async isHotRoute(from: string, to: string): Promise<boolean> {
+    const rank = await this.cache.guard((c) => c.zrevrank(this.cache.key(Keys.popularRoutes()), `${from}:${to}`));
+    return typeof rank === 'number' && rank < this.config.warming.topRoutes;
+  }
+
+  async warmSearch(from: string, to: string, date: string): Promise<void> {
+    await this.send('searchFlights', { from, to, date, refresh: true, warm: true });
+  }
+
+  /** Scheduled: the top routes for today and the next WARM_DAYS - 1 days. Returns the searches warmed. */
+  async warmTopRoutes(): Promise<number> {
+    const routes = await this.topRoutes();
+    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    const days = Array.from({ length: this.config.warming.days }, (_, i) => new Date(today + i * 86_400_000).toISOString().slice(0, 10));
+    const work = routes.flatMap(([from, to]) => days.map((day) => () => this.warmSearch(from, to, day)));
+    return this.runAll(work);
+  }
+
+  /** Scheduled: histories and profiles of the passengers who book the most. Returns the passengers warmed. */
+  async warmActivePassengers(): Promise<number> {
+    const passengers = await this.leaderboards.topPassengers(this.config.warming.topPassengers);
+    const work = passengers.map((p) => async () => {
+      await this.send('passengerFlights', { passportNo: p.passportNo, refresh: true });
+      await this.send('passengerProfile', { passengerId: p.passengerId, refresh: true });
+    });
+    return this.runAll(work);
+  }
+
+  private async send(pattern: keyof typeof READ_PATTERNS, payload: object): Promise<void> {
+    await callService(this.queryService, 'query-service', READ_PATTERNS[pattern], payload, CALL_TIMEOUT_MS);
+  }
+
+  /** Runs the calls CONCURRENCY at a time; a failed call is logged and does not stop the others. */
+  private async runAll(work: Array<() => Promise<void>>): Promise<number> {
+    let next = 0;
+    let done = 0;
+    const lane = async () => {
+      while (next < work.length) {
+        const job = work[next++];
+        try {
+          await job();
+          done++;
+        } catch (e) {
+          this.logger.warn(`warming call failed: ${(e as Error).message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+    return done;
+  }
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Queue, Worker } from 'bullmq';
+import { APP_CONFIG, AppConfig, EventName, QUEUES, WARMING_JOBS, queueOptions } from '@app/common';
+import { EventHandlers } from './event-handlers';
+import { WarmerService } from './warmer.service';
+
+/** Events handled at once per process: invalidations are short Valkey round trips. */
+const EVENT_CONCURRENCY = 16;
+const SCHEDULED_JOB_RETENTION = { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
+
+/**
+ * The cache-warmer's BullMQ side: a worker on the events queue, a worker on the warming queue, and the job
+ * schedulers (upserted at start, so every warmer process agrees on one schedule and restarts do not duplicate it).
+ */
+@Injectable()
+export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('WarmerWorkers');
+  private workers: Worker[] = [];
+  private warmingQueue?: Queue;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly handlers: EventHandlers,
+    private readonly warmer: WarmerService,
+  ) {}
+
+  async onApplicationBootstrap() {
+    const opts = queueOptions(this.config);
+    const events = new Worker(
+      QUEUES.events,
+      (job: Job) => this.handlers.handle(job.name as EventName, job.data, job.id ?? job.name),
+      { ...opts, concurrency: EVENT_CONCURRENCY },
+    );
+    const warming = new Worker(QUEUES.warming, (job: Job) => this.warm(job.name), { ...opts, concurrency: 1 });
+    for (const w of [events, warming]) {
+      w.on('failed', (job, err) => this.logger.warn(`${w.name} job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
+      w.on('error', (err) => this.logger.error(`${w.name} worker: ${err.message}`));
+    }
+    this.workers = [events, warming];
+    this.warmingQueue = new Queue(QUEUES.warming, opts);
+    this.warmingQueue.on('error', () => undefined);
+    // Not awaited: a queue server that is down now must not hold up the start; BullMQ retries the connection.
+    void this.schedule().catch((e) => this.logger.error(`could not set up the warming schedule: ${(e as Error).message}`));
+  }
+
+  async onApplicationShutdown() {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await this.warmingQueue?.close();
+  }
+
+  private async schedule(): Promise<void> {
+    const q = this.warmingQueue!;
+    const every = this.config.warming.everyMs;
+    const plan: Array<[string, boolean]> = [
+      [WARMING_JOBS.topRoutes, this.config.warming.topRoutes > 0],
+      [WARMING_JOBS.activePassengers, this.config.warming.topPassengers > 0],
+    ];
+    for (const [name, enabled] of plan) {
+      if (enabled) await q.upsertJobScheduler(name, { every }, { name, opts: SCHEDULED_JOB_RETENTION });
+      else await q.removeJobScheduler(name);
+    }
+    this.logger.log(`warming scheduled every ${every} ms: ${plan.filter(([, on]) => on).map(([n]) => n).join(', ') || 'nothing'}`);
+  }
+
+  private async warm(name: string): Promise<{ warmed: number }> {
+    switch (name) {
+      case WARMING_JOBS.topRoutes:
+        return { warmed: await this.warmer.warmTopRoutes() };
+      case WARMING_JOBS.activePassengers:
+        return { warmed: await this.warmer.warmActivePassengers() };
+      default:
+        this.logger.warn(`unknown warming job ${name} ignored`);
+        return { warmed: 0 };
+    }
+  }
+}
