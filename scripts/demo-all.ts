@@ -1,19 +1,28 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseDemoArgs, runMain } from './demo/args';
-import { banner, c } from './demo/output';
-import { cacheAsideDemo } from './demo-cache-aside';
-import { perfDemo } from './demo-perf';
-import { writeBehindDemo } from './demo-write-behind';
-import { writeThroughDemo } from './demo-write-through';
+import { banner, c, printTable } from './demo/output';
 
 const USAGE = `
 npm run demo:all -- [--quick] [--flight-id 115]
 
-Runs every workshop demo against the gateway, in order: cache-aside (from a flushed cache), write-through,
-write-behind, then the performance test.
+Runs every workshop demo against the gateway, one after the other, and stops at the first that fails:
+cache-aside (from a flushed cache), write-through, write-behind, weather API cache, stampede prevention, then the
+performance test.
 
-  --quick          shorter runs: 50 write-behind bookings and 4 × 1000 operations in the performance test
-  --flight-id N    flight used by the demos (default 115)
+  --quick          shorter runs: 50 write-behind bookings, 4 × 1000 operations in the performance test
+  --flight-id N    flight used by the booking and flight demos (default 115)
 `;
+
+/** Each demo runs as its own process (its own flags, progress bars on this terminal), exactly as npm run would. */
+function runScript(script: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, script), ...args], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
 
 export async function allDemos(argv: string[]): Promise<void> {
   const cli = parseDemoArgs(
@@ -33,18 +42,30 @@ export async function allDemos(argv: string[]): Promise<void> {
   ];
   const flight = ['--flight-id', String(v['flight-id'])];
   const quick = v.quick === true;
-  const demos: Array<[string, (argv: string[]) => Promise<void>, string[]]> = [
-    ['demo:cache-aside', cacheAsideDemo, [...common, ...flight, '-f']],
-    ['demo:write-through', writeThroughDemo, [...common, ...flight]],
-    ['demo:write-behind', writeBehindDemo, [...common, ...flight, ...(quick ? ['--bookings', '50'] : [])]],
-    ['demo:perf', perfDemo, [...common, ...(quick ? ['--queries', '1000'] : [])]],
+  const demos: Array<[name: string, script: string, args: string[]]> = [
+    ['demo:cache-aside', 'demo-cache-aside.js', [...flight, '-f']],
+    ['demo:write-through', 'demo-write-through.js', flight],
+    ['demo:write-behind', 'demo-write-behind.js', [...flight, ...(quick ? ['--bookings', '50'] : [])]],
+    ['demo:weather', 'demo-weather.js', []],
+    ['demo:stampede', 'demo-stampede.js', []],
+    ['demo:perf', 'demo-perf.js', quick ? ['--queries', '1000'] : []],
   ];
-  const started = Date.now();
-  for (const [name, demo, args] of demos) {
-    banner(name, `npm run ${name} -- ${args.slice(common.length).join(' ')}`);
-    await demo(args);
+  const results: Array<[string, string, string]> = [];
+  for (const [name, script, args] of demos) {
+    if (!existsSync(join(__dirname, script))) {
+      results.push([name, c.yellow('not built'), '']);
+      continue;
+    }
+    banner(name, `npm run ${name} -- ${args.join(' ')}`);
+    const started = Date.now();
+    const code = await runScript(script, [...common, ...args]);
+    const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    results.push([name, code === 0 ? c.green('ok') : c.red(`exit ${code}`), took]);
+    if (code !== 0) break;
   }
-  console.log(c.green(`\n✔ all demos finished in ${((Date.now() - started) / 1000).toFixed(1)} s`));
+  banner('demo:all');
+  printTable(['demo', 'result', 'took'], results);
+  if (results.some(([, r]) => !r.includes('ok'))) throw new Error('not every demo finished');
 }
 
 if (require.main === module) runMain(allDemos);

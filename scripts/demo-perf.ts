@@ -238,8 +238,13 @@ async function runWorkers(
     if (kind === 'read') {
       b.reads++;
       r.reads++;
-      if (outcome === 'hit') (b.hits++, r.hits++);
-      else (b.misses++, r.misses++);
+      if (outcome === 'hit') {
+        b.hits++;
+        r.hits++;
+      } else {
+        b.misses++;
+        r.misses++;
+      }
     } else {
       b.writes++;
       r.writes++;
@@ -283,7 +288,7 @@ async function runWorkers(
           flightId: f.flightId,
           passengerId: passenger.passengerId,
           seat,
-          price: 100 + Math.round(Math.random() * 40000) / 100,
+          price: Math.round((100 + Math.random() * 400) * 100) / 100,
           mode: config.writeMode,
         });
         f.booked++;

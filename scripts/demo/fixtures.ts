@@ -7,7 +7,8 @@ import { GatewayClient, GatewayError, payload } from './http';
 
 export async function samplePassengers(client: GatewayClient, count = 10): Promise<PassengerSampleEntry[]> {
   const env = await client.read<PassengerSampleEntry[]>(`/api/passengers/sample?count=${count}`);
-  if (env.data.length === 0) throw new Error('The database has no passengers with bookings: seed it first (npm run db:seed)');
+  if (env.data.length === 0)
+    throw new Error('The database has no passengers with bookings: seed it first (npm run db:seed)');
   return env.data;
 }
 
@@ -16,7 +17,10 @@ export async function flightDetails(client: GatewayClient, flightId: number): Pr
     return (await client.read<FlightDetails>(`/api/flights/${flightId}`)).data;
   } catch (e) {
     if (e instanceof GatewayError && e.status === 404) {
-      throw new Error(`Flight ${flightId} does not exist in this database: pass another one with --flight-id`);
+      throw new Error(
+        `Flight ${flightId} does not exist in this database: pass another one with --flight-id`,
+        { cause: e },
+      );
     }
     throw e;
   }
@@ -24,7 +28,8 @@ export async function flightDetails(client: GatewayClient, flightId: number): Pr
 
 /** Free seats of a flight, in seat order, from the seat map (fresh from the database, not a possibly old entry). */
 export async function freeSeats(client: GatewayClient, flightId: number): Promise<string[]> {
-  const seats = (await client.read<SeatAvailability>(`/api/flights/${flightId}/seats`, { refresh: true })).data;
+  const seats = (await client.read<SeatAvailability>(`/api/flights/${flightId}/seats`, { refresh: true }))
+    .data;
   const taken = new Set(seats.bookedSeats);
   const free: string[] = [];
   for (let i = 0; i < seats.capacity; i++) {

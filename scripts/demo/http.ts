@@ -56,16 +56,22 @@ export class GatewayClient {
     try {
       res = await fetch(new URL(path, this.baseUrl), {
         method,
-        headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        headers: {
+          accept: 'application/json',
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new Error(`Cannot reach the gateway at ${this.baseUrl} (${cause}). Is it running? (npm start)`);
+      throw new Error(`Cannot reach the gateway at ${this.baseUrl} (${cause}). Is it running? (npm start)`, {
+        cause: e,
+      });
     }
     const text = await res.text();
     const roundTripMs = performance.now() - started;
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
@@ -76,7 +82,10 @@ export class GatewayClient {
   }
 
   /** A cached read: the envelope plus the client-side round trip. */
-  async read<T>(path: string, opts: { refresh?: boolean } = {}): Promise<Envelope<T> & { roundTripMs: number }> {
+  async read<T>(
+    path: string,
+    opts: { refresh?: boolean } = {},
+  ): Promise<Envelope<T> & { roundTripMs: number }> {
     const url = opts.refresh ? `${path}${path.includes('?') ? '&' : '?'}refresh=true` : path;
     const reply = await this.request<Envelope<T>>('GET', url);
     return { ...reply.body, roundTripMs: reply.roundTripMs };

@@ -17,7 +17,9 @@ export const c = {
 
 export function banner(title: string, subtitle?: string): void {
   const line = '═'.repeat(Math.max(title.length, subtitle?.length ?? 0) + 4);
-  console.log(`\n${c.cyan(line)}\n  ${c.bold(title)}${subtitle ? `\n  ${c.dim(subtitle)}` : ''}\n${c.cyan(line)}`);
+  console.log(
+    `\n${c.cyan(line)}\n  ${c.bold(title)}${subtitle ? `\n  ${c.dim(subtitle)}` : ''}\n${c.cyan(line)}`,
+  );
 }
 
 export function step(n: number | string, title: string): void {
@@ -30,7 +32,8 @@ export const warn = (s: string) => console.log(`  ${c.yellow('!')} ${s}`);
 export const fail = (s: string) => console.log(`  ${c.red('✘')} ${s}`);
 
 /** Milliseconds with three decimals, as the dashboard shows them. */
-export const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${v.toFixed(3)} ms`);
+export const ms = (v: number | null | undefined) =>
+  v === null || v === undefined ? 'n/a' : `${v.toFixed(3)} ms`;
 
 export function sourceLabel(source: CacheSource | string): string {
   if (source === 'cache') return c.green('CACHE HIT ');
@@ -43,8 +46,12 @@ export function printTable(headers: string[], rows: Array<Array<string | number>
   // eslint-disable-next-line no-control-regex
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const cells = rows.map((r) => r.map((v) => (typeof v === 'number' ? v.toLocaleString('en-US') : v)));
-  const widths = headers.map((h, i) => Math.max(visible(h), ...cells.map((r) => visible(String(r[i] ?? '')))));
-  const numeric = headers.map((_, i) => rows.every((r) => typeof r[i] === 'number' || /^[\d.,]+( ms|×|%| µs)?$/.test(String(r[i]))));
+  const widths = headers.map((h, i) =>
+    Math.max(visible(h), ...cells.map((r) => visible(String(r[i] ?? '')))),
+  );
+  const numeric = headers.map((_, i) =>
+    rows.every((r) => typeof r[i] === 'number' || /^[\d.,]+( ms|×|%| µs)?$/.test(String(r[i]))),
+  );
   const pad = (s: string, i: number) => {
     const gap = ' '.repeat(widths[i] - visible(s));
     return numeric[i] ? gap + s : s + gap;

@@ -47,7 +47,9 @@ describe.each(TEST_ENGINES)('dashboard assets (%s)', (engine) => {
 
   it('ships the seat-layout rules of libs/common to the browser unchanged', async () => {
     const script = (await get('/vendor/seats.js')).body;
-    const window: { Seats?: { seatIndex: typeof seatIndex; seatName: typeof seatName; seatLayout: typeof seatLayout } } = {};
+    const window: {
+      Seats?: { seatIndex: typeof seatIndex; seatName: typeof seatName; seatLayout: typeof seatLayout };
+    } = {};
     runInNewContext(script, { window });
     const browser = window.Seats!;
     for (const capacity of [1, 40, 60, 61, 150, 220, 221, 300, 853]) {
@@ -56,7 +58,11 @@ describe.each(TEST_ENGINES)('dashboard assets (%s)', (engine) => {
       for (let row = 1; row <= rows + 1; row++) {
         for (const letter of 'ABCDEFGHJKZ') {
           const seat = `${row}${letter}`;
-          expect([capacity, seat, browser.seatIndex(seat, capacity)]).toEqual([capacity, seat, seatIndex(seat, capacity)]);
+          expect([capacity, seat, browser.seatIndex(seat, capacity)]).toEqual([
+            capacity,
+            seat,
+            seatIndex(seat, capacity),
+          ]);
         }
       }
       for (let i = 0; i < capacity; i++) expect(browser.seatName(i, capacity)).toBe(seatName(i, capacity));

@@ -25,17 +25,26 @@ describe('airport dashboard in a browser (mysql)', () => {
       await body();
     } catch (e) {
       const file = await browser?.screenshot(`failed-${name}`).catch(() => 'no screenshot');
-      throw new Error(`${(e as Error).message}\nscreenshot: ${file}\nbrowser errors: ${browser?.errors.join(' | ')}`);
+      throw new Error(
+        `${(e as Error).message}\nscreenshot: ${file}\nbrowser errors: ${browser?.errors.join(' | ')}`,
+        { cause: e },
+      );
     }
   };
   const text = (selector: string) => page.locator(selector).innerText();
   const waitText = (selector: string, expected: string | RegExp, timeout = 10_000) =>
     page.waitForFunction(
-      ([sel, pattern, flags]) => new RegExp(pattern, flags).test(document.querySelector(sel)?.textContent ?? ''),
-      [selector, typeof expected === 'string' ? `^${expected}$` : expected.source, typeof expected === 'string' ? '' : expected.flags] as const,
+      ([sel, pattern, flags]) =>
+        new RegExp(pattern, flags).test(document.querySelector(sel)?.textContent ?? ''),
+      [
+        selector,
+        typeof expected === 'string' ? `^${expected}$` : expected.source,
+        typeof expected === 'string' ? '' : expected.flags,
+      ] as const,
       { timeout },
     );
-  const api = async <T>(path: string): Promise<T> => ((await (await fetch(stack.baseUrl + path)).json()) as { data: T }).data;
+  const api = async <T>(path: string): Promise<T> =>
+    ((await (await fetch(stack.baseUrl + path)).json()) as { data: T }).data;
 
   beforeAll(async () => {
     stack = await startFullStack('mysql');
@@ -83,7 +92,9 @@ describe('airport dashboard in a browser (mysql)', () => {
       const chart = page.locator('#latency-chart');
       expect(await chart.getAttribute('data-bars')).toBe('2');
       expect(await chart.getAttribute('data-sources')).toBe('database,cache');
-      const colours = await page.evaluate(() => (window as any).dashboard.metrics.chart.data.datasets[0].backgroundColor);
+      const colours = await page.evaluate(
+        () => (window as any).dashboard.metrics.chart.data.datasets[0].backgroundColor,
+      );
       expect(colours).toHaveLength(2);
       expect(colours[0]).not.toBe(colours[1]);
       expect(await text('#sum-total')).toBe('2');
@@ -96,7 +107,9 @@ describe('airport dashboard in a browser (mysql)', () => {
   it(
     'picks random passengers shown as "First Last (PASSPORT) - N bookings" and loads their flights',
     step('passenger', async () => {
-      await page.waitForFunction(() => document.querySelectorAll('#passenger option[value]:not([value=""])').length > 0);
+      await page.waitForFunction(
+        () => document.querySelectorAll('#passenger option[value]:not([value=""])').length > 0,
+      );
       const resampled = page.waitForResponse((r) => r.url().includes('/api/passengers/sample'));
       await page.click('#sample-passengers');
       expect((await resampled).status()).toBe(200);
@@ -104,7 +117,10 @@ describe('airport dashboard in a browser (mysql)', () => {
       expect(labels.length).toBeGreaterThan(0);
       for (const label of labels) expect(label).toMatch(/^\S.* \(\S+\) - [1-9]\d* bookings$/);
 
-      const passport = await page.locator('#passenger option').nth(labels.length - 1).getAttribute('value');
+      const passport = await page
+        .locator('#passenger option')
+        .nth(labels.length - 1)
+        .getAttribute('value');
       await page.selectOption('#passenger', passport!);
       await page.click('#run-passenger');
       await waitText('#tile-query', `passenger ${passport}`);
@@ -116,13 +132,17 @@ describe('airport dashboard in a browser (mysql)', () => {
   );
 
   it(
-    'searches the flight\'s route and day and draws its seat map with the shared layout',
+    "searches the flight's route and day and draws its seat map with the shared layout",
     step('seat-map', async () => {
       // "Flight details" filled in the route and day of the flight.
       await page.click('#run-flight');
-      await page.waitForFunction(() => (document.getElementById('search-from') as HTMLInputElement).value.length === 3);
+      await page.waitForFunction(
+        () => (document.getElementById('search-from') as HTMLInputElement).value.length === 3,
+      );
       await page.click('#search-form button[type=submit]');
-      const row = page.locator('#search-result tbody tr', { has: page.locator(`td:first-child:text-is("${flightId}")`) });
+      const row = page.locator('#search-result tbody tr', {
+        has: page.locator(`td:first-child:text-is("${flightId}")`),
+      });
       await row.waitFor();
       await row.click();
       await page.waitForSelector('#seatmap-box:not([hidden])');
@@ -152,7 +172,9 @@ describe('airport dashboard in a browser (mysql)', () => {
       const seat = await pickFreeSeat();
       await page.check('input[name=mode][value="write-through"]');
       await page.click('#booking-form button[type=submit]');
-      await page.locator('#booking-log li.ok', { hasText: `201booked seat ${seat} on flight ${flightId}` }).waitFor();
+      await page
+        .locator('#booking-log li.ok', { hasText: `201booked seat ${seat} on flight ${flightId}` })
+        .waitFor();
       await page.locator(`#seatmap .seat.taken[data-seat="${seat}"]`).waitFor();
       expect((await api<SeatAvailability>(`/api/flights/${flightId}/seats`)).bookedSeats).toContain(seat);
     }),
@@ -170,7 +192,9 @@ describe('airport dashboard in a browser (mysql)', () => {
       expect(await entry.innerText()).toContain(`seat ${seat} on flight ${flightId} (write-behind)`);
       await page.locator(`#seatmap .seat.taken[data-seat="${seat}"]`).waitFor();
       // The flusher persists it shortly after; the page polls GET /api/bookings/:reference until then.
-      await page.waitForFunction((li) => li?.classList.contains('ok'), await entry.elementHandle(), { timeout: 30_000 });
+      await page.waitForFunction((li) => li?.classList.contains('ok'), await entry.elementHandle(), {
+        timeout: 30_000,
+      });
       expect(await entry.innerText()).toMatch(/: persisted, booking \d+/);
     }),
   );
@@ -206,7 +230,9 @@ describe('airport dashboard in a browser (mysql)', () => {
   it(
     'shows the weather of a city: upstream first, then from the cache',
     step('weather', async () => {
-      await page.waitForFunction(() => document.querySelectorAll('#weather-city option[value*="/"]').length > 0);
+      await page.waitForFunction(
+        () => document.querySelectorAll('#weather-city option[value*="/"]').length > 0,
+      );
       await page.click('#weather-go');
       await page.locator('#weather-result .badge.upstream').waitFor();
       expect(await text('#weather-result .temp')).toMatch(/^-?\d+\.\d°$/);

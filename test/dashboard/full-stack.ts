@@ -46,8 +46,22 @@ export async function startFullStack(engine: DbEngine, env: NodeJS.ProcessEnv = 
     await dropDatabase();
   };
   try {
-    services.push(await startMicroservice(QueryServiceModule.forRoot(config), config.queryService, config, 'query-service'));
-    services.push(await startMicroservice(WriterServiceModule.forRoot(config), config.writerService, config, 'writer-service'));
+    services.push(
+      await startMicroservice(
+        QueryServiceModule.forRoot(config),
+        config.queryService,
+        config,
+        'query-service',
+      ),
+    );
+    services.push(
+      await startMicroservice(
+        WriterServiceModule.forRoot(config),
+        config.writerService,
+        config,
+        'writer-service',
+      ),
+    );
     services.push(
       await startMicroservice(
         WeatherServiceModule.forRoot(config, { embeddedProvider: true }),
@@ -56,7 +70,9 @@ export async function startFullStack(engine: DbEngine, env: NodeJS.ProcessEnv = 
         'weather-service',
       ),
     );
-    services.push(await startMicroservice(CacheWarmerModule.forRoot(config), config.cacheWarmer, config, 'cache-warmer'));
+    services.push(
+      await startMicroservice(CacheWarmerModule.forRoot(config), config.cacheWarmer, config, 'cache-warmer'),
+    );
     gateway = await createGatewayApp(config);
     await gateway.listen(config.gateway.port, '127.0.0.1');
   } catch (e) {

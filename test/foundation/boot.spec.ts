@@ -7,8 +7,11 @@ import {
   Child,
   configWithFreePorts,
   deleteKeysWithPrefix,
+  distPath,
   envFor,
+  exitOf,
   spawnApp,
+  spawnNode,
   stopAll,
   waitFor,
 } from './support';
@@ -73,6 +76,21 @@ describe.each(TEST_ENGINES)('apps boot on %s', (engine) => {
   );
 
   it(
+    'healthcheck.js (the compose health check) exits 0 for every app',
+    async () => {
+      for (const app of APPS) {
+        const check = spawnNode(distPath('scripts/healthcheck.js'), [app.name], envFor(config));
+        expect({ app: app.name, code: await exitOf(check, 15_000), stderr: check.stderr() }).toEqual({
+          app: app.name,
+          code: 0,
+          stderr: '',
+        });
+      }
+    },
+    BOOT_MS,
+  );
+
+  it(
     'the gateway reports 200 with the database, Valkey and all four services up; 503 naming a killed one',
     async () => {
       const up = await waitFor(
@@ -112,6 +130,15 @@ describe.each(TEST_ENGINES)('apps boot on %s', (engine) => {
       expect(down.body.details['writer-service'].status).toBe('down');
       expect(down.body.details['query-service'].status).toBe('up');
       expect(down.body.details.database.status).toBe('up');
+
+      // The compose health checks see the same: the dead service and the gateway are unhealthy.
+      const service = spawnNode(distPath('scripts/healthcheck.js'), ['writer-service'], envFor(config));
+      expect(await exitOf(service, 15_000)).toBe(1);
+      expect(service.stderr()).toContain('writer-service: health check failed');
+      const gateway = spawnNode(distPath('scripts/healthcheck.js'), ['gateway'], envFor(config));
+      expect(await exitOf(gateway, 15_000)).toBe(1);
+      expect(gateway.stderr()).toContain('gateway: GET /health answered 503');
+      expect(gateway.stderr()).toContain('writer-service');
     },
     BOOT_MS,
   );

@@ -48,11 +48,12 @@ export async function startWriter(config: AppConfig, options: WriterOptions = {}
   return { app, port };
 }
 
-/** A process that only flushes (no TCP listener): a second flusher, or one whose database link we control. */
-export async function startFlusherOnly(config: AppConfig, options: WriterOptions = {}): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(WriterServiceModule.forRoot(config, { ...options, flusher: true }), {
-    logger: ['error'],
-  });
+/**
+ * A writer-service without a TCP listener: an accepting process with `flusher: false`, or a flusher of its own
+ * (a second one to take over, or one whose database link the test controls).
+ */
+export async function startWriterContext(config: AppConfig, options: WriterOptions = {}): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(WriterServiceModule.forRoot(config, options), { logger: ['error'] });
   await app.init();
   return app;
 }
@@ -198,3 +199,16 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 
 export const basicAuth = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** The 'wb:' state of record and the queues survive flushProjectKeys; a suite removes all of its own keys. */
+export async function cleanDurableKeys(cache: CacheService | undefined): Promise<void> {
+  if (!cache) return;
+  await cache.guard(async (c) => {
+    let cursor = '0';
+    do {
+      const [next, keys] = await c.scan(cursor, 'MATCH', `${cache.key('')}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await c.unlink(...keys);
+    } while (cursor !== '0');
+  });
+}

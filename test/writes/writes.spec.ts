@@ -1,8 +1,6 @@
 import { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 import {
   AppConfig,
-  CacheService,
   Dialect,
   EVENTS,
   Keys,
@@ -18,7 +16,7 @@ import {
 import { SEED_FIXTURES } from '@app/common/seed';
 import { TEST_ENGINES, createSeededTestDatabase, testConfig } from '@app/common/testing';
 import { EventHandlers } from '../../apps/cache-warmer/src/event-handlers';
-import { WriteStack, basicAuth, createHundredSeatFlight, eventually, startWriteStack } from './write-stack';
+import { WriteStack, basicAuth, cleanDurableKeys, createHundredSeatFlight, eventually, startWriteStack } from './write-stack';
 
 /**
  * Bookings in both modes, cancellation and flight updates over HTTP (gateway -> writer-service), with the
@@ -248,10 +246,18 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     } finally {
       await events.close();
     }
-    for (const key of Object.keys(tagged)) expect(await stack.cache.client.exists(stack.cache.key(key))).toBe(0);
+    // Not hot: gone, so the next read is a miss that loads the booking.
+    for (const key of [Keys.manifest(flightId), Keys.passengerProfile(p.passengerId)]) {
+      expect([key, await stack.cache.client.exists(stack.cache.key(key))]).toEqual([key, 0]);
+    }
     const manifest = await http().get(`/api/flights/${flightId}/manifest`);
     expect(manifest.body.meta.source).toBe('database');
     expect(manifest.body.data.map((m: { seat: string }) => m.seat)).toContain(seat);
+    // The route is among the most searched (this suite searched it), so the warmer loaded its search again at once.
+    const search = await http().get(`/api/search/flights?from=${from}&to=${to}&date=${day}`);
+    expect(search.body.meta.source).toBe('cache');
+    expect(search.body.data).not.toEqual({ stale: true });
+    expect(search.body.data.find((f: { flightId: number }) => f.flightId === flightId)).toBeDefined();
   });
 
   it('leaderboard: an event applied twice counts once', async () => {
@@ -350,18 +356,3 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     expect(ok.text).toContain('<html');
   });
 });
-
-/** The 'wb:' state of record and queues are kept by flushProjectKeys; tests remove their own. */
-export async function cleanDurableKeys(cache: CacheService | undefined): Promise<void> {
-  if (!cache) return;
-  await cache.guard(async (c) => {
-    let cursor = '0';
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${cache.key('')}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await c.unlink(...keys);
-    } while (cursor !== '0');
-  });
-}
-
-export type { DataSource };

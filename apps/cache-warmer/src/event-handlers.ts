@@ -51,7 +51,7 @@ export class EventHandlers {
     // passenger's history and profile; the popular-routes summaries.
     await this.invalidate(
       [Tags.flight(e.flightId), Tags.route(e.fromIata, e.toIata, e.departureDate), Tags.passenger(e.passengerId), Tags.popularRoutes()],
-      e.occurredAt,
+      e,
     );
     await this.leaderboards.apply({
       eventId,
@@ -66,17 +66,18 @@ export class EventHandlers {
 
   private async flightUpdated(e: FlightUpdatedEvent): Promise<void> {
     // Passenger histories list the flight's times; they are registered under the flight's tag too.
-    await this.invalidate(
-      [Tags.flight(e.flightId), ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d))],
-      e.occurredAt,
-    );
+    await this.invalidate([Tags.flight(e.flightId), ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d))], e);
     await this.rewarmIfHot(e.fromIata, e.toIata, e.departureDates);
   }
 
-  private async invalidate(tags: string[], occurredAt: string): Promise<void> {
+  /** Drops the tags the publisher did not drop itself, then records the lag (committed -> keys gone). */
+  private async invalidate(stale: string[], e: { occurredAt: string; invalidatedTags?: string[] }): Promise<void> {
+    const done = new Set(e.invalidatedTags ?? []);
+    const tags = stale.filter((t) => !done.has(t));
+    if (tags.length === 0) return;
     const deleted = await this.cache.invalidateTags(tags);
     if (deleted < 0) throw new Error(`cache unavailable: ${tags.join(', ')} not invalidated (the job is retried)`);
-    const lagMs = Math.max(0, Date.now() - Date.parse(occurredAt));
+    const lagMs = Math.max(0, Date.now() - Date.parse(e.occurredAt));
     const key = this.cache.key(WriteKeys.invalidationLag());
     await this.cache.guard((c) => c.multi().lpush(key, String(lagMs)).ltrim(key, 0, LAG_SAMPLES - 1).exec());
   }

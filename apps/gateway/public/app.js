@@ -26,7 +26,11 @@ async function http(method, path, { body, headers, credentials } = {}) {
   const res = await fetch(path, {
     method,
     credentials,
-    headers: { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    headers: {
+      Accept: 'application/json',
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -105,7 +109,8 @@ function rowsOf(data) {
 
 function formatCell(v) {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v)) return v.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v))
+    return v.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
   return String(v);
 }
 
@@ -116,7 +121,15 @@ function table(rows, { onRowClick } = {}) {
   return el(
     'table',
     {},
-    el('thead', {}, el('tr', {}, cols.map((c) => el('th', {}, c)))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        cols.map((c) => el('th', {}, c)),
+      ),
+    ),
     el(
       'tbody',
       {},
@@ -164,12 +177,17 @@ const metrics = {
           legend: {
             labels: {
               generateLabels: () =>
-                Object.entries(COLORS).map(([text, color]) => ({ text, fillStyle: color, strokeStyle: color })),
+                Object.entries(COLORS).map(([text, color]) => ({
+                  text,
+                  fillStyle: color,
+                  strokeStyle: color,
+                })),
             },
           },
           tooltip: {
             callbacks: {
-              label: (ctx) => `${this.history[this.history.length - ctx.chart.data.labels.length + ctx.dataIndex]?.source}: ${ms(ctx.parsed.y)}`,
+              label: (ctx) =>
+                `${this.history[this.history.length - ctx.chart.data.labels.length + ctx.dataIndex]?.source}: ${ms(ctx.parsed.y)}`,
             },
           },
         },
@@ -178,7 +196,13 @@ const metrics = {
   },
 
   record(label, meta) {
-    const entry = { n: ++this.seq, label, source: meta.source, latencyMs: Number(meta.latencyMs), key: meta.cacheKey };
+    const entry = {
+      n: ++this.seq,
+      label,
+      source: meta.source,
+      latencyMs: Number(meta.latencyMs),
+      key: meta.cacheKey,
+    };
     this.history.push(entry);
     $('tile-query').textContent = label;
     $('tile-latency').textContent = ms(entry.latencyMs);
@@ -241,7 +265,12 @@ function showResult(title, data) {
 
 /** Flight details are one object with nested airline/airports, not a list. */
 function isFlightObject(data) {
-  return data && typeof data === 'object' && !Array.isArray(data) && pick(data, 'flightId', 'flight_id', 'id') !== undefined;
+  return (
+    data &&
+    typeof data === 'object' &&
+    !Array.isArray(data) &&
+    pick(data, 'flightId', 'flight_id', 'id') !== undefined
+  );
 }
 
 async function runFlight() {
@@ -273,7 +302,11 @@ async function samplePassengers() {
       const first = pick(p, 'firstname', 'firstName', 'first_name') ?? '';
       const last = pick(p, 'lastname', 'lastName', 'last_name') ?? '';
       const count = pick(p, 'bookings', 'bookingCount', 'booking_count', 'count') ?? 0;
-      return el('option', { value: passport }, p.label || `${first} ${last} (${passport}) - ${count} bookings`);
+      return el(
+        'option',
+        { value: passport },
+        p.label || `${first} ${last} (${passport}) - ${count} bookings`,
+      );
     }),
   );
   if (list.length === 0) select.append(el('option', { value: '' }, 'no passengers with bookings'));
@@ -295,10 +328,18 @@ async function runPassenger() {
 async function showProfile(passengerId) {
   const env = await read(`profile ${passengerId}`, `/api/passengers/${passengerId}/profile`);
   const p = env.data || {};
-  const money = (v) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : v);
+  const money = (v) =>
+    typeof v === 'number'
+      ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+      : v;
   const routes = (p.frequentRoutes || []).slice(0, 5).map((r) => `${r.route} ×${r.flights}`);
   const facts = [
-    ['Passenger', p.passenger ? `${p.passenger.firstname} ${p.passenger.lastname} (#${p.passenger.passengerId})` : passengerId],
+    [
+      'Passenger',
+      p.passenger
+        ? `${p.passenger.firstname} ${p.passenger.lastname} (#${p.passenger.passengerId})`
+        : passengerId,
+    ],
     ['Total flights', p.totalFlights],
     ['Total spent', money(p.totalSpent)],
     ['Airlines used', p.airlinesUsed],
@@ -368,7 +409,8 @@ async function showSeats(id, { record = true } = {}) {
   seatState.flightId = id;
   if (seatState.picked && taken.has(seatState.picked)) seatState.picked = null;
   $('seatmap-title').textContent = `· flight ${id}`;
-  $('seatmap-counts').textContent = `${taken.size} of ${capacity} taken, ${pick(data, 'available') ?? capacity - taken.size} free`;
+  $('seatmap-counts').textContent =
+    `${taken.size} of ${capacity} taken, ${pick(data, 'available') ?? capacity - taken.size} free`;
   drawSeatMap(capacity, taken);
   $('seatmap-box').hidden = false;
   $('book-flight').value = id;
@@ -448,7 +490,11 @@ async function book(e) {
       await pollBooking(reference, li, what);
     } else {
       const id = pick(data, 'bookingId', 'booking_id', 'id');
-      logBooking('ok', String(res.status), `booked seat ${body.seat} on flight ${body.flightId} (write-through), booking ${id ?? ''}`);
+      logBooking(
+        'ok',
+        String(res.status),
+        `booked seat ${body.seat} on flight ${body.flightId} (write-through), booking ${id ?? ''}`,
+      );
       await refreshSeatsAfterBooking(body.flightId);
     }
   } catch (err) {
@@ -495,7 +541,11 @@ async function loadCities() {
     ...list.map((c) => {
       const country = pick(c, 'country', 'countryCode');
       const zip = pick(c, 'zip', 'zipCode', 'postcode');
-      return el('option', { value: `${country}/${zip}` }, `${pick(c, 'name', 'city') ?? zip} (${country} ${zip})`);
+      return el(
+        'option',
+        { value: `${country}/${zip}` },
+        `${pick(c, 'name', 'city') ?? zip} (${country} ${zip})`,
+      );
     }),
   );
 }
@@ -516,7 +566,13 @@ async function weather() {
         'div',
         {},
         el('div', {}, el('strong', {}, pick(w, 'name', 'city') ?? path), desc ? ` · ${desc}` : ''),
-        el('div', { class: 'small' }, el('span', { class: `badge ${env.meta.source}` }, env.meta.source), ` ${ms(env.meta.latencyMs)}`, env.meta.stale ? ' (stale: provider failing)' : ''),
+        el(
+          'div',
+          { class: 'small' },
+          el('span', { class: `badge ${env.meta.source}` }, env.meta.source),
+          ` ${ms(env.meta.latencyMs)}`,
+          env.meta.stale ? ' (stale: provider failing)' : '',
+        ),
       ),
     ),
   );
@@ -529,7 +585,7 @@ function bytes(n) {
   if (typeof n !== 'number') return n ?? '–';
   const units = ['B', 'KiB', 'MiB', 'GiB'];
   let i = 0;
-  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
+  while (n >= 1024 && i < units.length - 1) ((n /= 1024), i++);
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
@@ -567,10 +623,15 @@ async function refreshStats() {
   const queueRows = Array.isArray(queues)
     ? queues
     : queues && typeof queues === 'object'
-      ? Object.entries(queues).map(([name, q]) => ({ queue: name, ...(typeof q === 'object' ? q : { value: q }) }))
+      ? Object.entries(queues).map(([name, q]) => ({
+          queue: name,
+          ...(typeof q === 'object' ? q : { value: q }),
+        }))
       : [];
   $('live-queues').replaceChildren(
-    queueRows.length ? table(queueRows) : el('p', { class: 'muted' }, 'See the queue dashboard for jobs and the write-behind stream.'),
+    queueRows.length
+      ? table(queueRows)
+      : el('p', { class: 'muted' }, 'See the queue dashboard for jobs and the write-behind stream.'),
   );
 }
 

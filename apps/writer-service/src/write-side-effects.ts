@@ -20,8 +20,14 @@ export class WriteSideEffects {
   ) {}
 
   async afterCommit(tags: string[], events: PendingEvent[]): Promise<void> {
-    const [deleted] = await Promise.all([this.cache.invalidateTags(tags), this.publish(events)]);
-    if (deleted < 0) this.logger.warn(`cache unavailable: could not invalidate ${tags.join(', ')}`);
+    const deleted = await this.cache.invalidateTags(tags);
+    if (deleted < 0) {
+      // The cache-warmer will invalidate them when it consumes the event (and retry while the cache is down).
+      this.logger.warn(`cache unavailable: could not invalidate ${tags.join(', ')}`);
+    } else {
+      for (const e of events) e.payload.invalidatedTags = tags;
+    }
+    await this.publish(events);
   }
 
   private async publish(events: PendingEvent[]): Promise<void> {

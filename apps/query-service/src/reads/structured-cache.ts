@@ -1,18 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
-import {
-  APP_CONFIG,
-  AppConfig,
-  CacheResult,
-  CacheService,
-  CacheStatsService,
-  CacheUnavailableError,
-  DistributedLock,
-  FillNotifier,
-  InfraKeys,
-  QueryClass,
-  ValkeyClient,
-} from '@app/common';
+import { Injectable } from '@nestjs/common';
+import { CacheResult, CacheService, InfraKeys, QueryClass, ValkeyClient } from '@app/common';
 
 /** One write into a structure: [command, index into `keys`, ...arguments]. Run inside one Lua script. */
 export type StructureCommand = [string, number, ...string[]];
@@ -82,110 +69,39 @@ return 1`;
  */
 @Injectable()
 export class StructuredCache {
-  private readonly inflight = new Map<string, Promise<CacheResult<unknown>>>();
+  constructor(private readonly cache: CacheService) {}
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly cache: CacheService,
-    private readonly lock: DistributedLock,
-    private readonly fill: FillNotifier,
-    private readonly stats: CacheStatsService,
-  ) {}
-
-  async getOrBuild<T, L>(spec: StructureSpec<T, L>): Promise<CacheResult<T | null>> {
-    const started = performance.now();
-    if (!spec.refresh) {
-      const hit = await this.read(spec);
-      if (hit) return this.hit(spec, hit.value, started);
-    }
-    const flightKey = `${spec.refresh ? 'r' : 'm'}|${spec.keys[0]}`;
-    const shared = this.inflight.get(flightKey) as Promise<CacheResult<T | null>> | undefined;
-    if (shared) {
-      this.stats.count(spec.queryClass, 'coalesced');
-      return shared;
-    }
-    const promise = this.buildThroughLock(spec, started).finally(() => this.inflight.delete(flightKey));
-    this.inflight.set(flightKey, promise);
-    return promise;
-  }
-
-  private async buildThroughLock<T, L>(
-    spec: StructureSpec<T, L>,
-    started: number,
-  ): Promise<CacheResult<T | null>> {
-    const { lockTtlMs, lockWaitMs } = this.config.cache;
-    const lockKey = spec.keys[0];
-    const deadline = Date.now() + lockWaitMs;
-    let refresh = spec.refresh;
-    while (this.cache.isAvailable && Date.now() < deadline) {
-      let token: string | null;
-      try {
-        token = await this.lock.acquire(lockKey, lockTtlMs);
-      } catch (e) {
-        if (e instanceof CacheUnavailableError) break;
-        throw e;
-      }
-      if (token) {
-        try {
-          if (!refresh) {
-            const hit = await this.read(spec);
-            if (hit) return this.hit(spec, hit.value, started);
-          }
-          return await this.build(spec, started);
-        } finally {
-          await this.lock.release(lockKey, token);
-          await this.fill.notify(lockKey);
+  /** CacheService.getOrBuild (one build per key across processes, tag versions...) with a structure's read/store. */
+  getOrBuild<T, L>(spec: StructureSpec<T, L>): Promise<CacheResult<T | null>> {
+    const keys = () => spec.keys.map((k) => this.cache.key(k));
+    // Read before loading by structures other processes also change (the seat map's guard value).
+    let guardSeen: string | undefined = '';
+    return this.cache.getOrBuild<T, L>({
+      key: spec.keys[0],
+      queryClass: spec.queryClass,
+      refresh: spec.refresh,
+      tags: spec.tags,
+      read: async () => (await this.cache.guard((c) => spec.read(c, keys()))) ?? null,
+      load: async () => {
+        if (spec.custom) guardSeen = await this.cache.guard(spec.custom.before);
+        return spec.load();
+      },
+      toValue: spec.toValue,
+      store: async (loaded, versions) => {
+        const ttl = loaded === null ? spec.negativeTtl : spec.ttl;
+        const seen = versions.map((v) => v ?? '');
+        if (spec.custom) {
+          if (guardSeen === undefined) return false;
+          const guard = guardSeen;
+          return (
+            (await this.cache.guard((c) =>
+              spec.custom!.store(c, loaded, { guard, tagVersions: seen, ttl }),
+            )) === true
+          );
         }
-      }
-      this.stats.count(spec.queryClass, 'waits');
-      const waiting = this.fill.waitFor(lockKey, Math.max(1, deadline - Date.now()));
-      const early = refresh ? null : await this.read(spec);
-      if (early) return this.hit(spec, early.value, started);
-      await waiting;
-      const hit = await this.read(spec);
-      if (hit) return this.hit(spec, hit.value, started);
-      refresh = false;
-    }
-    if (!this.cache.isAvailable) this.stats.count(spec.queryClass, 'bypassed');
-    return this.build(spec, started);
-  }
-
-  private read<T, L>(spec: StructureSpec<T, L>): Promise<{ value: T | null } | null> {
-    const keys = spec.keys.map((k) => this.cache.key(k));
-    return this.cache.guard((c) => spec.read(c, keys)).then((r) => r ?? null);
-  }
-
-  private hit<T, L>(spec: StructureSpec<T, L>, value: T | null, started: number): CacheResult<T | null> {
-    const ms = performance.now() - started;
-    this.stats.record(spec.queryClass, 'cache', ms);
-    return { value, source: 'cache', latencyMs: ms, cacheKey: this.cache.key(spec.keys[0]) };
-  }
-
-  private async build<T, L>(spec: StructureSpec<T, L>, started: number): Promise<CacheResult<T | null>> {
-    const versionKeys = spec.tags.map((t) => this.cache.key(InfraKeys.tagVersion(t)));
-    const versions = versionKeys.length ? await this.cache.guard((c) => c.mget(...versionKeys)) : [];
-    const guard = spec.custom ? await this.cache.guard(spec.custom.before) : '';
-    this.stats.count(spec.queryClass, 'loads');
-    const loaded = await spec.load();
-    if (loaded === null) this.stats.count(spec.queryClass, 'negative');
-    const ttl = loaded === null ? spec.negativeTtl : spec.ttl;
-    const seen = (versions ?? []).map((v) => v ?? '');
-    const stored =
-      versions !== undefined &&
-      guard !== undefined &&
-      (spec.custom
-        ? (await this.cache.guard((c) =>
-            spec.custom!.store(c, loaded, { guard, tagVersions: seen, ttl }),
-          )) === true
-        : await this.storeCommands(spec, loaded, ttl, seen));
-    const ms = performance.now() - started;
-    this.stats.record(spec.queryClass, 'database', ms);
-    return {
-      value: loaded === null ? null : spec.toValue(loaded),
-      source: 'database',
-      latencyMs: ms,
-      cacheKey: stored ? this.cache.key(spec.keys[0]) : null,
-    };
+        return this.storeCommands(spec, loaded, ttl, seen);
+      },
+    });
   }
 
   private async storeCommands<T, L>(

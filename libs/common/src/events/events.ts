@@ -19,6 +19,11 @@ export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 interface EventBase {
   /** ISO time the change was committed (invalidation lag = keys gone - this). */
   occurredAt: string;
+  /**
+   * Tags the publisher already invalidated before it answered (write-through: read-your-writes). Consumers skip
+   * them, so they do not drop entries that were re-cached since (a moved flight is loaded again at once).
+   */
+  invalidatedTags?: string[];
 }
 
 export interface BookingCreatedEvent extends EventBase {

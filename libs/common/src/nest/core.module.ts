@@ -10,18 +10,28 @@ import { SERVICE_NAME, ServiceHealthController } from '../health/service-health.
 
 /**
  * What every service process needs: validated config, the DataSource, Valkey connections and health checks.
- * `withHealthController` is false for the gateway, which has its own HTTP /health.
+ * `withHealthController` is false for the gateway: it has its own HTTP /health and holds no database connection
+ * (it reads nothing from the database itself; query-service reports the database's health).
  */
 @Module({})
 export class CoreModule {
   static forRoot(config: AppConfig, serviceName: string, withHealthController = true): DynamicModule {
+    const database = withHealthController ? [DatabaseModule] : [];
     return {
       module: CoreModule,
       global: true,
-      imports: [AppConfigModule.forRoot(config), DatabaseModule, ValkeyModule, CachePrimitivesModule, TerminusModule],
+      imports: [AppConfigModule.forRoot(config), ...database, ValkeyModule, CachePrimitivesModule, TerminusModule],
       controllers: withHealthController ? [ServiceHealthController] : [],
       providers: [DependencyHealth, { provide: SERVICE_NAME, useValue: serviceName }],
-      exports: [AppConfigModule, DatabaseModule, ValkeyModule, CachePrimitivesModule, TerminusModule, DependencyHealth, SERVICE_NAME],
+      exports: [
+        AppConfigModule,
+        ...database,
+        ValkeyModule,
+        CachePrimitivesModule,
+        TerminusModule,
+        DependencyHealth,
+        SERVICE_NAME,
+      ],
     };
   }
 }
