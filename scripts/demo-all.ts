@@ -13,6 +13,7 @@ performance test.
 
   --quick          shorter runs: 50 write-behind bookings, 4 × 1000 operations in the performance test
   --flight-id N    flight used by the booking and flight demos (default 115)
+  --provider-url URL   the mock weather provider, for demo:stampede's call counter (default: its own default)
 `;
 
 /** Each demo runs as its own process (its own flags, progress bars on this terminal), exactly as npm run would. */
@@ -27,7 +28,11 @@ function runScript(script: string, args: string[]): Promise<number> {
 export async function allDemos(argv: string[]): Promise<void> {
   const cli = parseDemoArgs(
     argv,
-    { quick: { type: 'boolean', default: false }, 'flight-id': { type: 'string', default: '115' } },
+    {
+      quick: { type: 'boolean', default: false },
+      'flight-id': { type: 'string', default: '115' },
+      'provider-url': { type: 'string' },
+    },
     USAGE,
   );
   if (!cli) return;
@@ -47,7 +52,11 @@ export async function allDemos(argv: string[]): Promise<void> {
     ['demo:write-through', 'demo-write-through.js', flight],
     ['demo:write-behind', 'demo-write-behind.js', [...flight, ...(quick ? ['--bookings', '50'] : [])]],
     ['demo:weather', 'demo-weather.js', []],
-    ['demo:stampede', 'demo-stampede.js', []],
+    [
+      'demo:stampede',
+      'demo-stampede.js',
+      v['provider-url'] ? ['--provider-url', String(v['provider-url'])] : [],
+    ],
     ['demo:perf', 'demo-perf.js', quick ? ['--queries', '1000'] : []],
   ];
   const results: Array<[string, string, string]> = [];

@@ -4,7 +4,7 @@ import { renderEnvExample } from '@app/common';
 import { renderEnvTable, replaceEnvTable } from '@app/common/startup';
 
 /**
- * npm run env:docs: writes `.env.example` and the README's environment table from SETTINGS.
+ * npm run env:example: writes `.env.example` and the README's environment table from SETTINGS.
  *   --check  only compares, and exits 1 naming the stale file (CI).
  *   --table  prints the markdown table to stdout.
  */
@@ -31,7 +31,7 @@ function main() {
     }
   }
   if (stale.length) {
-    console.error(`Out of date (run \`npm run env:docs\`): ${stale.join(', ')}`);
+    console.error(`Out of date (run \`npm run env:example\`): ${stale.join(', ')}`);
     process.exit(1);
   }
 }

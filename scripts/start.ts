@@ -252,7 +252,7 @@ async function main() {
   const config = configOrExit();
   phase = 'checking dependencies';
   await preflight(config);
-  phase = `preparing ${config.db.name} (an interrupted generation leaves part of a dataset: drop the database before the next start)`;
+  phase = `preparing ${config.db.name} (an interrupted generation leaves part of a dataset: \`npm run db:seed -- --reset\` starts it over)`;
   await prepare(config);
   say(`starting ${APPS.map((a) => a.name).join(', ')}`);
   const supervisor = superviseApps();

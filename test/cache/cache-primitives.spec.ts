@@ -30,7 +30,13 @@ describe('cache primitives (real Redis)', () => {
 
   afterEach(async () => {
     await p.cache.flushProjectKeys();
-    await p.guard.run((c) => c.eval(`for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end`, 0, `${config.cache.keyPrefix}*`));
+    await p.guard.run((c) =>
+      c.eval(
+        `for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end`,
+        0,
+        `${config.cache.keyPrefix}*`,
+      ),
+    );
     await p.close();
   });
 
@@ -104,8 +110,37 @@ describe('cache primitives (real Redis)', () => {
     const result = await loading;
     expect(result.value).toEqual(['old']);
     expect(result.cacheKey).toBeNull();
-    const next = await p.cache.getOrLoad('manifest:115', async () => ['new'], { ...opts, tags: ['flight:115'] });
+    const next = await p.cache.getOrLoad('manifest:115', async () => ['new'], {
+      ...opts,
+      tags: ['flight:115'],
+    });
     expect(next).toMatchObject({ source: 'database', value: ['new'] });
+  });
+
+  it('registers tags that only the loaded value reveals, with the same protection against a racing invalidation', async () => {
+    const searchOpts = {
+      ...opts,
+      tags: ['route:JFK:LAX:2026-12-15'],
+      tagsOf: (flights: number[]) => flights.map((f) => `flight:${f}`),
+    };
+    await p.cache.getOrLoad('search:JFK:LAX:2026-12-15', async () => [115, 116], searchOpts);
+    expect(await p.cache.keysOfTag('flight:116')).toEqual(['search:JFK:LAX:2026-12-15']);
+
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const loading = p.cache.getOrLoad(
+      'search:JFK:LAX:2026-12-16',
+      async () => {
+        await gate;
+        return [117];
+      },
+      { ...searchOpts, tags: ['route:JFK:LAX:2026-12-16'] },
+    );
+    await sleep(50);
+    await p.cache.invalidateTags(['flight:117']); // a booking on flight 117 commits while the search loads
+    release();
+    expect((await loading).cacheKey).toBeNull();
+    expect(await p.client.exists(`${config.cache.keyPrefix}search:JFK:LAX:2026-12-16`)).toBe(0);
   });
 
   it('an owner whose lock expired cannot release the new owner’s lock', async () => {
@@ -167,7 +202,10 @@ describe('cache primitives (real Redis)', () => {
   });
 
   it('a waiter whose owner never delivers loads by itself after the bounded wait', async () => {
-    const shortWait = testConfig('mysql', { CACHE_LOCK_WAIT_MS: '200', CACHE_KEY_PREFIX: config.cache.keyPrefix });
+    const shortWait = testConfig('mysql', {
+      CACHE_LOCK_WAIT_MS: '200',
+      CACHE_KEY_PREFIX: config.cache.keyPrefix,
+    });
     const q = await createCachePrimitives(shortWait);
     try {
       const token = await q.lock.acquire('stuck', 60000); // an owner that died holding the lock
@@ -183,7 +221,9 @@ describe('cache primitives (real Redis)', () => {
 
   it('concurrent misses inside one process share one promise', async () => {
     const loader = countingLoader('shared', 100);
-    const results = await Promise.all(Array.from({ length: 20 }, () => p.cache.getOrLoad('one', loader, opts)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => p.cache.getOrLoad('one', loader, opts)),
+    );
     expect(loader.calls).toBe(1);
     expect(new Set(results.map((r) => r.value))).toEqual(new Set(['shared']));
   });

@@ -291,31 +291,10 @@ export class ReadsService {
       queryClass: o.queryClass,
       ttl: ttlSeconds(this.config, o.ttl),
       tags: o.tags,
+      tagsOf: o.tagsOf,
       refresh: o.refresh,
     });
-    if (r.value !== null && r.source !== 'cache' && r.cacheKey && o.tagsOf) {
-      await this.addTags(r.cacheKey, o.tagsOf(r.value), ttlSeconds(this.config, o.ttl));
-    }
     return found(r, o.notFound ?? 'Not found');
-  }
-
-  /**
-   * Registers a freshly stored entry under tags that only its value revealed. Done right after the store; the
-   * tags known up front (route/day, flight id, passenger id) carry the race-free version check.
-   */
-  private async addTags(cacheKey: string, tags: string[], ttl: number): Promise<void> {
-    const unique = [...new Set(tags)];
-    if (unique.length === 0) return;
-    await this.cache.guard((c) => {
-      const p = c.pipeline();
-      for (const t of unique) {
-        const tagSet = this.cache.key(InfraKeys.tagSet(t));
-        p.sadd(tagSet, cacheKey);
-        p.expire(tagSet, ttl, 'GT');
-        p.expire(tagSet, ttl, 'NX');
-      }
-      return p.exec();
-    });
   }
 
   /** Fire-and-forget: ranking searches must not slow the search down, and a dead cache must not fail it. */

@@ -12,7 +12,8 @@ import { StoreContext } from './structured-cache';
  */
 export const BUILD_SEAT_VIEW = `
 if (redis.call('HGET', KEYS[3], 'version') or '0') ~= ARGV[3] then return 0 end
-if (redis.call('GET', KEYS[5]) or '') ~= ARGV[4] then return 0 end
+local invalidated = redis.call('GET', KEYS[5])
+if invalidated and tonumber(invalidated) >= tonumber(ARGV[4]) then return 0 end
 local capacity = tonumber(ARGV[1])
 local booked = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[5])
@@ -118,7 +119,7 @@ export async function storeSeatView(
     String(rows.capacity),
     String(rows.seats.length),
     ctx.guard,
-    ctx.tagVersions[0] ?? '',
+    ctx.loadStartedMs,
     String(ctx.ttl),
     ...bookedIndexes(rows).map(String),
   );

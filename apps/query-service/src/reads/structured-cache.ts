@@ -32,26 +32,26 @@ export interface StructureSpec<T, L> {
 export interface StoreContext {
   /** The guard value read by `custom.before`. */
   guard: string;
-  /** Tag versions read before loading, in `tags` order ('' = none yet). */
-  tagVersions: string[];
+  /** Valkey server time (ms) the load started: a tag invalidated at or after it makes the load unfit to store. */
+  loadStartedMs: string;
   ttl: number;
 }
 
 /**
  * Replace the structure and register it under its tags, unless a tag was invalidated while it loaded (same rule as
  * CacheService's SET_WITH_TAGS, for entries that are not one string).
- * KEYS = entries (e), tag sets (n), tag versions (n); ARGV = e, n, ttl, versions seen (n), commands as JSON.
+ * KEYS = entries (e), tag sets (n), tag versions (n); ARGV = e, n, ttl, load start (server ms), commands as JSON.
  */
 const STORE_STRUCTURE = `
 local e = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 for i = 1, n do
-  local now = redis.call('GET', KEYS[e + n + i]) or ''
-  if now ~= ARGV[3 + i] then return 0 end
+  local invalidated = redis.call('GET', KEYS[e + n + i])
+  if invalidated and tonumber(invalidated) >= tonumber(ARGV[4]) then return 0 end
 end
 for i = 1, e do redis.call('DEL', KEYS[i]) end
-for _, c in ipairs(cjson.decode(ARGV[4 + n])) do
+for _, c in ipairs(cjson.decode(ARGV[5])) do
   redis.call(c[1], KEYS[c[2] + 1], unpack(c, 3))
 end
 for i = 1, e do redis.call('EXPIRE', KEYS[i], ttl) end
@@ -87,19 +87,17 @@ export class StructuredCache {
         return spec.load();
       },
       toValue: spec.toValue,
-      store: async (loaded, versions) => {
+      store: async (loaded, loadStartedMs) => {
         const ttl = loaded === null ? spec.negativeTtl : spec.ttl;
-        const seen = versions.map((v) => v ?? '');
         if (spec.custom) {
           if (guardSeen === undefined) return false;
           const guard = guardSeen;
           return (
-            (await this.cache.guard((c) =>
-              spec.custom!.store(c, loaded, { guard, tagVersions: seen, ttl }),
-            )) === true
+            (await this.cache.guard((c) => spec.custom!.store(c, loaded, { guard, loadStartedMs, ttl }))) ===
+            true
           );
         }
-        return this.storeCommands(spec, loaded, ttl, seen);
+        return this.storeCommands(spec, loaded, ttl, loadStartedMs);
       },
     });
   }
@@ -108,7 +106,7 @@ export class StructuredCache {
     spec: StructureSpec<T, L>,
     loaded: L | null,
     ttl: number,
-    seen: string[],
+    loadStartedMs: string,
   ) {
     const tagKeys = spec.tags.map((t) => this.cache.key(InfraKeys.tagSet(t)));
     const versionKeys = spec.tags.map((t) => this.cache.key(InfraKeys.tagVersion(t)));
@@ -125,7 +123,7 @@ export class StructuredCache {
             String(spec.keys.length),
             String(spec.tags.length),
             String(ttl),
-            ...seen,
+            loadStartedMs,
             commands,
           ) as Promise<number>,
       )) === 1

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import {
   APP_CONFIG,
   AppConfig,
@@ -50,7 +51,7 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
   private loop?: Promise<void>;
   private nextClaimAt = 0;
   /** Totals since start (this process). */
-  readonly totals = { batches: 0, persisted: 0, failed: 0, retries: 0 };
+  readonly totals = { batches: 0, persisted: 0, failed: 0, retries: 0, databaseMs: 0, valkeyMs: 0, eventsMs: 0 };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -165,9 +166,12 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
     const batch = entries.filter((e) => e[1] !== null).map(([id, fields]) => parseEntry(id, fields!));
     const references = batch.map((b) => b.reference);
     await this.hook('afterRead', references);
+    let t = performance.now();
     const outcomes = await this.persistPatiently(batch);
+    this.totals.databaseMs += performance.now() - t;
     if (outcomes === null) return; // stopping: the batch stays pending for the next flusher
     const committedAt = new Date().toISOString();
+    t = performance.now();
     await this.seats.finalizeWriteBehind(
       this.client!,
       outcomes.map((o) => ({
@@ -179,7 +183,10 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
       })),
       committedAt,
     );
+    this.totals.valkeyMs += performance.now() - t;
+    t = performance.now();
     await this.events.publish(outcomes.filter(isPersisted).map((o) => toEvent(o, committedAt)));
+    this.totals.eventsMs += performance.now() - t;
     await this.hook('beforeAck', references);
     const ids = entries.map((e) => e[0]);
     await this.client!.multi().xack(this.stream, group, ...ids).xdel(this.stream, ...ids).exec();

@@ -28,7 +28,9 @@ export interface CachePrimitives {
  * The same primitives without Nest, for scripts, benchmarks and tests that need several independent
  * "processes" (each call opens its own connections).
  */
-export async function createCachePrimitives(config: import('../config/config').AppConfig): Promise<CachePrimitives> {
+export async function createCachePrimitives(
+  config: import('../config/config').AppConfig,
+): Promise<CachePrimitives> {
   const { createValkeyClient } = await import('./valkey-client');
   const client = createValkeyClient(config.cache, {
     commandTimeoutMs: config.cache.commandTimeoutMs,

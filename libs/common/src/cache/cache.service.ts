@@ -7,7 +7,7 @@ import { CacheResult, GetOrLoadOptions } from './cache.types';
 import { FillNotifier } from './fill-notifier';
 import { InfraKeys, NON_CACHE_KEY_PREFIXES, TAG_VERSION_TTL_SECONDS } from './keys';
 import { CacheUnavailableError, DistributedLock } from './lock';
-import { INVALIDATE_TAGS, SET_WITH_TAGS } from './lua';
+import { INVALIDATE_TAGS, SET_WITH_TAGS, serverMs } from './lua';
 import { CacheStatsService } from './stats.service';
 import { ValkeyClient } from './valkey-client';
 
@@ -28,10 +28,10 @@ export interface BuildSpec<T, L> {
   load: () => Promise<L | null>;
   toValue: (loaded: L) => T;
   /**
-   * Stores what was loaded (null: a "not found" marker) unless a tag moved past `tagVersions` (read before
-   * loading, in `tags` order). Returns true when stored.
+   * Stores what was loaded (null: a "not found" marker) unless one of its tags was invalidated at or after
+   * `loadStartedMs` (Valkey server time; compare with the tag versions). Returns true when stored.
    */
-  store: (loaded: L | null, tagVersions: (string | null)[]) => Promise<boolean>;
+  store: (loaded: L | null, loadStartedMs: string) => Promise<boolean>;
 }
 
 export interface SetOptions {
@@ -83,9 +83,10 @@ export class CacheService {
   async getOrLoad<T>(
     logicalKey: string,
     loader: () => Promise<T | null>,
-    opts: GetOrLoadOptions,
+    opts: GetOrLoadOptions<T>,
   ): Promise<CacheResult<T | null>> {
     const tags = opts.tags ?? [];
+    const allTags = (value: T) => [...new Set([...tags, ...(opts.tagsOf?.(value) ?? [])])];
     return this.getOrBuild<T, T>({
       key: logicalKey,
       queryClass: opts.queryClass,
@@ -95,10 +96,16 @@ export class CacheService {
       read: () => this.read<T>(logicalKey),
       load: loader,
       toValue: (v) => v,
-      store: (value, versions) =>
+      store: (value, loadStartedMs) =>
         value === null
-          ? this.store(logicalKey, NOT_FOUND, opts.negativeTtl ?? this.config.cache.ttl.negative, tags, versions)
-          : this.store(logicalKey, JSON.stringify(value), opts.ttl, tags, versions),
+          ? this.store(
+              logicalKey,
+              NOT_FOUND,
+              opts.negativeTtl ?? this.config.cache.ttl.negative,
+              tags,
+              loadStartedMs,
+            )
+          : this.store(logicalKey, JSON.stringify(value), opts.ttl, allTags(value), loadStartedMs),
     });
   }
 
@@ -127,7 +134,7 @@ export class CacheService {
 
   /** Stores a value under its tags (write-through and warming). */
   async set(logicalKey: string, value: unknown, opts: SetOptions): Promise<boolean> {
-    return this.store(logicalKey, JSON.stringify(value), opts.ttl, opts.tags ?? [], null);
+    return this.store(logicalKey, JSON.stringify(value), opts.ttl, opts.tags ?? [], '');
   }
 
   async delete(logicalKeys: string[]): Promise<number> {
@@ -141,9 +148,19 @@ export class CacheService {
    */
   async invalidateTags(tags: string[]): Promise<number> {
     if (tags.length === 0) return 0;
-    const keys = [...tags.map((t) => this.key(InfraKeys.tagSet(t))), ...tags.map((t) => this.key(InfraKeys.tagVersion(t)))];
+    const keys = [
+      ...tags.map((t) => this.key(InfraKeys.tagSet(t))),
+      ...tags.map((t) => this.key(InfraKeys.tagVersion(t))),
+    ];
     const n = await this.cacheGuard.run(
-      (c) => c.eval(INVALIDATE_TAGS, keys.length, ...keys, String(tags.length), String(TAG_VERSION_TTL_SECONDS)) as Promise<number>,
+      (c) =>
+        c.eval(
+          INVALIDATE_TAGS,
+          keys.length,
+          ...keys,
+          String(tags.length),
+          String(TAG_VERSION_TTL_SECONDS),
+        ) as Promise<number>,
     );
     return n ?? -1;
   }
@@ -185,7 +202,10 @@ export class CacheService {
     return { value: JSON.parse(raw) as T };
   }
 
-  private async buildThroughLock<T, L>(spec: BuildSpec<T, L>, started: number): Promise<CacheResult<T | null>> {
+  private async buildThroughLock<T, L>(
+    spec: BuildSpec<T, L>,
+    started: number,
+  ): Promise<CacheResult<T | null>> {
     const { lockTtlMs, lockWaitMs } = this.config.cache;
     const deadline = Date.now() + lockWaitMs;
     let refresh = spec.refresh;
@@ -234,15 +254,13 @@ export class CacheService {
   }
 
   private async build<T, L>(spec: BuildSpec<T, L>, started: number): Promise<CacheResult<T | null>> {
-    // Versions before loading: an invalidation during the load makes the result unfit to cache.
-    const versions = spec.tags.length
-      ? await this.cacheGuard.run((c) => c.mget(...spec.tags.map((t) => this.key(InfraKeys.tagVersion(t)))))
-      : [];
+    // The server's clock when loading starts: an invalidation after it makes the result unfit to cache.
+    const time = await this.cacheGuard.run((c) => c.time());
     this.stats.count(spec.queryClass, 'loads');
     const loaded = await spec.load();
     if (loaded === null) this.stats.count(spec.queryClass, 'negative');
-    // Versions unreadable (cache down) means we cannot prove freshness: do not store.
-    const stored = versions !== undefined && (await spec.store(loaded, versions));
+    // Start time unknown (cache down) means freshness cannot be proven: do not store.
+    const stored = time !== undefined && (await spec.store(loaded, serverMs(time as [number, number])));
     const source = spec.loaderSource ?? 'database';
     const ms = performance.now() - started;
     this.stats.record(spec.queryClass, source, ms);
@@ -259,16 +277,24 @@ export class CacheService {
     payload: string,
     ttl: number,
     tags: string[],
-    versions: (string | null)[] | null,
+    loadStartedMs: string,
   ): Promise<boolean> {
     const keys = [
       this.key(logicalKey),
       ...tags.map((t) => this.key(InfraKeys.tagSet(t))),
       ...tags.map((t) => this.key(InfraKeys.tagVersion(t))),
     ];
-    const seen = tags.map((_, i) => (versions === null ? '*' : (versions[i] ?? '')));
     const ok = await this.cacheGuard.run(
-      (c) => c.eval(SET_WITH_TAGS, keys.length, ...keys, payload, String(ttl), String(tags.length), ...seen) as Promise<number>,
+      (c) =>
+        c.eval(
+          SET_WITH_TAGS,
+          keys.length,
+          ...keys,
+          payload,
+          String(ttl),
+          String(tags.length),
+          loadStartedMs,
+        ) as Promise<number>,
     );
     if (ok === 0) this.logger.debug(`not caching ${logicalKey}: a tag was invalidated while it loaded`);
     return ok === 1;

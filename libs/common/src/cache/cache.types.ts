@@ -13,13 +13,15 @@ export interface CacheResult<T> {
   stale?: boolean;
 }
 
-export interface GetOrLoadOptions {
+export interface GetOrLoadOptions<T = unknown> {
   /** Statistics bucket (see QUERY_CLASSES). */
   queryClass: string;
   /** TTL in seconds. */
   ttl: number;
   /** Tags the entry belongs to (see Tags); invalidating one removes the entry. */
   tags?: string[];
+  /** More tags that only the loaded value reveals (the flights in a search...), registered in the same store. */
+  tagsOf?: (value: T) => string[];
   /** Skip the cache read, load from the source and overwrite the entry (`?refresh=true`). */
   refresh?: boolean;
   /** TTL of the "not found" entry written when the loader returns null (default TTL_NEGATIVE). */
@@ -31,7 +33,13 @@ export interface GetOrLoadOptions {
 /** The envelope of the gateway contract. */
 export interface Envelope<T> {
   data: T;
-  meta: { source: CacheSource; latencyMs: number; cacheKey: string | null; stale?: boolean; [k: string]: unknown };
+  meta: {
+    source: CacheSource;
+    latencyMs: number;
+    cacheKey: string | null;
+    stale?: boolean;
+    [k: string]: unknown;
+  };
 }
 
 export function toEnvelope<T>(r: CacheResult<T>, extraMeta: Record<string, unknown> = {}): Envelope<T> {

@@ -54,7 +54,8 @@ export const Keys = {
   airportsByCountry: (country: string, limit: number) => `airports:country:${country}:${limit}`,
   airport: (iata: string) => `airport:${iata}`,
   flightSearch: (from: string, to: string, date: string) => `search:${from}:${to}:${date}`,
-  roundTrip: (from: string, to: string, depart: string, ret: string) => `roundtrip:${from}:${to}:${depart}:${ret}`,
+  roundTrip: (from: string, to: string, depart: string, ret: string) =>
+    `roundtrip:${from}:${to}:${depart}:${ret}`,
   /** Sorted set: "FROM:TO" scored by searches. */
   popularRoutes: () => 'routes:popular',
   hubRoutes: (airports: string[], limit: number) => `hubs:${airports.join(',')}:${limit}`,

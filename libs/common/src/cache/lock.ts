@@ -23,16 +23,21 @@ export class DistributedLock {
 
   /** Returns the owner token when acquired, null when someone else holds it. */
   async acquire(logicalKey: string, ttlMs: number): Promise<string | null> {
-    if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new RangeError(`lock TTL must be a positive integer of ms, got ${ttlMs}`);
+    if (!Number.isInteger(ttlMs) || ttlMs < 1)
+      throw new RangeError(`lock TTL must be a positive integer of ms, got ${ttlMs}`);
     const token = randomUUID();
-    const ok = await this.guard.run((c) => c.set(this.guard.key(InfraKeys.lock(logicalKey)), token, 'PX', ttlMs, 'NX'));
+    const ok = await this.guard.run((c) =>
+      c.set(this.guard.key(InfraKeys.lock(logicalKey)), token, 'PX', ttlMs, 'NX'),
+    );
     if (ok === undefined) throw new CacheUnavailableError();
     return ok === 'OK' ? token : null;
   }
 
   /** Releases the lock if `token` still owns it; false when it expired or belongs to someone else now. */
   async release(logicalKey: string, token: string): Promise<boolean> {
-    const n = await this.guard.run((c) => c.eval(RELEASE_LOCK, 1, this.guard.key(InfraKeys.lock(logicalKey)), token));
+    const n = await this.guard.run((c) =>
+      c.eval(RELEASE_LOCK, 1, this.guard.key(InfraKeys.lock(logicalKey)), token),
+    );
     return n === 1;
   }
 

@@ -18,18 +18,18 @@ end
 return 0`;
 
 /**
- * Store a value and register it under its tags, unless one of the tags was invalidated since the loader started
- * (its version moved on): then the loaded value may predate the change and is not cached.
+ * Store a value and register it under its tags, unless one of the tags was invalidated after the loader started
+ * (a tag's version is the server time of its last invalidation): the loaded value may then predate the change.
  * KEYS[1]=entry, KEYS[2..1+n]=tag sets, KEYS[2+n..1+2n]=tag versions; ARGV[1]=value, ARGV[2]=ttl s, ARGV[3]=n,
- * ARGV[4..3+n]=versions seen before loading ('' = none yet; '*' = do not check).
+ * ARGV[4]=server time (ms) the load started ('' = do not check: write-through of a value known to be current).
  */
 export const SET_WITH_TAGS = `
 local n = tonumber(ARGV[3])
-for i = 1, n do
-  local seen = ARGV[3 + i]
-  if seen ~= '*' then
-    local now = redis.call('GET', KEYS[1 + n + i]) or ''
-    if now ~= seen then return 0 end
+if ARGV[4] ~= '' then
+  local started = tonumber(ARGV[4])
+  for i = 1, n do
+    local invalidated = redis.call('GET', KEYS[1 + n + i])
+    if invalidated and tonumber(invalidated) >= started then return 0 end
   end
 end
 local ttl = tonumber(ARGV[2])
@@ -37,18 +37,19 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
 for i = 1, n do
   local tagSet = KEYS[1 + i]
   redis.call('SADD', tagSet, KEYS[1])
-  local left = redis.call('TTL', tagSet)
-  if left < ttl then redis.call('EXPIRE', tagSet, ttl) end
+  if redis.call('TTL', tagSet) < ttl then redis.call('EXPIRE', tagSet, ttl) end
 end
 return 1`;
 
 /**
- * Invalidate tags: delete every entry registered under them, the tag sets themselves, and bump each tag's version
- * so loads that started before this moment do not write their (possibly stale) result back.
+ * Invalidate tags: delete every entry registered under them and the tag sets themselves, and stamp each tag's
+ * version with the server time, so loads that started before this moment do not write their result back.
  * KEYS[1..n]=tag sets, KEYS[n+1..2n]=tag versions; ARGV[1]=n, ARGV[2]=version TTL s. Returns entries deleted.
  */
 export const INVALIDATE_TAGS = `
 local n = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local deleted = 0
 for i = 1, n do
   local members = redis.call('SMEMBERS', KEYS[i])
@@ -56,7 +57,11 @@ for i = 1, n do
     deleted = deleted + redis.call('UNLINK', unpack(members, j, math.min(j + 499, #members)))
   end
   redis.call('DEL', KEYS[i])
-  redis.call('INCR', KEYS[n + i])
-  redis.call('EXPIRE', KEYS[n + i], ARGV[2])
+  redis.call('SET', KEYS[n + i], now, 'EX', ARGV[2])
 end
 return deleted`;
+
+/** Server time in ms (a load's start, compared with tag versions by the scripts above). */
+export function serverMs([seconds, micros]: [string, string] | [number, number]): string {
+  return String(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+}

@@ -39,7 +39,8 @@ export interface StatsSnapshot {
 // Latency histogram: bucket i holds samples up to 10 µs × 1.25^i (about ±12 % resolution up to minutes).
 const BUCKET_BASE_US = 10;
 const BUCKET_GROWTH = 1.25;
-const bucketOf = (ms: number) => Math.max(0, Math.ceil(Math.log((ms * 1000) / BUCKET_BASE_US) / Math.log(BUCKET_GROWTH)));
+const bucketOf = (ms: number) =>
+  Math.max(0, Math.ceil(Math.log((ms * 1000) / BUCKET_BASE_US) / Math.log(BUCKET_GROWTH)));
 const bucketUpperMs = (i: number) => (BUCKET_BASE_US * BUCKET_GROWTH ** i) / 1000;
 
 const SOURCES: CacheSource[] = ['cache', 'database', 'upstream'];
@@ -175,7 +176,10 @@ export class CacheStatsService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-function summarize(counters: Record<string, string>, hists: Record<string, string>[]): Omit<QueryClassStats, 'queryClass'> {
+function summarize(
+  counters: Record<string, string>,
+  hists: Record<string, string>[],
+): Omit<QueryClassStats, 'queryClass'> {
   const num = (f: string) => Number(counters[f] ?? 0);
   const latency = (s: CacheSource, hist: Record<string, string>): LatencySummary => {
     const count = num(`${s}:count`);
@@ -192,7 +196,9 @@ function summarize(counters: Record<string, string>, hists: Record<string, strin
   const hits = cache.count;
   const misses = database.count + upstream.count;
   const sourceCount = database.count + upstream.count;
-  const sourceAvg = sourceCount ? (database.avgMs * database.count + upstream.avgMs * upstream.count) / sourceCount : 0;
+  const sourceAvg = sourceCount
+    ? (database.avgMs * database.count + upstream.avgMs * upstream.count) / sourceCount
+    : 0;
   return {
     hits,
     misses,

@@ -63,8 +63,8 @@ class LineStream extends Readable {
 }
 
 export interface BulkLoader {
-  /** Prepares the session (and, where that is faster, sheds constraints to rebuild after the load). */
-  open(): Promise<void>;
+  /** Prepares the session (and, where that is faster, sheds the tables' constraints to rebuild after the load). */
+  open(tables: string[]): Promise<void>;
   /** Streams one table in; resolves with the number of rows the database accepted. */
   load(source: TableSource, onRows: (rows: number) => void): Promise<number>;
   /** Rebuilds what open() removed, fixes sequences, updates statistics. */
@@ -87,7 +87,7 @@ export class MysqlBulkLoader implements BulkLoader {
 
   constructor(private readonly db: DbSettings) {}
 
-  async open(): Promise<void> {
+  async open(_tables: string[]): Promise<void> {
     this.conn = await createConnection({
       host: this.db.host,
       port: this.db.port,
@@ -150,10 +150,12 @@ const pgId = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export class PostgresBulkLoader implements BulkLoader {
   private client?: Client;
   private readonly loaded: string[] = [];
+  /** Statements that restore the constraints and indexes shed before the load. */
+  private rebuild: string[] = [];
 
   constructor(private readonly db: DbSettings) {}
 
-  async open(): Promise<void> {
+  async open(tables: string[]): Promise<void> {
     this.client = new Client({
       host: this.db.host,
       port: this.db.port,
@@ -164,7 +166,54 @@ export class PostgresBulkLoader implements BulkLoader {
     });
     await this.client.connect();
     await this.client.query('BEGIN');
-    await this.client.query('SET LOCAL synchronous_commit = off');
+    await this.client.query(`SET LOCAL synchronous_commit = off`);
+    // Index builds after the load sort in memory instead of spilling to disk.
+    await this.client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+    await this.shedConstraints(tables);
+  }
+
+  /**
+   * Per-row foreign-key triggers and index maintenance make COPY several times slower than building them once
+   * afterwards. The definitions are read from the catalogue, so finish() recreates exactly what the migration made.
+   */
+  private async shedConstraints(tables: string[]): Promise<void> {
+    const client = this.client!;
+    const constraints: Array<{ table: string; name: string; type: string; def: string }> = (
+      await client.query(
+        `SELECT cl.relname AS table, co.conname AS name, co.contype AS type, pg_get_constraintdef(co.oid) AS def
+           FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid
+          WHERE cl.relnamespace = current_schema()::regnamespace
+            AND ((co.contype IN ('p', 'u') AND cl.relname = ANY($1))
+              -- Foreign keys from other tables (e.g. the project's own) that point at a loaded table count too.
+              OR (co.contype = 'f' AND (cl.relname = ANY($1) OR co.confrelid IN
+                   (SELECT oid FROM pg_class WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace))))
+          ORDER BY co.conname`,
+        [tables],
+      )
+    ).rows;
+    const indexes: Array<{ name: string; def: string }> = (
+      await client.query(
+        `SELECT i.indexname AS name, i.indexdef AS def FROM pg_indexes i
+          WHERE i.schemaname = current_schema() AND i.tablename = ANY($1)
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                             WHERE c.conname = i.indexname AND c.contype IN ('p', 'u')
+                               AND c.connamespace = current_schema()::regnamespace)
+          ORDER BY i.indexname`,
+        [tables],
+      )
+    ).rows;
+    const foreign = constraints.filter((c) => c.type === 'f');
+    const keys = constraints.filter((c) => c.type !== 'f');
+    // Foreign keys depend on the referenced keys: drop them first, recreate them last.
+    for (const c of [...foreign, ...keys]) {
+      await client.query(`ALTER TABLE ${pgId(c.table)} DROP CONSTRAINT ${pgId(c.name)}`);
+    }
+    for (const i of indexes) await client.query(`DROP INDEX ${pgId(i.name)}`);
+    this.rebuild = [
+      ...keys.map((c) => `ALTER TABLE ${pgId(c.table)} ADD CONSTRAINT ${pgId(c.name)} ${c.def}`),
+      ...indexes.map((i) => i.def),
+      ...foreign.map((c) => `ALTER TABLE ${pgId(c.table)} ADD CONSTRAINT ${pgId(c.name)} ${c.def}`),
+    ];
   }
 
   async load(source: TableSource, onRows: (rows: number) => void): Promise<number> {
@@ -179,6 +228,7 @@ export class PostgresBulkLoader implements BulkLoader {
 
   async finish(): Promise<void> {
     const client = this.client!;
+    for (const sql of this.rebuild) await client.query(sql);
     // Rows came with explicit ids: move each serial sequence past them.
     const serials: Array<{ table: string; column: string; seq: string }> = (
       await client.query(

@@ -146,7 +146,7 @@ export async function seedDatabase(db: AppConfig['db'], opts: SeedOptions): Prom
   const tables: SeedTableSummary[] = [];
   const loader = createBulkLoader(db);
   try {
-    await loader.open();
+    await loader.open(sources.map((s) => s.table));
     for (const source of sources) {
       const tableStarted = performance.now();
       let rows = 0;
