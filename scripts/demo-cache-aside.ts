@@ -85,7 +85,8 @@ export async function cacheAsideDemo(argv: string[]): Promise<void> {
   );
   if (values.flush) {
     const reply = await client.flushCache();
-    ok(`flushed this project's keys: ${JSON.stringify(reply.body)}`);
+    const deleted = (reply.body as { deleted?: number } | null)?.deleted;
+    ok(`DELETE /api/cache: flushed ${deleted ?? 'the'} keys under this project's prefix`);
   }
 
   const queries: DemoQuery[] = [

@@ -450,17 +450,18 @@ new Chart(document.getElementById('lat'), { type: 'line', data: { labels, datase
 async function cleanUp(client: GatewayClient, bookingIds: number[]): Promise<void> {
   const bar = progressBar('cancelling test bookings', bookingIds.length);
   let next = 0;
-  let failed = 0;
+  const failures: string[] = [];
   const worker = async () => {
     while (next < bookingIds.length) {
       const id = bookingIds[next++];
-      await cancelBooking(client, id).catch(() => failed++);
+      await cancelBooking(client, id).catch((e: Error) => failures.push(`${id}: ${e.message}`));
       bar.increment();
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
   bar.stop();
-  info(c.dim(`cancelled ${bookingIds.length - failed} test booking(s) (--keep to keep them)`));
+  info(c.dim(`cancelled ${bookingIds.length - failures.length} test booking(s) (--keep to keep them)`));
+  if (failures.length) warn(`${failures.length} could not be cancelled, e.g. ${failures[0]}`);
 }
 
 if (require.main === module) runMain(perfDemo);

@@ -20,7 +20,7 @@ import {
  * Every app boots from dist/ with a database and key prefix of its own, and reports its dependencies:
  * TCP services answer HEALTH_PATTERN, the gateway's GET /health sums them up and names what is down.
  */
-const BOOT_MS = 60_000;
+const BOOT_MS = 120_000;
 
 async function askHealth(port: number): Promise<HealthReport> {
   const client = ClientProxyFactory.create({

@@ -41,6 +41,18 @@ describe('preflight', () => {
     expect(await checkPorts(config)).toEqual([]);
   });
 
+  it('two apps given the same port: names both variables', async () => {
+    const config = await configWithFreePorts('mysql');
+    const clash = {
+      ...config,
+      weather: { ...config.weather, provider: { ...config.weather.provider, port: config.cacheWarmer.port } },
+    };
+    const failures = await checkPorts(clash);
+    expect(failures.map((f) => f.message)).toEqual([
+      `CACHE_WARMER_PORT, WEATHER_PROVIDER_PORT share port ${config.cacheWarmer.port}; every app needs a port of its own.`,
+    ]);
+  });
+
   describe.each(TEST_ENGINES)('database on %s', (engine) => {
     const hint =
       engine === 'postgres'

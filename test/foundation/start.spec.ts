@@ -17,7 +17,7 @@ import {
  * `npm start` end to end: preflight, migrate, generate a dataset into an empty database, run the five apps,
  * restart one that dies, announce the dashboard, and stop everything on Ctrl-C.
  */
-const UP_MS = 90_000;
+const UP_MS = 150_000;
 
 function childrenOf(pid: number): Array<{ pid: number; args: string }> {
   try {

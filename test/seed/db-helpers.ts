@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
-import { Client } from 'pg';
+import { Client, CustomTypesConfig } from 'pg';
 import type { AppConfig } from '@app/common';
 
 type Db = AppConfig['db'];
@@ -20,11 +20,8 @@ export async function rawRows(db: Db, sql: string): Promise<string[][]> {
     });
     await client.connect();
     try {
-      const result = await client.query({
-        text: sql,
-        rowMode: 'array',
-        types: { getTypeParser: () => (value: string) => value },
-      } as never);
+      const types = { getTypeParser: () => (value: string) => value } as unknown as CustomTypesConfig;
+      const result = await client.query({ text: sql, rowMode: 'array', types });
       return ((result.rows ?? []) as unknown[][]).map((r) => r.map(normalize));
     } finally {
       await client.end();

@@ -4,7 +4,13 @@ import { AppConfig, CacheService, Dialect, bind, seatName } from '@app/common';
 import { TEST_ENGINES, createSeededTestDatabase, testConfig } from '@app/common/testing';
 import { BookingsService } from '../../apps/writer-service/src/bookings/bookings.service';
 import { WriteBehindFlusher } from '../../apps/writer-service/src/write-behind/flusher';
-import { DbProxy, cleanDurableKeys, createHundredSeatFlight, eventually, startWriterContext } from './write-stack';
+import {
+  DbProxy,
+  cleanDurableKeys,
+  createHundredSeatFlight,
+  eventually,
+  startWriterContext,
+} from './write-stack';
 
 /**
  * The write-behind flusher under failure: a flusher that dies after reading a batch, one that dies after
@@ -29,7 +35,9 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
     dropDb = await createSeededTestDatabase(config);
     acceptor = await startWriterContext(config, { flusher: false });
     ds = acceptor.get(DataSource);
-    const rows: Array<{ passenger_id: number }> = await ds.query('SELECT passenger_id FROM passenger ORDER BY passenger_id LIMIT 100');
+    const rows: Array<{ passenger_id: number }> = await ds.query(
+      'SELECT passenger_id FROM passenger ORDER BY passenger_id LIMIT 100',
+    );
     passengerIds = rows.map((r) => Number(r.passenger_id));
   });
 
@@ -73,13 +81,18 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
   }
 
   async function allPersisted(references: string[]) {
-    await eventually(async () => ((await statuses(references)).every((s) => s === 'persisted') ? true : undefined), 20000);
+    await eventually(
+      async () => ((await statuses(references)).every((s) => s === 'persisted') ? true : undefined),
+      20000,
+    );
   }
 
   /** Every reference is in the database exactly once, and the flight holds exactly these bookings. */
   async function expectExactlyOnce(flightId: number, references: string[]) {
     const d = Dialect.of(ds);
-    const [booked] = await ds.query(...bind(d, 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }));
+    const [booked] = await ds.query(
+      ...bind(d, 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }),
+    );
     expect(Number(booked.n)).toBe(references.length);
     const refs: Array<{ reference: string; n: number }> = await ds.query(
       ...bind(
@@ -102,7 +115,9 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
     const { flightId, references } = await acceptBookings(30);
     await eventually(async () => (dying.get(WriteBehindFlusher).isRunning ? undefined : true));
     expect(await statuses(references)).toContain('pending');
-    const [before] = await ds.query(...bind(Dialect.of(ds), 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }));
+    const [before] = await ds.query(
+      ...bind(Dialect.of(ds), 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }),
+    );
     expect(Number(before.n)).toBe(0);
     await flusher(config);
     await allPersisted(references);
@@ -117,7 +132,9 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
     });
     const { flightId, references } = await acceptBookings(30);
     await eventually(async () => (dying.get(WriteBehindFlusher).isRunning ? undefined : true));
-    const [committed] = await ds.query(...bind(Dialect.of(ds), 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }));
+    const [committed] = await ds.query(
+      ...bind(Dialect.of(ds), 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }),
+    );
     expect(Number(committed.n)).toBeGreaterThan(0);
     await flusher(config);
     await allPersisted(references);

@@ -52,14 +52,21 @@ export async function startWriter(config: AppConfig, options: WriterOptions = {}
  * A writer-service without a TCP listener: an accepting process with `flusher: false`, or a flusher of its own
  * (a second one to take over, or one whose database link the test controls).
  */
-export async function startWriterContext(config: AppConfig, options: WriterOptions = {}): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(WriterServiceModule.forRoot(config, options), { logger: ['error'] });
+export async function startWriterContext(
+  config: AppConfig,
+  options: WriterOptions = {},
+): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(WriterServiceModule.forRoot(config, options), {
+    logger: ['error'],
+  });
   await app.init();
   return app;
 }
 
 export async function startWarmer(config: AppConfig): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(CacheWarmerModule.forRoot(config), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(CacheWarmerModule.forRoot(config), {
+    logger: ['error'],
+  });
   await app.init();
   return app;
 }
@@ -99,7 +106,10 @@ async function spawnGateway(config: AppConfig) {
     WRITER_SERVICE_HOST: config.writerService.host,
     WRITER_SERVICE_PORT: String(config.writerService.port),
   };
-  const proc: ChildProcess = spawn(process.execPath, [GATEWAY_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc: ChildProcess = spawn(process.execPath, [GATEWAY_MAIN], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   await waitForPort(port, 20000);
   return {
     url: `http://127.0.0.1:${port}`,
@@ -160,7 +170,9 @@ export class DbProxy {
 }
 
 /** A 100-seat aircraft and a flight on it (tomorrow), on an existing route/airline; returns the flight id. */
-export async function createHundredSeatFlight(ds: DataSource): Promise<{ flightId: number; capacity: number }> {
+export async function createHundredSeatFlight(
+  ds: DataSource,
+): Promise<{ flightId: number; capacity: number }> {
   const d = Dialect.of(ds);
   const q = (sql: string, named: Record<string, unknown> = {}) => ds.query(...bind(d, sql, named));
   const [template] = await q(
@@ -180,14 +192,25 @@ export async function createHundredSeatFlight(ds: DataSource): Promise<{ flightI
   const flightResult = await q(
     `INSERT INTO flight (flightno, ${d.id('from')}, ${d.id('to')}, departure, arrival, airline_id, airplane_id)
      VALUES ('TST0100', :from, :to, :dep, :arr, :airlineId, :airplaneId)${d.isPostgres ? ' RETURNING flight_id' : ''}`,
-    { from: template.from_id, to: template.to_id, dep: ts(dep), arr: ts(arr), airlineId: template.airline_id, airplaneId },
+    {
+      from: template.from_id,
+      to: template.to_id,
+      dep: ts(dep),
+      arr: ts(arr),
+      airlineId: template.airline_id,
+      airplaneId,
+    },
   );
   const flightId = Number(d.isPostgres ? flightResult[0].flight_id : flightResult.insertId);
   return { flightId, capacity };
 }
 
 /** Polls until `check` returns a value (not undefined) or the time is up. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -16,7 +16,14 @@ import {
 import { SEED_FIXTURES } from '@app/common/seed';
 import { TEST_ENGINES, createSeededTestDatabase, testConfig } from '@app/common/testing';
 import { EventHandlers } from '../../apps/cache-warmer/src/event-handlers';
-import { WriteStack, basicAuth, cleanDurableKeys, createHundredSeatFlight, eventually, startWriteStack } from './write-stack';
+import {
+  WriteStack,
+  basicAuth,
+  cleanDurableKeys,
+  createHundredSeatFlight,
+  eventually,
+  startWriteStack,
+} from './write-stack';
 
 /**
  * Bookings in both modes, cancellation and flight updates over HTTP (gateway -> writer-service), with the
@@ -37,7 +44,9 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     stack = await startWriteStack(config);
     const d = Dialect.of(stack.ds);
     sql = (text, named = {}) => stack.ds.query(...bind(d, text, named));
-    passengers = (await sql('SELECT passenger_id, passportno FROM passenger ORDER BY passenger_id LIMIT 600')).map((r) => ({
+    passengers = (
+      await sql('SELECT passenger_id, passportno FROM passenger ORDER BY passenger_id LIMIT 600')
+    ).map((r) => ({
       passengerId: Number(r.passenger_id),
       passportNo: String(r.passportno).trim(),
     }));
@@ -58,14 +67,22 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
       'SELECT ap.capacity FROM flight f JOIN airplane ap ON ap.airplane_id = f.airplane_id WHERE f.flight_id = :flightId',
       { flightId },
     );
-    const taken = new Set((await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId })).map((r) => String(r.seat).trim()));
+    const taken = new Set(
+      (await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId })).map((r) =>
+        String(r.seat).trim(),
+      ),
+    );
     const capacity = Number(f.capacity);
-    for (let i = capacity - 1; i >= 0; i--) if (!taken.has(seatName(i, capacity))) return seatName(i, capacity);
+    for (let i = capacity - 1; i >= 0; i--)
+      if (!taken.has(seatName(i, capacity))) return seatName(i, capacity);
     throw new Error(`flight ${flightId} is full`);
   }
 
   async function bookingsOf(flightId: number, seat: string) {
-    return sql('SELECT booking_id, passenger_id FROM booking WHERE flight_id = :flightId AND seat = :seat', { flightId, seat });
+    return sql('SELECT booking_id, passenger_id FROM booking WHERE flight_id = :flightId AND seat = :seat', {
+      flightId,
+      seat,
+    });
   }
 
   async function untilSettled(reference: string) {
@@ -113,12 +130,22 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     const before = (await http().get(`/api/flights/${flightId}/seats`)).body;
     expect(before.meta.source).toBe('cache');
 
-    const res = await http().post('/api/bookings').send({ flightId, passengerId: p.passengerId, seat, price: 199.5, mode: 'write-through' });
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: p.passengerId, seat, price: 199.5, mode: 'write-through' });
     expect(res.status).toBe(201);
-    expect(res.body.data).toMatchObject({ flightId, passengerId: p.passengerId, seat, price: 199.5, mode: 'write-through' });
+    expect(res.body.data).toMatchObject({
+      flightId,
+      passengerId: p.passengerId,
+      seat,
+      price: 199.5,
+      mode: 'write-through',
+    });
     expect(res.body.meta.source).toBe('database');
     const bookingId = res.body.data.bookingId;
-    expect(await bookingsOf(flightId, seat)).toEqual([expect.objectContaining({ booking_id: expect.anything() })]);
+    expect(await bookingsOf(flightId, seat)).toEqual([
+      expect.objectContaining({ booking_id: expect.anything() }),
+    ]);
 
     const [manifest, seats, history, search] = await Promise.all(reads.map((path) => http().get(path)));
     expect(manifest.body.data.map((m: { seat: string }) => m.seat)).toContain(seat);
@@ -133,16 +160,26 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     const { flightId } = await routeFlight();
     const p = passenger();
     const seat = await freeSeat(flightId);
-    const res = await http().post('/api/bookings').send({ flightId, passengerId: p.passengerId, seat, price: 10, mode: 'write-behind' });
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: p.passengerId, seat, price: 10, mode: 'write-behind' });
     expect(res.status).toBe(202);
     expect(res.body.data).toEqual({ reference: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'pending' });
     expect(res.body.meta.source).toBe('cache');
     // Taken at once, for both modes.
-    const again = await http().post('/api/bookings').send({ flightId, passengerId: passenger().passengerId, seat, price: 10 });
+    const again = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 10 });
     expect(again.status).toBe(409);
     const settled = await untilSettled(res.body.data.reference);
     expect(settled.status).toBe(200);
-    expect(settled.body.data).toMatchObject({ status: 'persisted', flightId, seat, passengerId: p.passengerId, bookingId: expect.any(Number) });
+    expect(settled.body.data).toMatchObject({
+      status: 'persisted',
+      flightId,
+      seat,
+      passengerId: p.passengerId,
+      bookingId: expect.any(Number),
+    });
     const rows = await bookingsOf(flightId, seat);
     expect(rows).toHaveLength(1);
     expect(Number(rows[0].booking_id)).toBe(settled.body.data.bookingId);
@@ -155,10 +192,14 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     const seat = await freeSeat(flightId);
     // Hold the flusher back by taking the seat while nothing can persist it: reserve, then drop the cached map at
     // once (as an expiry would) before the flusher's next read; the rebuild must merge the pending reservation.
-    const res = await http().post('/api/bookings').send({ flightId, passengerId: passenger().passengerId, seat, price: 5, mode: 'write-behind' });
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 5, mode: 'write-behind' });
     expect(res.status).toBe(202);
     await stack.cache.delete([Keys.seatMap(flightId), Keys.seatCounters(flightId)]);
-    const second = await http().post('/api/bookings').send({ flightId, passengerId: passenger().passengerId, seat, price: 5, mode: 'write-behind' });
+    const second = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 5, mode: 'write-behind' });
     expect(second.status).toBe(409);
     await untilSettled(res.body.data.reference);
     expect(await bookingsOf(flightId, seat)).toHaveLength(1);
@@ -192,7 +233,9 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
   it('cancellation frees the seat and is counted off the leaderboard', async () => {
     const { flightId } = await routeFlight();
     const seat = await freeSeat(flightId);
-    const created = await http().post('/api/bookings').send({ flightId, passengerId: passenger().passengerId, seat, price: 20 });
+    const created = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 20 });
     expect(created.status).toBe(201);
     const bookingId = created.body.data.bookingId;
     await http().get(`/api/flights/${flightId}/seats`);
@@ -204,7 +247,9 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     expect(seats.body.data.bookedSeats).not.toContain(seat);
     expect((await http().delete(`/api/bookings/${bookingId}`)).status).toBe(404);
     // The seat can be sold again.
-    const rebooked = await http().post('/api/bookings').send({ flightId, passengerId: passenger().passengerId, seat, price: 20 });
+    const rebooked = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 20 });
     expect(rebooked.status).toBe(201);
   });
 
@@ -214,9 +259,16 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     expect(before.status).toBe(200);
     const departure = new Date(Date.parse(before.body.data.departure) + 2 * 3600_000).toISOString();
     const arrival = new Date(Date.parse(before.body.data.arrival) + 2 * 3600_000).toISOString();
-    const res = await http().patch(`/api/flights/${flightId}`).send({ departure, arrival, comment: 'moved 2 hours later' });
+    const res = await http()
+      .patch(`/api/flights/${flightId}`)
+      .send({ departure, arrival, comment: 'moved 2 hours later' });
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ flightId, departure, arrival, previous: { departure: before.body.data.departure } });
+    expect(res.body.data).toMatchObject({
+      flightId,
+      departure,
+      arrival,
+      previous: { departure: before.body.data.departure },
+    });
     const logs = await sql('SELECT comment FROM flight_log WHERE flight_id = :flightId', { flightId });
     expect(logs.map((l) => l.comment)).toContain('moved 2 hours later');
     // Refreshed, not merely dropped: the next read is a hit with the new times.
@@ -233,10 +285,13 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
       [Keys.flightSearch(from, to, day)]: [Tags.route(from, to, day)],
       [Keys.passengerProfile(p.passengerId)]: [Tags.passenger(p.passengerId)],
     };
-    for (const [key, tags] of Object.entries(tagged)) await stack.cache.set(key, { stale: true }, { ttl: 600, tags });
+    for (const [key, tags] of Object.entries(tagged))
+      await stack.cache.set(key, { stale: true }, { ttl: 600, tags });
     const seat = await freeSeat(flightId);
     // Write-behind: nothing is invalidated synchronously, only by the event after the flusher persisted it.
-    const res = await http().post('/api/bookings').send({ flightId, passengerId: p.passengerId, seat, price: 1, mode: 'write-behind' });
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: p.passengerId, seat, price: 1, mode: 'write-behind' });
     expect(res.status).toBe(202);
     const settled = await untilSettled(res.body.data.reference);
     const events = new Queue(QUEUES.events, queueOptions(config));
@@ -342,16 +397,36 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
       expect((await http().delete('/api/bookings/2000000000')).status).toBe(404);
       const times = { departure: '2030-01-01T10:00:00Z', arrival: '2030-01-01T12:00:00Z' };
       expect((await http().patch('/api/flights/2000000000').send(times)).status).toBe(404);
-      expect((await http().patch(`/api/flights/${flightId}`).send({ ...times, arrival: '2030-01-01T09:00:00Z' })).status).toBe(400);
-      expect((await http().patch(`/api/flights/${flightId}`).send({ ...times, departure: 'tomorrow' })).status).toBe(400);
-      expect((await http().patch(`/api/flights/${flightId}`).send({ ...times, gate: 'B12' })).status).toBe(400);
+      expect(
+        (
+          await http()
+            .patch(`/api/flights/${flightId}`)
+            .send({ ...times, arrival: '2030-01-01T09:00:00Z' })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await http()
+            .patch(`/api/flights/${flightId}`)
+            .send({ ...times, departure: 'tomorrow' })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await http()
+            .patch(`/api/flights/${flightId}`)
+            .send({ ...times, gate: 'B12' })
+        ).status,
+      ).toBe(400);
     });
   });
 
   it('Bull Board at /queues requires the admin credentials', async () => {
     expect((await http().get('/queues')).status).toBe(401);
     expect((await http().get('/queues').set('Authorization', basicAuth('admin', 'wrong'))).status).toBe(401);
-    const ok = await http().get('/queues').set('Authorization', basicAuth(config.admin.user, config.admin.password));
+    const ok = await http()
+      .get('/queues')
+      .set('Authorization', basicAuth(config.admin.user, config.admin.password));
     expect(ok.status).toBe(200);
     expect(ok.text).toContain('<html');
   });

@@ -1,6 +1,13 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
-import { AppConfig, CoreModule, QUEUE_CLIENT, SERVICES, ValkeyClient, warnUnlessNoEviction } from '@app/common';
+import {
+  AppConfig,
+  CoreModule,
+  QUEUE_CLIENT,
+  SERVICES,
+  ValkeyClient,
+  warnUnlessNoEviction,
+} from '@app/common';
 import { EventHandlers } from './event-handlers';
 import { Leaderboards } from './leaderboard';
 import { WarmerService } from './warmer.service';
@@ -17,7 +24,11 @@ export class CacheWarmerModule implements OnApplicationBootstrap {
         CoreModule.forRoot(config, 'cache-warmer'),
         // Warming sends the query-service the same messages the gateway sends.
         ClientsModule.register([
-          { name: SERVICES.query, transport: Transport.TCP, options: { host: config.queryService.host, port: config.queryService.port } },
+          {
+            name: SERVICES.query,
+            transport: Transport.TCP,
+            options: { host: config.queryService.host, port: config.queryService.port },
+          },
         ]),
       ],
       providers: [Leaderboards, WarmerService, EventHandlers, WarmerWorkers],
@@ -26,6 +37,10 @@ export class CacheWarmerModule implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap() {
-    void warnUnlessNoEviction(this.queueServer, 'the queue server (events and warming)', new Logger('cache-warmer'));
+    void warnUnlessNoEviction(
+      this.queueServer,
+      'the queue server (events and warming)',
+      new Logger('cache-warmer'),
+    );
   }
 }

@@ -50,7 +50,12 @@ export class EventHandlers {
     // The flight's manifest, seat map and details; the route/day searches and round trips listing it; the
     // passenger's history and profile; the popular-routes summaries.
     await this.invalidate(
-      [Tags.flight(e.flightId), Tags.route(e.fromIata, e.toIata, e.departureDate), Tags.passenger(e.passengerId), Tags.popularRoutes()],
+      [
+        Tags.flight(e.flightId),
+        Tags.route(e.fromIata, e.toIata, e.departureDate),
+        Tags.passenger(e.passengerId),
+        Tags.popularRoutes(),
+      ],
       e,
     );
     await this.leaderboards.apply({
@@ -66,20 +71,33 @@ export class EventHandlers {
 
   private async flightUpdated(e: FlightUpdatedEvent): Promise<void> {
     // Passenger histories list the flight's times; they are registered under the flight's tag too.
-    await this.invalidate([Tags.flight(e.flightId), ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d))], e);
+    await this.invalidate(
+      [Tags.flight(e.flightId), ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d))],
+      e,
+    );
     await this.rewarmIfHot(e.fromIata, e.toIata, e.departureDates);
   }
 
   /** Drops the tags the publisher did not drop itself, then records the lag (committed -> keys gone). */
-  private async invalidate(stale: string[], e: { occurredAt: string; invalidatedTags?: string[] }): Promise<void> {
+  private async invalidate(
+    stale: string[],
+    e: { occurredAt: string; invalidatedTags?: string[] },
+  ): Promise<void> {
     const done = new Set(e.invalidatedTags ?? []);
     const tags = stale.filter((t) => !done.has(t));
     if (tags.length === 0) return;
     const deleted = await this.cache.invalidateTags(tags);
-    if (deleted < 0) throw new Error(`cache unavailable: ${tags.join(', ')} not invalidated (the job is retried)`);
+    if (deleted < 0)
+      throw new Error(`cache unavailable: ${tags.join(', ')} not invalidated (the job is retried)`);
     const lagMs = Math.max(0, Date.now() - Date.parse(e.occurredAt));
     const key = this.cache.key(WriteKeys.invalidationLag());
-    await this.cache.guard((c) => c.multi().lpush(key, String(lagMs)).ltrim(key, 0, LAG_SAMPLES - 1).exec());
+    await this.cache.guard((c) =>
+      c
+        .multi()
+        .lpush(key, String(lagMs))
+        .ltrim(key, 0, LAG_SAMPLES - 1)
+        .exec(),
+    );
   }
 
   /** A hot route's searches are loaded again right away, so its next reader does not pay for the miss. */

@@ -36,21 +36,35 @@ export class Leaderboards {
 
   /** true when applied now, false when it had been applied before; throws when the cache is unavailable. */
   async apply(ch: LeaderboardChange): Promise<boolean> {
-    const keys = [WriteKeys.processedEvent(ch.eventId), WriteKeys.airportLeaderboard(), WriteKeys.activePassengers()].map((k) =>
-      this.cache.key(k),
-    );
+    const keys = [
+      WriteKeys.processedEvent(ch.eventId),
+      WriteKeys.airportLeaderboard(),
+      WriteKeys.activePassengers(),
+    ].map((k) => this.cache.key(k));
     const member = passengerMember(ch.passengerId, ch.passportNo);
     const applied = await this.cache.guard((c) =>
-      c.eval(APPLY_ONCE, 3, ...keys, String(MARKER_TTL_SECONDS), String(ch.delta), ch.fromIata, ch.toIata, member),
+      c.eval(
+        APPLY_ONCE,
+        3,
+        ...keys,
+        String(MARKER_TTL_SECONDS),
+        String(ch.delta),
+        ch.fromIata,
+        ch.toIata,
+        member,
+      ),
     );
-    if (applied === undefined) throw new Error('cache unavailable: leaderboard not updated (the job is retried)');
+    if (applied === undefined)
+      throw new Error('cache unavailable: leaderboard not updated (the job is retried)');
     return applied === 1;
   }
 
   /** The most active passengers, most bookings first. */
   async topPassengers(n: number): Promise<Array<{ passengerId: number; passportNo: string }>> {
     if (n <= 0) return [];
-    const members = (await this.cache.guard((c) => c.zrevrange(this.cache.key(WriteKeys.activePassengers()), 0, n - 1))) ?? [];
+    const members =
+      (await this.cache.guard((c) => c.zrevrange(this.cache.key(WriteKeys.activePassengers()), 0, n - 1))) ??
+      [];
     return members.map(parsePassengerMember);
   }
 }

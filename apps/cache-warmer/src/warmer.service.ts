@@ -26,12 +26,15 @@ export class WarmerService {
   /** The N most searched routes as [from, to]. */
   async topRoutes(n = this.config.warming.topRoutes): Promise<Array<[string, string]>> {
     if (n <= 0) return [];
-    const members = (await this.cache.guard((c) => c.zrevrange(this.cache.key(Keys.popularRoutes()), 0, n - 1))) ?? [];
+    const members =
+      (await this.cache.guard((c) => c.zrevrange(this.cache.key(Keys.popularRoutes()), 0, n - 1))) ?? [];
     return members.map((m) => m.split(':') as [string, string]);
   }
 
   async isHotRoute(from: string, to: string): Promise<boolean> {
-    const rank = await this.cache.guard((c) => c.zrevrank(this.cache.key(Keys.popularRoutes()), `${from}:${to}`));
+    const rank = await this.cache.guard((c) =>
+      c.zrevrank(this.cache.key(Keys.popularRoutes()), `${from}:${to}`),
+    );
     return typeof rank === 'number' && rank < this.config.warming.topRoutes;
   }
 
@@ -43,7 +46,9 @@ export class WarmerService {
   async warmTopRoutes(): Promise<number> {
     const routes = await this.topRoutes();
     const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
-    const days = Array.from({ length: this.config.warming.days }, (_, i) => new Date(today + i * 86_400_000).toISOString().slice(0, 10));
+    const days = Array.from({ length: this.config.warming.days }, (_, i) =>
+      new Date(today + i * 86_400_000).toISOString().slice(0, 10),
+    );
     const work = routes.flatMap(([from, to]) => days.map((day) => () => this.warmSearch(from, to, day)));
     return this.runAll(work);
   }

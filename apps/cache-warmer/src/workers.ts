@@ -31,16 +31,23 @@ export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutd
       (job: Job) => this.handlers.handle(job.name as EventName, job.data, job.id ?? job.name),
       { ...opts, concurrency: EVENT_CONCURRENCY },
     );
-    const warming = new Worker(QUEUES.warming, (job: Job) => this.warm(job.name), { ...opts, concurrency: 1 });
+    const warming = new Worker(QUEUES.warming, (job: Job) => this.warm(job.name), {
+      ...opts,
+      concurrency: 1,
+    });
     for (const w of [events, warming]) {
-      w.on('failed', (job, err) => this.logger.warn(`${w.name} job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
+      w.on('failed', (job, err) =>
+        this.logger.warn(`${w.name} job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`),
+      );
       w.on('error', (err) => this.logger.error(`${w.name} worker: ${err.message}`));
     }
     this.workers = [events, warming];
     this.warmingQueue = new Queue(QUEUES.warming, opts);
     this.warmingQueue.on('error', () => undefined);
     // Not awaited: a queue server that is down now must not hold up the start; BullMQ retries the connection.
-    void this.schedule().catch((e) => this.logger.error(`could not set up the warming schedule: ${(e as Error).message}`));
+    void this.schedule().catch((e) =>
+      this.logger.error(`could not set up the warming schedule: ${(e as Error).message}`),
+    );
   }
 
   async onApplicationShutdown() {
@@ -59,7 +66,14 @@ export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutd
       if (enabled) await q.upsertJobScheduler(name, { every }, { name, opts: SCHEDULED_JOB_RETENTION });
       else await q.removeJobScheduler(name);
     }
-    this.logger.log(`warming scheduled every ${every} ms: ${plan.filter(([, on]) => on).map(([n]) => n).join(', ') || 'nothing'}`);
+    this.logger.log(
+      `warming scheduled every ${every} ms: ${
+        plan
+          .filter(([, on]) => on)
+          .map(([n]) => n)
+          .join(', ') || 'nothing'
+      }`,
+    );
   }
 
   private async warm(name: string): Promise<{ warmed: number }> {

@@ -256,7 +256,7 @@ function showResult(title, data) {
   $('result-title').textContent = title;
   if (!Array.isArray(data) && (isFlightObject(data) || !rowsOf(data))) {
     // One record (flight details): field / value rows read better than one very wide row.
-    const rows = Object.entries(flatten(data)).map(([field, value]) => ({ field, value }));
+    const rows = Object.entries(flatten(data)).map(([field, value]) => ({ field, value: formatCell(value) }));
     $('result').replaceChildren(table(rows));
     return;
   }

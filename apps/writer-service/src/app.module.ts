@@ -45,7 +45,11 @@ export class WriterServiceModule implements OnApplicationBootstrap {
         CoreModule.forRoot(config, 'writer-service'),
         // A flight update asks the query-service to load the flight into the cache again.
         ClientsModule.register([
-          { name: SERVICES.query, transport: Transport.TCP, options: { host: config.queryService.host, port: config.queryService.port } },
+          {
+            name: SERVICES.query,
+            transport: Transport.TCP,
+            options: { host: config.queryService.host, port: config.queryService.port },
+          },
         ]),
       ],
       controllers: [BookingsController, FlightsController],
@@ -73,7 +77,11 @@ export class WriterServiceModule implements OnApplicationBootstrap {
     void warnUnlessNoEviction(this.queueServer, 'the queue server (events)', logger);
     const { cache, queue } = this.config;
     if (cache.host !== queue.host || cache.port !== queue.port) {
-      void warnUnlessNoEviction(this.cacheServer, 'the cache server (write-behind stream and reservations)', logger);
+      void warnUnlessNoEviction(
+        this.cacheServer,
+        'the cache server (write-behind stream and reservations)',
+        logger,
+      );
     }
   }
 }

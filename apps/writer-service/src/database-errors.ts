@@ -14,7 +14,8 @@ const MYSQL_UNIQUE = new Set([1062, 1586]);
 const MYSQL_INTEGRITY = new Set([1048, 1216, 1217, 1264, 1292, 1366, 1406, 1451, 1452, 3819, 4025]);
 
 export function dbErrorKind(e: unknown): DbErrorKind {
-  const driver = (e instanceof QueryFailedError ? e.driverError : e) as { errno?: number; code?: string } | undefined;
+  const driver = (e instanceof QueryFailedError ? e.driverError : e) as
+    { errno?: number; code?: string } | undefined;
   if (!driver) return 'unavailable';
   if (typeof driver.errno === 'number' && typeof driver.code === 'string' && driver.code.startsWith('ER_')) {
     if (MYSQL_UNIQUE.has(driver.errno)) return 'unique';
@@ -50,5 +51,7 @@ export async function unavailableIfDown<T>(work: () => Promise<T>): Promise<T> {
 function isConnectionTrouble(e: unknown): boolean {
   if (e instanceof QueryFailedError) return true;
   const err = e as { code?: unknown; message?: unknown };
-  return typeof err?.code === 'string' || /connect|terminat|timeout|closed|lost|pool/i.test(String(err?.message));
+  return (
+    typeof err?.code === 'string' || /connect|terminat|timeout|closed|lost|pool/i.test(String(err?.message))
+  );
 }

@@ -4,7 +4,12 @@ import { WriterServiceModule } from './app.module';
 
 async function main() {
   const config = configOrExit();
-  await startMicroservice(WriterServiceModule.forRoot(config), config.writerService, config, 'writer-service');
+  await startMicroservice(
+    WriterServiceModule.forRoot(config),
+    config.writerService,
+    config,
+    'writer-service',
+  );
 }
 
 void main();

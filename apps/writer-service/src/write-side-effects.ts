@@ -34,7 +34,9 @@ export class WriteSideEffects {
     try {
       await withTimeout(this.events.publish(events), PUBLISH_TIMEOUT_MS);
     } catch (e) {
-      this.logger.error(`events ${events.map((x) => x.name).join(', ')} not published: ${(e as Error).message}`);
+      this.logger.error(
+        `events ${events.map((x) => x.name).join(', ')} not published: ${(e as Error).message}`,
+      );
     }
   }
 }

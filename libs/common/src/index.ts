@@ -6,3 +6,4 @@ export * from './messaging';
 export * from './nest';
 export * from './domain';
 export * from './events';
+export * from './reads';

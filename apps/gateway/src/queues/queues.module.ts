@@ -51,7 +51,8 @@ export class QueuesModule implements OnModuleInit, OnApplicationShutdown {
     await fastify.register(async (scope) => {
       await scope.register(fastifyBasicAuth, {
         validate: async (u, p) => {
-          if (!(same(u, user) && same(p, password))) return new Error('Admin credentials required (HTTP Basic)');
+          if (!(same(u, user) && same(p, password)))
+            return new Error('Admin credentials required (HTTP Basic)');
         },
         authenticate: { realm: 'cmiyc admin' },
       });

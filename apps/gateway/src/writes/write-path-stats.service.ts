@@ -88,7 +88,8 @@ export class WritePathStatsService {
     const key = this.cache.key(DurableWriteKeys.writeBehindStream());
     const reply = await this.cache.guard(async (c) => {
       const length = await c.xlen(key);
-      const groups = length === 0 && !(await c.exists(key)) ? [] : ((await c.xinfo('GROUPS', key)) as unknown[][]);
+      const groups =
+        length === 0 && !(await c.exists(key)) ? [] : ((await c.xinfo('GROUPS', key)) as unknown[][]);
       return { length, groups };
     });
     if (!reply) return null;

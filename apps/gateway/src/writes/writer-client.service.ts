@@ -8,7 +8,12 @@ export class WriterClient {
   constructor(@Inject(SERVICES.writer) private readonly client: ClientProxy) {}
 
   async send<T>(pattern: keyof typeof WRITE_PATTERNS, payload: object): Promise<Envelope<T>> {
-    const result = await callService<CacheResult<T>>(this.client, 'writer-service', WRITE_PATTERNS[pattern], payload);
+    const result = await callService<CacheResult<T>>(
+      this.client,
+      'writer-service',
+      WRITE_PATTERNS[pattern],
+      payload,
+    );
     return toEnvelope(result);
   }
 }

@@ -31,13 +31,16 @@ export class WritesController {
 
   @Post('bookings')
   @ApiOperation({
-    summary: 'Book a seat: write-through (201, in the database before the answer) or write-behind (202, reserved in Valkey, persisted moments later)',
+    summary:
+      'Book a seat: write-through (201, in the database before the answer) or write-behind (202, reserved in Valkey, persisted moments later)',
   })
   @ApiCreatedResponse({ description: 'write-through: {data: booking, meta}' })
   @ApiAcceptedResponse({ description: 'write-behind: {data: {reference, status: "pending"}, meta}' })
   @ApiNotFoundResponse({ description: 'Unknown flight or passenger' })
   @ApiConflictResponse({ description: 'The seat is taken (booked, reserved, or being booked)' })
-  @ApiServiceUnavailableResponse({ description: 'The database (write-through) or Valkey (write-behind) is unavailable' })
+  @ApiServiceUnavailableResponse({
+    description: 'The database (write-through) or Valkey (write-behind) is unavailable',
+  })
   async book(@Body() body: CreateBookingDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const result = await this.writer.send<BookingView | WriteBehindAccepted>('createBooking', body);
     reply.status(body.mode === 'write-behind' ? 202 : 201);
@@ -45,7 +48,10 @@ export class WritesController {
   }
 
   @Get('bookings/:reference')
-  @ApiOperation({ summary: 'Status of a write-behind booking: pending, persisted (with bookingId), failed (with reason) or cancelled' })
+  @ApiOperation({
+    summary:
+      'Status of a write-behind booking: pending, persisted (with bookingId), failed (with reason) or cancelled',
+  })
   @ApiOkResponse({ description: '{data: {reference, status, bookingId?, reason?, ...}, meta}' })
   @ApiNotFoundResponse({ description: 'No booking with this reference' })
   status(@Param() p: ReferenceParams) {
@@ -63,7 +69,8 @@ export class WritesController {
 
   @Patch('flights/:flightId')
   @ApiOperation({
-    summary: "Move a flight: one transaction updates its times and writes a flight_log row; the cached flight is refreshed",
+    summary:
+      'Move a flight: one transaction updates its times and writes a flight_log row; the cached flight is refreshed',
   })
   @ApiOkResponse({ description: '{data: {flightId, departure, arrival, previous, comment}, meta}' })
   @ApiNotFoundResponse({ description: 'No such flight' })

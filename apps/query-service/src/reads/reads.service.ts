@@ -12,6 +12,10 @@ import {
   TtlClass,
   ValkeyClient,
   ttlSeconds,
+  JSON_READS,
+  presentRead,
+  hubSet,
+  bumpPopularRoute,
 } from '@app/common';
 import {
   AirportDetails,
@@ -21,7 +25,6 @@ import {
   FlightDetails,
   FlightIdPayload,
   FlightOffer,
-  FlightStatus,
   HubRoute,
   HubRoutesPayload,
   IataPayload,
@@ -76,21 +79,19 @@ export class ReadsService {
 
   async flight({ flightId, refresh }: FlightIdPayload): Promise<CacheResult<FlightDetails>> {
     const r = await this.cached(() => this.repo.flight(flightId), {
-      queryClass: 'flight',
-      key: Keys.flight(flightId),
+      ...JSON_READS.flight({ flightId }),
       ttl: 'flight',
       tags: [Tags.flight(flightId)],
       tagsOf: (f) => airportTags(f.from.iata, f.to.iata),
       refresh,
       notFound: `Flight ${flightId} not found`,
     });
-    return { ...r, value: { ...r.value, status: flightStatus(r.value.departure, r.value.arrival) } };
+    return { ...r, value: presentRead('flight', r.value) };
   }
 
   manifest({ flightId, refresh }: FlightIdPayload): Promise<CacheResult<ManifestEntry[]>> {
     return this.cached(() => this.repo.manifest(flightId), {
-      queryClass: 'manifest',
-      key: Keys.manifest(flightId),
+      ...JSON_READS.manifest({ flightId }),
       ttl: 'manifest',
       tags: [Tags.flight(flightId)],
       tagsOf: (entries) => entries.map((e) => Tags.passenger(e.passengerId)),
@@ -128,8 +129,7 @@ export class ReadsService {
 
   passengerSample({ count, refresh }: SamplePayload): Promise<CacheResult<PassengerSampleEntry[]>> {
     return this.cached(() => this.repo.passengerSample(count), {
-      queryClass: 'passenger_sample',
-      key: Keys.passengerSample(count),
+      ...JSON_READS.passengerSample({ count }),
       ttl: 'passenger',
       tags: [],
       tagsOf: (sample) => sample.map((p) => Tags.passenger(p.passengerId)),
@@ -145,8 +145,7 @@ export class ReadsService {
         return { passenger, flights: await this.repo.passengerFlights(passportNo) };
       },
       {
-        queryClass: 'passenger_flights',
-        key: Keys.passengerFlights(passportNo),
+        ...JSON_READS.passengerFlights({ passportNo }),
         ttl: 'passenger',
         tags: [],
         tagsOf: (v) => [
@@ -157,11 +156,7 @@ export class ReadsService {
         notFound: `No passenger with passport number ${passportNo}`,
       },
     );
-    const flights = (r.value.flights as Omit<PassengerFlights['flights'][number], 'status'>[]).map((f) => ({
-      ...f,
-      status: flightStatus(f.departure, f.arrival),
-    }));
-    return { ...r, value: { ...r.value, flights } };
+    return { ...r, value: presentRead('passengerFlights', r.value) };
   }
 
   /** Totals in a hash, routes in a sorted set scored by flights taken. */
@@ -190,8 +185,7 @@ export class ReadsService {
     refresh,
   }: AirportsByCountryPayload): Promise<CacheResult<AirportSummary[]>> {
     return this.cached(() => this.repo.airportsByCountry(country, limit), {
-      queryClass: 'airports_by_country',
-      key: Keys.airportsByCountry(country, limit),
+      ...JSON_READS.airportsByCountry({ country, limit }),
       ttl: 'reference',
       tags: [],
       tagsOf: (airports) => airportTags(...airports.map((a) => a.iata)),
@@ -201,8 +195,7 @@ export class ReadsService {
 
   airport({ iata, refresh }: IataPayload): Promise<CacheResult<AirportDetails>> {
     return this.cached(() => this.repo.airport(iata), {
-      queryClass: 'airport',
-      key: Keys.airport(iata),
+      ...JSON_READS.airport({ iata }),
       ttl: 'reference',
       tags: [Tags.airport(iata)],
       refresh,
@@ -211,10 +204,9 @@ export class ReadsService {
   }
 
   async searchFlights({ from, to, date, refresh }: SearchPayload): Promise<CacheResult<FlightOffer[]>> {
-    this.bumpPopularRoute(from, to);
+    bumpPopularRoute(this.cache, from, to);
     return this.cached(() => this.repo.flightSearch(from, to, date), {
-      queryClass: 'flight_search',
-      key: Keys.flightSearch(from, to, date),
+      ...JSON_READS.searchFlights({ from, to, date }),
       ttl: 'search',
       tags: [Tags.route(from, to, date)],
       tagsOf: flightTags,
@@ -223,7 +215,7 @@ export class ReadsService {
   }
 
   async roundTrip(p: RoundTripPayload): Promise<CacheResult<RoundTrip>> {
-    this.bumpPopularRoute(p.from, p.to);
+    bumpPopularRoute(this.cache, p.from, p.to);
     return this.cached(
       async () => {
         const [outbound, back] = await Promise.all([
@@ -233,8 +225,7 @@ export class ReadsService {
         return { outbound, return: back };
       },
       {
-        queryClass: 'roundtrip',
-        key: Keys.roundTrip(p.from, p.to, p.depart, p.return),
+        ...JSON_READS.roundTrip(p),
         ttl: 'search',
         tags: [Tags.route(p.from, p.to, p.depart), Tags.route(p.to, p.from, p.return)],
         tagsOf: (rt) => flightTags([...rt.outbound, ...rt.return]),
@@ -264,10 +255,9 @@ export class ReadsService {
   }
 
   hubRoutes({ airports, limit, refresh }: HubRoutesPayload): Promise<CacheResult<HubRoute[]>> {
-    const hubs = [...new Set(airports)].sort();
+    const hubs = hubSet(airports);
     return this.cached(() => this.repo.hubRoutes(hubs, limit), {
-      queryClass: 'hub_routes',
-      key: Keys.hubRoutes(hubs, limit),
+      ...JSON_READS.hubRoutes({ airports: hubs, limit }),
       ttl: 'bi',
       tags: airportTags(...hubs),
       refresh,
@@ -296,11 +286,6 @@ export class ReadsService {
     });
     return found(r, o.notFound ?? 'Not found');
   }
-
-  /** Fire-and-forget: ranking searches must not slow the search down, and a dead cache must not fail it. */
-  private bumpPopularRoute(from: string, to: string): void {
-    void this.cache.guard((c) => c.zincrby(this.cache.key(Keys.popularRoutes()), 1, `${from}:${to}`));
-  }
 }
 
 // --- helpers -------------------------------------------------------------------------------------------------------
@@ -308,13 +293,6 @@ export class ReadsService {
 function found<T>(r: CacheResult<T | null>, message: string): CacheResult<T> {
   if (r.value === null) throw new NotFoundException(message);
   return r as CacheResult<T>;
-}
-
-/** Decided at answer time, so a cached flight turns from upcoming to in progress to completed on its own. */
-export function flightStatus(departure: string, arrival: string, now = Date.now()): FlightStatus {
-  if (Date.parse(departure) > now) return 'upcoming';
-  if (Date.parse(arrival) < now) return 'completed';
-  return 'in progress';
 }
 
 function airportTags(...iatas: (string | null)[]): string[] {

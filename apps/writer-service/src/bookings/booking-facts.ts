@@ -23,7 +23,9 @@ export class BookingFactsCache {
   async load(flightId: number, passengerId: number): Promise<BookingFacts> {
     const flightKey = WriteKeys.bookingFlightFacts(flightId);
     const passengerKey = WriteKeys.bookingPassengerFacts(passengerId);
-    const cached = await this.cache.guard((c) => c.mget(this.cache.key(flightKey), this.cache.key(passengerKey)));
+    const cached = await this.cache.guard((c) =>
+      c.mget(this.cache.key(flightKey), this.cache.key(passengerKey)),
+    );
     let flight = parse<FlightFacts>(cached?.[0]);
     let passenger = parse<{ passportNo: string }>(cached?.[1]);
     // Both misses go to the database together.

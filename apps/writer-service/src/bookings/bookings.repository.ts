@@ -76,12 +76,17 @@ export class BookingsRepository {
   }
 
   async passportOf(passengerId: number): Promise<string | null> {
-    const [r] = await this.run(`SELECT passportno FROM passenger WHERE passenger_id = :passengerId`, { passengerId });
+    const [r] = await this.run(`SELECT passportno FROM passenger WHERE passenger_id = :passengerId`, {
+      passengerId,
+    });
     return r ? trim(r.passportno) : null;
   }
 
   /** Seat indexes booked in the database, and the number of bookings (seatless or off-layout ones count too). */
-  async bookedSeatIndexes(flightId: number, capacity: number): Promise<{ indexes: number[]; bookings: number }> {
+  async bookedSeatIndexes(
+    flightId: number,
+    capacity: number,
+  ): Promise<{ indexes: number[]; bookings: number }> {
     const rows = await this.run(`SELECT seat FROM booking WHERE flight_id = :flightId`, { flightId });
     const indexes: number[] = [];
     for (const r of rows) {

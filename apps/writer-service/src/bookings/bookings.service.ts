@@ -58,7 +58,12 @@ export class BookingsService {
     const key = DurableWriteKeys.bookingStatus(reference);
     const h = await this.cache.guard((c) => c.hgetall(this.cache.key(key)));
     if (h?.status) {
-      return { value: statusView(h), source: 'cache', latencyMs: performance.now() - started, cacheKey: this.cache.key(key) };
+      return {
+        value: statusView(h),
+        source: 'cache',
+        latencyMs: performance.now() - started,
+        cacheKey: this.cache.key(key),
+      };
     }
     // Statuses of finished bookings expire from Valkey; the database keeps the reference for good.
     const row = await unavailableIfDown(() => this.repo.persistedReference(reference));
@@ -77,7 +82,9 @@ export class BookingsService {
       return { value, source: 'database', latencyMs: performance.now() - started, cacheKey: null };
     }
     if (h === undefined) {
-      throw new ServiceUnavailableException('Valkey is unavailable: the status of a pending booking cannot be read');
+      throw new ServiceUnavailableException(
+        'Valkey is unavailable: the status of a pending booking cannot be read',
+      );
     }
     throw new NotFoundException(`no booking with reference ${reference}`);
   }
@@ -97,7 +104,9 @@ export class BookingsService {
     if (b.reference) {
       const key = this.cache.key(DurableWriteKeys.bookingStatus(b.reference));
       // Only while the status is still kept (it expires some days after persisting).
-      await this.cache.guard(async (c) => (await c.exists(key)) && c.hset(key, 'status', 'cancelled', 'cancelledAt', occurredAt));
+      await this.cache.guard(
+        async (c) => (await c.exists(key)) && c.hset(key, 'status', 'cancelled', 'cancelledAt', occurredAt),
+      );
     }
     const day = departureDay(b.departure);
     await this.sideEffects.afterCommit(
@@ -140,10 +149,19 @@ export class BookingsService {
           `(rows 1-${rows}, letters ${letters})`,
       );
     }
-    return { flight: facts.flight, passportNo: facts.passportNo, seatIndex: index, price: dto.price.toFixed(2) };
+    return {
+      flight: facts.flight,
+      passportNo: facts.passportNo,
+      seatIndex: index,
+      price: dto.price.toFixed(2),
+    };
   }
 
-  private async writeThrough(dto: CreateBookingDto, v: Validated, started: number): Promise<CacheResult<BookingView>> {
+  private async writeThrough(
+    dto: CreateBookingDto,
+    v: Validated,
+    started: number,
+  ): Promise<CacheResult<BookingView>> {
     const { flightId, passengerId, seat } = dto;
     const claim = await this.seats.hold(flightId, v.flight.capacity, v.seatIndex);
     if (claim.outcome === 'taken') throw seatTaken(seat, flightId);
@@ -162,7 +180,11 @@ export class BookingsService {
     // Before answering: the passenger's history and profile, the flight's manifest and the route/day searches
     // are dropped, so a read right after this response sees the booking.
     await this.sideEffects.afterCommit(
-      [Tags.passenger(passengerId), Tags.flight(flightId), Tags.route(v.flight.fromIata, v.flight.toIata, day)],
+      [
+        Tags.passenger(passengerId),
+        Tags.flight(flightId),
+        Tags.route(v.flight.fromIata, v.flight.toIata, day),
+      ],
       [
         bookingCreated({
           occurredAt,
@@ -192,7 +214,11 @@ export class BookingsService {
     return { value, source: 'database', latencyMs: performance.now() - started, cacheKey: null };
   }
 
-  private async writeBehind(dto: CreateBookingDto, v: Validated, started: number): Promise<CacheResult<WriteBehindAccepted>> {
+  private async writeBehind(
+    dto: CreateBookingDto,
+    v: Validated,
+    started: number,
+  ): Promise<CacheResult<WriteBehindAccepted>> {
     const reference = randomUUID();
     const fields: Record<string, string> = {
       reference,
@@ -207,7 +233,13 @@ export class BookingsService {
       departureDate: departureDay(v.flight.departure),
       acceptedAt: new Date().toISOString(),
     };
-    const claim = await this.seats.reserveWriteBehind(dto.flightId, v.flight.capacity, v.seatIndex, reference, fields);
+    const claim = await this.seats.reserveWriteBehind(
+      dto.flightId,
+      v.flight.capacity,
+      v.seatIndex,
+      reference,
+      fields,
+    );
     if (claim.outcome === 'taken') throw seatTaken(dto.seat, dto.flightId);
     if (claim.outcome === 'unavailable') {
       throw new ServiceUnavailableException(

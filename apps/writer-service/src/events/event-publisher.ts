@@ -33,7 +33,11 @@ export class EventPublisher implements OnApplicationShutdown {
   async publish(events: PendingEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.queue.addBulk(
-      events.map((e) => ({ name: e.name, data: e.payload, opts: { jobId: eventJobId(e.name, e.id, e.version) } })),
+      events.map((e) => ({
+        name: e.name,
+        data: e.payload,
+        opts: { jobId: eventJobId(e.name, e.id, e.version) },
+      })),
     );
   }
 

@@ -26,7 +26,12 @@ export class FlightsRepository {
    * Moves a flight in one transaction with its flight_log row (old and new values), as the original's
    * write-through demo does. Returns the times before the change, or null for an unknown flight.
    */
-  async updateTimes(flightId: number, departure: Date, arrival: Date, comment: string | null): Promise<FlightTimes | null> {
+  async updateTimes(
+    flightId: number,
+    departure: Date,
+    arrival: Date,
+    comment: string | null,
+  ): Promise<FlightTimes | null> {
     const d = this.dialect;
     return this.ds.transaction(async (m) => {
       const q = (sql: string, named: Record<string, unknown>) => m.query(...bind(d, sql, named));

@@ -44,14 +44,24 @@ export class FlightsService {
       throw new BadRequestException('arrival must be after departure');
     }
     const comment = msg.comment ?? null;
-    const before = await unavailableIfDown(() => this.repo.updateTimes(msg.flightId, departure, arrival, comment));
+    const before = await unavailableIfDown(() =>
+      this.repo.updateTimes(msg.flightId, departure, arrival, comment),
+    );
     if (!before) throw new NotFoundException(`flight ${msg.flightId} does not exist`);
     const occurredAt = new Date().toISOString();
     const days = [...new Set([departureDay(before.departure), departureDay(departure.toISOString())])];
     await this.facts.forgetFlight(msg.flightId);
     await this.sideEffects.afterCommit(
       [Tags.flight(msg.flightId), ...days.map((day) => Tags.route(before.fromIata, before.toIata, day))],
-      [flightUpdated({ occurredAt, flightId: msg.flightId, fromIata: before.fromIata, toIata: before.toIata, departureDates: days })],
+      [
+        flightUpdated({
+          occurredAt,
+          flightId: msg.flightId,
+          fromIata: before.fromIata,
+          toIata: before.toIata,
+          departureDates: days,
+        }),
+      ],
     );
     await this.refreshCachedFlight(msg.flightId);
     const value: FlightUpdateView = {
@@ -66,7 +76,13 @@ export class FlightsService {
 
   private async refreshCachedFlight(flightId: number): Promise<void> {
     try {
-      await callService(this.queryService, 'query-service', READ_PATTERNS.flight, { flightId, refresh: true }, REFRESH_TIMEOUT_MS);
+      await callService(
+        this.queryService,
+        'query-service',
+        READ_PATTERNS.flight,
+        { flightId, refresh: true },
+        REFRESH_TIMEOUT_MS,
+      );
     } catch (e) {
       // The stale entry is gone already; the next read loads the new times.
       this.logger.warn(`could not re-cache flight ${flightId}: ${(e as Error).message}`);

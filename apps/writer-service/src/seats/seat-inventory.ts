@@ -64,11 +64,15 @@ export class SeatInventory {
   }
 
   async commitHold(flightId: number, seatIndex: number, token: string): Promise<void> {
-    await this.cache.guard((c) => c.eval(COMMIT_HOLD, 1, this.pendingKey(flightId), String(seatIndex), token));
+    await this.cache.guard((c) =>
+      c.eval(COMMIT_HOLD, 1, this.pendingKey(flightId), String(seatIndex), token),
+    );
   }
 
   async releaseHold(flightId: number, seatIndex: number, token: string): Promise<void> {
-    await this.cache.guard((c) => c.eval(RELEASE_HOLD, 3, ...this.seatKeys(flightId), String(seatIndex), token));
+    await this.cache.guard((c) =>
+      c.eval(RELEASE_HOLD, 3, ...this.seatKeys(flightId), String(seatIndex), token),
+    );
   }
 
   /**
@@ -88,7 +92,9 @@ export class SeatInventory {
       this.cache.key(DurableWriteKeys.writeBehindStream()),
     ];
     const args = [String(seatIndex), reference, ...Object.entries(fields).flat()];
-    const reply = await this.withSeatMap(flightId, capacity, (c) => c.eval(RESERVE_WRITE_BEHIND, keys.length, ...keys, ...args));
+    const reply = await this.withSeatMap(flightId, capacity, (c) =>
+      c.eval(RESERVE_WRITE_BEHIND, keys.length, ...keys, ...args),
+    );
     if (reply === undefined) return { outcome: 'unavailable' };
     return reply[0] === 'OK' ? { outcome: 'ok', token: reply[1] } : { outcome: 'taken' };
   }
@@ -117,7 +123,11 @@ export class SeatInventory {
 
   /** [seat map, counters, pending] of a flight, prefixed. */
   private seatKeys(flightId: number): [string, string, string] {
-    return [this.cache.key(Keys.seatMap(flightId)), this.cache.key(Keys.seatCounters(flightId)), this.pendingKey(flightId)];
+    return [
+      this.cache.key(Keys.seatMap(flightId)),
+      this.cache.key(Keys.seatCounters(flightId)),
+      this.pendingKey(flightId),
+    ];
   }
 
   private pendingKey(flightId: number): string {
@@ -136,7 +146,9 @@ export class SeatInventory {
       const built = await this.buildSeatMap(flightId, capacity);
       if (built === undefined) return undefined;
     }
-    this.logger.warn(`seat map of flight ${flightId} kept changing while being built; giving up this request`);
+    this.logger.warn(
+      `seat map of flight ${flightId} kept changing while being built; giving up this request`,
+    );
     return undefined;
   }
 
@@ -148,7 +160,13 @@ export class SeatInventory {
       if (version === undefined) return undefined;
       const { indexes, bookings } = await this.bookings.bookedSeatIndexes(flightId, capacity);
       const keys = [...this.seatKeys(flightId), this.cache.key(InfraKeys.tagSet(Tags.flight(flightId)))];
-      const args = [String(capacity), String(bookings), version ?? '0', String(this.config.cache.ttl.seats), ...indexes.map(String)];
+      const args = [
+        String(capacity),
+        String(bookings),
+        version ?? '0',
+        String(this.config.cache.ttl.seats),
+        ...indexes.map(String),
+      ];
       const ok = await this.cache.guard((c) => c.eval(BUILD_SEAT_MAP, keys.length, ...keys, ...args));
       if (ok === undefined) return undefined;
       if (ok === 1) return true;

@@ -53,7 +53,10 @@ export class FlushRepository {
 
   private async persistTogether(m: EntityManager, batch: StreamBooking[]): Promise<FlushOutcome[]> {
     const outcomes = new Map<string, FlushOutcome>();
-    const known = await this.existingReferences(m, batch.map((b) => b.reference));
+    const known = await this.existingReferences(
+      m,
+      batch.map((b) => b.reference),
+    );
     const fresh: StreamBooking[] = [];
     for (const b of batch) {
       const bookingId = known.get(b.reference);
@@ -77,10 +80,19 @@ export class FlushRepository {
       await this.insertRows(
         m,
         'booking_reference (reference, booking_id, accepted_at, persisted_at)',
-        insertable.map((b) => [b.reference, ids.get(seatKey(b.flightId, b.seat)), sqlTimestamp(new Date(b.acceptedAt)), now]),
+        insertable.map((b) => [
+          b.reference,
+          ids.get(seatKey(b.flightId, b.seat)),
+          sqlTimestamp(new Date(b.acceptedAt)),
+          now,
+        ]),
       );
       for (const b of insertable) {
-        outcomes.set(b.reference, { booking: b, persisted: true, bookingId: ids.get(seatKey(b.flightId, b.seat))! });
+        outcomes.set(b.reference, {
+          booking: b,
+          persisted: true,
+          bookingId: ids.get(seatKey(b.flightId, b.seat))!,
+        });
       }
     }
     return batch.map((b) => outcomes.get(b.reference)!);
@@ -94,7 +106,10 @@ export class FlushRepository {
       } catch (e) {
         const kind = dbErrorKind(e);
         if (kind === 'unavailable') throw e;
-        const reason = kind === 'unique' ? seatTakenReason(b) : `the database refused the booking: ${(e as Error).message}`;
+        const reason =
+          kind === 'unique'
+            ? seatTakenReason(b)
+            : `the database refused the booking: ${(e as Error).message}`;
         outcomes.push({ booking: b, persisted: false, reason });
       }
     }
@@ -129,7 +144,11 @@ export class FlushRepository {
       `SELECT booking_id, flight_id, seat FROM booking WHERE flight_id IN (${flights}) AND seat IN (${seats})`,
       p.values,
     );
-    return rows.map((r) => ({ bookingId: Number(r.booking_id), flightId: Number(r.flight_id), seat: trim(r.seat) }));
+    return rows.map((r) => ({
+      bookingId: Number(r.booking_id),
+      flightId: Number(r.flight_id),
+      seat: trim(r.seat),
+    }));
   }
 
   /** One multi-row insert; returns booking ids by "flightId:seat" (unique, so it identifies our rows). */
@@ -153,7 +172,12 @@ export class FlushRepository {
     return new Map(found.map((r) => [seatKey(r.flightId, r.seat), r.bookingId]));
   }
 
-  private insertRows<T = unknown>(m: EntityManager, table: string, rows: unknown[][], suffix = ''): Promise<T> {
+  private insertRows<T = unknown>(
+    m: EntityManager,
+    table: string,
+    rows: unknown[][],
+    suffix = '',
+  ): Promise<T> {
     const p = this.params();
     const values = rows.map((r) => `(${p.list(r)})`).join(', ');
     return m.query(`INSERT INTO ${table} VALUES ${values}${suffix}`, p.values);

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +41,17 @@ class HookStop extends Error {}
 type StreamEntry = [id: string, fields: string[] | null];
 
 const MAX_BACKOFF_MS = 5000;
+/**
+ * Batches in flight per process: while one lane waits for the database, another publishes its events and
+ * acknowledges. Each lane is a consumer of its own (and a connection of its own: XREADGROUP blocks).
+ */
+const LANES = 2;
+
+interface Lane {
+  consumer: string;
+  client: ValkeyClient;
+  nextClaimAt: number;
+}
 
 /**
  * Drains the write-behind stream into the database. Several flushers (processes) share the work through one
@@ -45,13 +63,20 @@ const MAX_BACKOFF_MS = 5000;
 @Injectable()
 export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WriteBehindFlusher');
-  readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  private client?: ValkeyClient;
+  private readonly name = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private lanes: Lane[] = [];
   private running = false;
-  private loop?: Promise<void>;
-  private nextClaimAt = 0;
+  private loops: Promise<void>[] = [];
   /** Totals since start (this process). */
-  readonly totals = { batches: 0, persisted: 0, failed: 0, retries: 0, databaseMs: 0, valkeyMs: 0, eventsMs: 0 };
+  readonly totals = {
+    batches: 0,
+    persisted: 0,
+    failed: 0,
+    retries: 0,
+    databaseMs: 0,
+    valkeyMs: 0,
+    eventsMs: 0,
+  };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -77,36 +102,44 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
 
   start(): void {
     if (this.running) return;
-    // A connection of its own: XREADGROUP blocks, and the flusher must wait out a Valkey restart, not fail.
-    this.client = createValkeyClient(this.config.cache, { name: `cmiyc-flusher-${this.consumer}`, maxRetriesPerRequest: null });
+    // Patient connections: the flusher must wait out a Valkey restart, not fail.
+    this.lanes = Array.from({ length: LANES }, (_, i) => {
+      const consumer = `${this.name}-${i}`;
+      const client = createValkeyClient(this.config.cache, {
+        name: `cmiyc-flusher-${consumer}`,
+        maxRetriesPerRequest: null,
+      });
+      return { consumer, client, nextClaimAt: 0 };
+    });
     this.running = true;
-    this.loop = this.run();
+    this.loops = this.lanes.map((lane) => this.run(lane));
   }
 
   async stop(): Promise<void> {
-    if (!this.client) return;
+    if (this.lanes.length === 0) return;
     this.running = false;
     // A batch in progress finishes (or its retry sleep ends) within a moment; a hung hook does not hold us.
-    await Promise.race([this.loop, sleep(Math.max(2000, this.config.writeBehind.blockMs * 2))]);
-    this.client.disconnect();
-    this.client = undefined;
+    await Promise.race([Promise.all(this.loops), sleep(Math.max(2000, this.config.writeBehind.blockMs * 2))]);
+    for (const lane of this.lanes) lane.client.disconnect();
+    this.lanes = [];
   }
 
   private get stream(): string {
     return this.cache.key(DurableWriteKeys.writeBehindStream());
   }
 
-  private async run(): Promise<void> {
+  private async run(lane: Lane): Promise<void> {
     const group = DurableWriteKeys.writeBehindGroup();
     let failures = 0;
     while (this.running) {
       try {
-        await this.ensureGroup(group);
-        const entries = await this.nextBatch(group);
-        if (entries.length > 0) await this.flush(group, entries);
+        await this.ensureGroup(lane.client, group);
+        const entries = await this.nextBatch(lane, group);
+        if (entries.length > 0) await this.flush(lane, group, entries);
         failures = 0;
       } catch (e) {
         if (e instanceof HookStop) {
+          // The whole process "dies": every lane stops where it is.
           this.logger.warn(`stopped by a test hook: ${e.message}`);
           this.running = false;
           return;
@@ -120,11 +153,11 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
 
   private groupReady = false;
 
-  private async ensureGroup(group: string): Promise<void> {
+  private async ensureGroup(client: ValkeyClient, group: string): Promise<void> {
     if (this.groupReady) return;
     try {
       // From the stream's start: bookings accepted before any flusher existed are flushed too.
-      await this.client!.xgroup('CREATE', this.stream, group, '0', 'MKSTREAM');
+      await client.xgroup('CREATE', this.stream, group, '0', 'MKSTREAM');
     } catch (e) {
       if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
     }
@@ -132,24 +165,29 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
   }
 
   /** Entries a dead consumer left pending (checked regularly), else new ones (blocking briefly). */
-  private async nextBatch(group: string): Promise<StreamEntry[]> {
+  private async nextBatch(lane: Lane, group: string): Promise<StreamEntry[]> {
     const { batchSize, blockMs, claimIdleMs } = this.config.writeBehind;
-    if (Date.now() >= this.nextClaimAt) {
-      this.nextClaimAt = Date.now() + Math.max(100, claimIdleMs / 2);
-      const [, claimed] = (await this.client!.xautoclaim(this.stream, group, this.consumer, claimIdleMs, '0-0', 'COUNT', batchSize)) as [
-        string,
-        StreamEntry[],
-      ];
+    if (Date.now() >= lane.nextClaimAt) {
+      lane.nextClaimAt = Date.now() + Math.max(100, claimIdleMs / 2);
+      const [, claimed] = (await lane.client.xautoclaim(
+        this.stream,
+        group,
+        lane.consumer,
+        claimIdleMs,
+        '0-0',
+        'COUNT',
+        batchSize,
+      )) as [string, StreamEntry[]];
       if (claimed.length > 0) {
         this.logger.warn(`claimed ${claimed.length} bookings left pending by a flusher that stopped`);
-        this.nextClaimAt = 0; // there may be more
+        lane.nextClaimAt = 0; // there may be more
         return claimed;
       }
     }
-    const reply = (await this.client!.xreadgroup(
+    const reply = (await lane.client.xreadgroup(
       'GROUP',
       group,
-      this.consumer,
+      lane.consumer,
       'COUNT',
       batchSize,
       'BLOCK',
@@ -161,7 +199,7 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
     return reply?.[0]?.[1] ?? [];
   }
 
-  private async flush(group: string, entries: StreamEntry[]): Promise<void> {
+  private async flush(lane: Lane, group: string, entries: StreamEntry[]): Promise<void> {
     // An entry deleted from the stream but still pending comes back without fields: nothing to write.
     const batch = entries.filter((e) => e[1] !== null).map(([id, fields]) => parseEntry(id, fields!));
     const references = batch.map((b) => b.reference);
@@ -173,7 +211,7 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
     const committedAt = new Date().toISOString();
     t = performance.now();
     await this.seats.finalizeWriteBehind(
-      this.client!,
+      lane.client,
       outcomes.map((o) => ({
         flightId: o.booking.flightId,
         seatIndex: o.booking.seatIndex,
@@ -189,7 +227,11 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
     this.totals.eventsMs += performance.now() - t;
     await this.hook('beforeAck', references);
     const ids = entries.map((e) => e[0]);
-    await this.client!.multi().xack(this.stream, group, ...ids).xdel(this.stream, ...ids).exec();
+    await lane.client
+      .multi()
+      .xack(this.stream, group, ...ids)
+      .xdel(this.stream, ...ids)
+      .exec();
     this.totals.batches++;
     for (const o of outcomes) {
       if (o.persisted) this.totals.persisted++;
@@ -208,7 +250,9 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
       } catch (e) {
         this.totals.retries++;
         const wait = backoff(attempt);
-        this.logger.warn(`database unavailable (${(e as Error).message}); ${batch.length} bookings retried in ${wait} ms`);
+        this.logger.warn(
+          `database unavailable (${(e as Error).message}); ${batch.length} bookings retried in ${wait} ms`,
+        );
         await this.pause(wait);
         if (!this.running) return null;
       }

@@ -14,6 +14,11 @@ import { ValkeyClient } from './valkey-client';
 /** Stored for "not found": JSON never starts with a NUL, so it cannot collide with a real value. */
 const NOT_FOUND = '\u0000nf';
 
+/** True for the entry getOrLoad stores when the loader found nothing. */
+export function isNotFoundEntry(raw: string): boolean {
+  return raw === NOT_FOUND;
+}
+
 /** How to read, load and store one entry, whatever its shape (see getOrBuild). */
 export interface BuildSpec<T, L> {
   /** Logical key naming the entry: its lock, its wake-ups and the reported cacheKey. */

@@ -55,7 +55,9 @@ export async function warnUnlessNoEviction(
     }
     return policy;
   } catch (e) {
-    logger.warn(`could not read ${serverName}'s maxmemory-policy (${(e as Error).message}); make sure it is noeviction`);
+    logger.warn(
+      `could not read ${serverName}'s maxmemory-policy (${(e as Error).message}); make sure it is noeviction`,
+    );
     return null;
   }
 }

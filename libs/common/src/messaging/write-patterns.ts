@@ -66,7 +66,10 @@ export class CreateBookingDto {
 }
 
 export class UpdateFlightDto {
-  @ApiProperty({ example: '2026-05-01T10:00:00Z', description: 'New departure (ISO 8601, UTC when no offset)' })
+  @ApiProperty({
+    example: '2026-05-01T10:00:00Z',
+    description: 'New departure (ISO 8601, UTC when no offset)',
+  })
   @IsISO8601({ strict: true })
   departure: string;
 

@@ -152,6 +152,17 @@ function portFree(port: number, host: string): Promise<boolean> {
 /** Every port the apps will bind must be free: a second `npm start` would otherwise fail app by app. */
 export async function checkPorts(config: AppConfig): Promise<PreflightFailure[]> {
   const failures: PreflightFailure[] = [];
+  const byPort = new Map<number, string[]>();
+  for (const { variable, port } of listeningPorts(config))
+    byPort.set(port, [...(byPort.get(port) ?? []), variable]);
+  for (const [port, variables] of byPort) {
+    if (variables.length > 1) {
+      failures.push({
+        what: `port ${port}`,
+        message: `${variables.join(', ')} share port ${port}; every app needs a port of its own.`,
+      });
+    }
+  }
   for (const { variable, port, owner } of listeningPorts(config)) {
     const host = variable === 'GATEWAY_PORT' ? config.gateway.host : '0.0.0.0';
     if (!(await portFree(port, host))) {

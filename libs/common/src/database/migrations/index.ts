@@ -3,4 +3,8 @@ import { WorkshopIndexes1700000000001 } from './1700000000001-workshop-indexes';
 import { BookingReference1700000000010 } from './1700000000010-booking-reference';
 
 /** Every migration, in order. Add new ones at the end. */
-export const MIGRATIONS = [InitialSchema1700000000000, WorkshopIndexes1700000000001, BookingReference1700000000010];
+export const MIGRATIONS = [
+  InitialSchema1700000000000,
+  WorkshopIndexes1700000000001,
+  BookingReference1700000000010,
+];
