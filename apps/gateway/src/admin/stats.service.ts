@@ -6,6 +6,7 @@ import {
   QueryClassStats,
   StatsSnapshot,
 } from '@app/common';
+import { WritePathStats, WritePathStatsService } from '../writes/write-path-stats.service';
 
 /** Figures from Valkey's INFO. keyspace_* and ops/s are server-wide (every client of this server), not per project. */
 export interface ValkeyFigures {
@@ -26,6 +27,8 @@ export interface StatsReport {
   /** null when the cache is unreachable. */
   valkey: ValkeyFigures | null;
   cacheAvailable: boolean;
+  /** Queue depths, the write-behind stream's length and consumer lag, invalidation lag. */
+  writes: WritePathStats | null;
 }
 
 @Injectable()
@@ -33,15 +36,22 @@ export class StatsReportService {
   constructor(
     private readonly stats: CacheStatsService,
     private readonly cache: CacheService,
+    private readonly writes: WritePathStatsService,
   ) {}
 
   async report(): Promise<StatsReport> {
-    const [snapshot, valkey] = await Promise.all([this.stats.snapshot(), this.valkeyFigures()]);
+    const [snapshot, valkey, writes] = await Promise.all([
+      this.stats.snapshot(),
+      this.valkeyFigures(),
+      // Queue figures come from the queue server: a report without them beats no report.
+      this.writes.snapshot().catch(() => null),
+    ]);
     return {
       queries: snapshot.classes,
       totals: snapshot.totals,
       valkey,
       cacheAvailable: this.cache.isAvailable,
+      writes,
     };
   }
 

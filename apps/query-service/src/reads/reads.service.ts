@@ -203,8 +203,8 @@ export class ReadsService {
     });
   }
 
-  async searchFlights({ from, to, date, refresh }: SearchPayload): Promise<CacheResult<FlightOffer[]>> {
-    bumpPopularRoute(this.cache, from, to);
+  async searchFlights({ from, to, date, refresh, warm }: SearchPayload): Promise<CacheResult<FlightOffer[]>> {
+    if (!warm) bumpPopularRoute(this.cache, from, to);
     return this.cached(() => this.repo.flightSearch(from, to, date), {
       ...JSON_READS.searchFlights({ from, to, date }),
       ttl: 'search',

@@ -32,6 +32,8 @@ export interface SearchPayload extends Refreshable {
   to: string;
   /** YYYY-MM-DD (UTC day). */
   date: string;
+  /** Sent by the cache-warmer: not a user's search, so it does not count towards popular routes. */
+  warm?: boolean;
 }
 export interface RoundTripPayload extends Refreshable {
   from: string;

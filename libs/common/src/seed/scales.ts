@@ -51,10 +51,11 @@ export const SCALE_SPECS: Record<Scale, ScaleSpec> = {
   },
   large: {
     schedules: 9_851,
-    daysBefore: 30,
-    daysAfter: 30,
+    daysBefore: 29,
+    daysAfter: 28,
     passengers: 36_346,
-    bookings: 50_800_000,
+    // Aimed a little high: flights that would overflow are capped below capacity, landing near the dump's 50.8 M.
+    bookings: 51_800_000,
     weatherStations: 200,
     weatherEveryMinutes: 30,
   },
