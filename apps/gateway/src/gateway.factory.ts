@@ -16,7 +16,9 @@ export async function createGatewayApp(config: AppConfig): Promise<NestFastifyAp
   app.enableShutdownHooks();
   const doc = new DocumentBuilder()
     .setTitle('Cache Me If You Can')
-    .setDescription('Caching patterns with Valkey over FlughafenDB: cache-aside reads, write-through and write-behind writes, event-driven invalidation, lock-protected external API caching.')
+    .setDescription(
+      'Caching patterns with Valkey over FlughafenDB: cache-aside reads, write-through and write-behind writes, event-driven invalidation, lock-protected external API caching.',
+    )
     .setVersion('1.0')
     .addBasicAuth()
     .build();

@@ -37,7 +37,9 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Database, Valkey and every downstream service; 503 when something required is down' })
+  @ApiOperation({
+    summary: 'Database, Valkey and every downstream service; 503 when something required is down',
+  })
   check() {
     const serviceCheck = (name: ServiceName, key: string) => async () => {
       const session = this.indicator.check(key);
@@ -51,7 +53,13 @@ export class HealthController {
     const databaseViaQueryService = async () => {
       const session = this.indicator.check('database');
       try {
-        const report = await callService<HealthReport>(this.clients.query, 'query-service', HEALTH_PATTERN, {}, 2000);
+        const report = await callService<HealthReport>(
+          this.clients.query,
+          'query-service',
+          HEALTH_PATTERN,
+          {},
+          2000,
+        );
         const { status, ...db } = report.details.database ?? { status: 'down', message: 'not reported' };
         return status === 'up' ? session.up(db) : session.down(db);
       } catch (e) {

@@ -111,7 +111,8 @@ function parseValue(spec: SettingSpec, raw: string): string | number | boolean {
     case 'number': {
       const n = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(n)) fail(`a number${range}`);
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) fail(`a number${range}`);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+        fail(`a number${range}`);
       return n;
     }
   }
@@ -165,7 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const prefix = str('CACHE_KEY_PREFIX');
-  if (!prefix) throw new ConfigError('Invalid CACHE_KEY_PREFIX="": expected a non-empty prefix such as "cmiyc:"');
+  if (!prefix)
+    throw new ConfigError('Invalid CACHE_KEY_PREFIX="": expected a non-empty prefix such as "cmiyc:"');
 
   const cache: RedisEndpoint = {
     host: str('CACHE_HOST'),
@@ -250,7 +252,10 @@ export const SETTING_NAMES: ReadonlySet<string> = new Set(SETTINGS.map((s) => s.
 
 /** Renders `.env.example` from SETTINGS so the documentation cannot drift from the code. */
 export function renderEnvExample(): string {
-  const lines = ['# Generated from libs/common/src/config/settings.ts by `npm run env:example`. Every variable is optional.', ''];
+  const lines = [
+    '# Generated from libs/common/src/config/settings.ts by `npm run env:example`. Every variable is optional.',
+    '',
+  ];
   let group = '';
   for (const s of SETTINGS) {
     if (s.group !== group) {

@@ -9,7 +9,10 @@ pgTypes.setTypeParser(1114, (value: string) => new Date(value.replace(' ', 'T') 
 
 export type DbSettings = AppConfig['db'];
 
-export function dataSourceOptions(db: DbSettings, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
+export function dataSourceOptions(
+  db: DbSettings,
+  overrides: Partial<DataSourceOptions> = {},
+): DataSourceOptions {
   const common = {
     host: db.host,
     port: db.port,
@@ -35,7 +38,12 @@ export function dataSourceOptions(db: DbSettings, overrides: Partial<DataSourceO
     type: db.flavor === 'mariadb' ? 'mariadb' : 'mysql',
     timezone: 'Z',
     // Bulk loading uses LOAD DATA LOCAL INFILE from a stream.
-    extra: { connectionLimit: db.poolSize, connectTimeout: 5000, flags: ['+LOCAL_FILES'], decimalNumbers: false },
+    extra: {
+      connectionLimit: db.poolSize,
+      connectTimeout: 5000,
+      flags: ['+LOCAL_FILES'],
+      decimalNumbers: false,
+    },
     ...overrides,
   } as DataSourceOptions;
 }

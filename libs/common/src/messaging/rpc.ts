@@ -29,7 +29,8 @@ export class RpcErrorFilter implements ExceptionFilter {
   catch(exception: unknown, _host: ArgumentsHost) {
     const body = toRpcErrorBody(exception);
     // Deliberate HTTP errors (404, 409, a 502 from an upstream...) are answers, not bugs: log only the unexpected.
-    if (!(exception instanceof HttpException)) this.logger.error((exception as Error)?.stack ?? String(exception));
+    if (!(exception instanceof HttpException))
+      this.logger.error((exception as Error)?.stack ?? String(exception));
     return throwError(() => body);
   }
 }

@@ -20,7 +20,13 @@ export class CoreModule {
     return {
       module: CoreModule,
       global: true,
-      imports: [AppConfigModule.forRoot(config), ...database, ValkeyModule, CachePrimitivesModule, TerminusModule],
+      imports: [
+        AppConfigModule.forRoot(config),
+        ...database,
+        ValkeyModule,
+        CachePrimitivesModule,
+        TerminusModule,
+      ],
       controllers: withHealthController ? [ServiceHealthController] : [],
       providers: [DependencyHealth, { provide: SERVICE_NAME, useValue: serviceName }],
       exports: [

@@ -19,7 +19,10 @@ export function testConfig(engine: DbEngine, overrides: NodeJS.ProcessEnv = {}):
     DB_ENGINE: engine === 'postgres' ? 'postgres' : 'mariadb',
     DB_HOST: process.env.TEST_DB_HOST ?? '127.0.0.1',
     DB_NAME: `cmiyc_test_${suffix}`,
-    DB_USER: engine === 'postgres' ? (process.env.TEST_PG_USER ?? 'postgres') : (process.env.TEST_MYSQL_USER ?? 'root'),
+    DB_USER:
+      engine === 'postgres'
+        ? (process.env.TEST_PG_USER ?? 'postgres')
+        : (process.env.TEST_MYSQL_USER ?? 'root'),
     CACHE_HOST: process.env.TEST_REDIS_HOST ?? '127.0.0.1',
     CACHE_PORT: process.env.TEST_REDIS_PORT ?? '6379',
     CACHE_KEY_PREFIX: `cmiyc-test:${suffix}:`,

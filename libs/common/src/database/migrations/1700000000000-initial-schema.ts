@@ -372,6 +372,7 @@ export class InitialSchema1700000000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     const isPg = q.connection.options.type === 'postgres';
-    for (const t of TABLES) await q.query(isPg ? `DROP TABLE IF EXISTS ${t} CASCADE` : `DROP TABLE IF EXISTS ${t}`);
+    for (const t of TABLES)
+      await q.query(isPg ? `DROP TABLE IF EXISTS ${t} CASCADE` : `DROP TABLE IF EXISTS ${t}`);
   }
 }

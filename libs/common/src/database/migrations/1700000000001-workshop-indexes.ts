@@ -40,10 +40,10 @@ export class WorkshopIndexes1700000000001 implements MigrationInterface {
 async function indexExists(q: QueryRunner, table: string, name: string): Promise<boolean> {
   const isPg = q.connection.options.type === 'postgres';
   const rows: unknown[] = isPg
-    ? await q.query(`SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexname = $2`, [
-        table,
-        name,
-      ])
+    ? await q.query(
+        `SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexname = $2`,
+        [table, name],
+      )
     : await q.query(
         `SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?`,
         [table, name],
