@@ -1,36 +1,20 @@
-import { PENDING_VERSION_FIELD, ValkeyClient, seatIndex, seatName } from '@app/common';
+import {
+  BUILD_SEAT_MAP,
+  PENDING_VERSION_FIELD,
+  ValkeyClient,
+  seatIndex,
+  seatMapArgs,
+  seatName,
+} from '@app/common';
 import { SeatAvailability } from '@app/common/dto/reads';
 import { SeatRows } from './reads.repository';
 import { StoreContext } from './structured-cache';
 
 /**
- * The seat map the read path shows is the same structure the writer-service books against: bitmap Keys.seatMap
- * (bit seatIndex = taken) and hash Keys.seatCounters {capacity, booked, available}. Besides the database's
- * bookings it holds the seats of bookings the database does not have yet (write-behind reservations and
- * write-through holds in DurableWriteKeys.pendingSeats), so a rebuild merges those and is refused when a seat
- * change was committed after the database was read (the pending hash's "version"), like the writer's own rebuild.
+ * The seat map the read path shows is the structure the writer-service books against (see BUILD_SEAT_MAP in
+ * libs/common): besides the database's bookings it holds the seats the database does not have yet, so a rebuild
+ * from the database alone would show pending seats as free.
  */
-export const BUILD_SEAT_VIEW = `
-if (redis.call('HGET', KEYS[3], 'version') or '0') ~= ARGV[3] then return 0 end
-local invalidated = redis.call('GET', KEYS[5])
-if invalidated and tonumber(invalidated) >= tonumber(ARGV[4]) then return 0 end
-local capacity = tonumber(ARGV[1])
-local booked = tonumber(ARGV[2])
-local ttl = tonumber(ARGV[5])
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('SETBIT', KEYS[1], capacity - 1, 0)
-for i = 6, #ARGV do redis.call('SETBIT', KEYS[1], ARGV[i], 1) end
-local pending = redis.call('HGETALL', KEYS[3])
-for i = 1, #pending, 2 do
-  if pending[i] ~= 'version' and redis.call('SETBIT', KEYS[1], pending[i], 1) == 0 then booked = booked + 1 end
-end
-redis.call('HSET', KEYS[2], 'capacity', capacity, 'booked', booked, 'available', math.max(0, capacity - booked))
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('EXPIRE', KEYS[2], ttl)
-redis.call('SADD', KEYS[4], KEYS[1], KEYS[2])
-if redis.call('TTL', KEYS[4]) < ttl then redis.call('EXPIRE', KEYS[4], ttl) end
-return 1`;
-
 export interface SeatViewKeys {
   /** Prefixed: seat map, counters, pending hash, flight tag set, flight tag version. */
   seatMap: string;
@@ -108,20 +92,24 @@ export async function storeSeatView(
       .exec();
     return true;
   }
+  const args = seatMapArgs({
+    capacity: rows.capacity,
+    bookings: rows.seats.length,
+    indexes: bookedIndexes(rows),
+    pendingVersion: ctx.guard,
+    ttl: ctx.ttl,
+    loadStartedMs: ctx.loadStartedMs,
+    mode: 'replace',
+  });
   const ok = await c.eval(
-    BUILD_SEAT_VIEW,
+    BUILD_SEAT_MAP,
     5,
     keys.seatMap,
     keys.counters,
     keys.pending,
     keys.tagSet,
     keys.tagVersion,
-    String(rows.capacity),
-    String(rows.seats.length),
-    ctx.guard,
-    ctx.loadStartedMs,
-    String(ctx.ttl),
-    ...bookedIndexes(rows).map(String),
+    ...args,
   );
   return ok === 1;
 }

@@ -9,10 +9,11 @@ import {
   PENDING_VERSION_FIELD,
   Tags,
   ValkeyClient,
+  BUILD_SEAT_MAP,
+  seatMapArgs,
 } from '@app/common';
 import { BookingsRepository } from '../bookings/bookings.repository';
 import {
-  BUILD_SEAT_MAP,
   COMMIT_HOLD,
   FINALIZE_WRITE_BEHIND,
   HOLD_SEAT,
@@ -159,14 +160,21 @@ export class SeatInventory {
       const version = await this.cache.guard((c) => c.hget(pending, PENDING_VERSION_FIELD));
       if (version === undefined) return undefined;
       const { indexes, bookings } = await this.bookings.bookedSeatIndexes(flightId, capacity);
-      const keys = [...this.seatKeys(flightId), this.cache.key(InfraKeys.tagSet(Tags.flight(flightId)))];
-      const args = [
-        String(capacity),
-        String(bookings),
-        version ?? '0',
-        String(this.config.cache.ttl.seats),
-        ...indexes.map(String),
+      const keys = [
+        ...this.seatKeys(flightId),
+        this.cache.key(InfraKeys.tagSet(Tags.flight(flightId))),
+        this.cache.key(InfraKeys.tagVersion(Tags.flight(flightId))),
       ];
+      // 'keep': another process may have built it meanwhile; the pending version guards the booking side.
+      const args = seatMapArgs({
+        capacity,
+        bookings,
+        indexes,
+        pendingVersion: version ?? '0',
+        ttl: this.config.cache.ttl.seats,
+        loadStartedMs: '',
+        mode: 'keep',
+      });
       const ok = await this.cache.guard((c) => c.eval(BUILD_SEAT_MAP, keys.length, ...keys, ...args));
       if (ok === undefined) return undefined;
       if (ok === 1) return true;

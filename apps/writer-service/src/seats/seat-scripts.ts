@@ -43,34 +43,6 @@ end
 `;
 
 /**
- * Builds the seat bitmap and counters from the database's booked seats plus every pending reservation, unless
- * the map exists already or a seat change was committed after the caller read the database (returns 0: read again).
- * KEYS[1]=seat map, KEYS[2]=counters, KEYS[3]=pending, KEYS[4]=tag set of the flight;
- * ARGV[1]=capacity, ARGV[2]=bookings in the database (seatless ones included), ARGV[3]=pending version seen before
- * reading the database, ARGV[4]=ttl s, ARGV[5..]=seat indexes booked in the database.
- */
-export const BUILD_SEAT_MAP = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
-if (redis.call('HGET', KEYS[3], 'version') or '0') ~= ARGV[3] then return 0 end
-local capacity = tonumber(ARGV[1])
-local booked = tonumber(ARGV[2])
-local ttl = tonumber(ARGV[4])
--- Size the bitmap first so an empty flight still has a key (and "exists" means "built").
-redis.call('SETBIT', KEYS[1], capacity - 1, 0)
-for i = 5, #ARGV do redis.call('SETBIT', KEYS[1], ARGV[i], 1) end
-local pending = redis.call('HGETALL', KEYS[3])
-for i = 1, #pending, 2 do
-  if pending[i] ~= 'version' and redis.call('SETBIT', KEYS[1], pending[i], 1) == 0 then booked = booked + 1 end
-end
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], 'capacity', capacity, 'booked', booked, 'available', math.max(0, capacity - booked))
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('EXPIRE', KEYS[2], ttl)
-redis.call('SADD', KEYS[4], KEYS[1], KEYS[2])
-if redis.call('TTL', KEYS[4]) < ttl then redis.call('EXPIRE', KEYS[4], ttl) end
-return 1`;
-
-/**
  * Write-through, before the database insert: hold the seat so no write-behind booking can take it meanwhile.
  * KEYS[1]=seat map, KEYS[2]=counters, KEYS[3]=pending; ARGV[1]=seat index, ARGV[2]=hold ms.
  * Returns {'OK', holdValue} | {'TAKEN'} | {'NOMAP'}.

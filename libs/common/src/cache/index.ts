@@ -8,3 +8,4 @@ export * from './fill-notifier';
 export * from './stats.service';
 export * from './cache.service';
 export * from './cache.module';
+export * from './seat-map';
