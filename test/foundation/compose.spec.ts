@@ -186,11 +186,13 @@ describe('Valkey instances', () => {
     expect(flag(queue, '--appendonly')).toBe('yes');
   });
 
-  it('the cache instance is bounded and evicts', () => {
+  it('the cache instance is bounded and evicts only keys with a TTL (never the write-behind stream) and persists', () => {
     const cache = base.services['valkey-cache'];
     expect(cache.image).toMatch(/^valkey\/valkey:/);
     expect(flag(cache, '--maxmemory')).toMatch(/^\d+[kmg]b$/);
-    expect(flag(cache, '--maxmemory-policy')).toMatch(/^(allkeys|volatile)-(lru|lfu|random|ttl)$/);
+    // The write-behind stream and seat reservations live here, with no TTL: volatile-* cannot evict them.
+    expect(flag(cache, '--maxmemory-policy')).toMatch(/^volatile-(lru|lfu|random|ttl)$/);
+    expect(flag(cache, '--appendonly')).toBe('yes');
   });
 });
 

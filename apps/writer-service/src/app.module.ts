@@ -81,6 +81,7 @@ export class WriterServiceModule implements OnApplicationBootstrap {
         this.cacheServer,
         'the cache server (write-behind stream and reservations)',
         logger,
+        true,
       );
     }
   }

@@ -35,22 +35,27 @@ export const EVENT_JOB_OPTIONS: DefaultJobOptions = {
 };
 
 /**
- * Queues, the write-behind stream and pending reservations are state of record: a server that evicts keys under
- * memory pressure can silently drop them. Warns (once, at start-up) unless maxmemory-policy is noeviction;
- * managed services often disable CONFIG, which is tolerated with a note.
+ * Queues, the write-behind stream and pending reservations are state of record: a server that evicts them under
+ * memory pressure silently loses writes. BullMQ's server must be noeviction. The cache server, which holds the
+ * write-behind stream and reservations next to the seat maps (one script touches them together), may evict only
+ * keys with a TTL (volatile-*): every cache entry has one, the stream and the reservations never do.
+ * Warns once at start-up otherwise; managed services often disable CONFIG, which is tolerated with a note.
  */
 export async function warnUnlessNoEviction(
   client: { config(op: 'GET', name: string): Promise<unknown> },
   serverName: string,
   logger: { warn(message: string): void },
+  allowVolatile = false,
 ): Promise<string | null> {
   try {
     const reply = (await withTimeout(client.config('GET', 'maxmemory-policy'), 3000)) as string[];
     const policy = reply?.[1] ?? null;
-    if (policy && policy !== 'noeviction') {
+    const safe = policy === 'noeviction' || (allowVolatile && policy?.startsWith('volatile-'));
+    if (policy && !safe) {
+      const wanted = allowVolatile ? 'noeviction or a volatile-* policy' : 'noeviction';
       logger.warn(
         `${serverName} has maxmemory-policy=${policy}: under memory pressure it may evict queued events and ` +
-          `write-behind bookings. Set maxmemory-policy noeviction on the server that holds them.`,
+          `write-behind bookings. Set maxmemory-policy ${wanted} on the server that holds them.`,
       );
     }
     return policy;
