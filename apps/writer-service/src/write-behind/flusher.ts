@@ -41,11 +41,6 @@ class HookStop extends Error {}
 type StreamEntry = [id: string, fields: string[] | null];
 
 const MAX_BACKOFF_MS = 5000;
-/**
- * Batches in flight per process: while one lane waits for the database, another publishes its events and
- * acknowledges. Each lane is a consumer of its own (and a connection of its own: XREADGROUP blocks).
- */
-const LANES = 2;
 
 interface Lane {
   consumer: string;
@@ -102,8 +97,10 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
 
   start(): void {
     if (this.running) return;
-    // Patient connections: the flusher must wait out a Valkey restart, not fail.
-    this.lanes = Array.from({ length: LANES }, (_, i) => {
+    // Batches in flight (WRITE_BEHIND_LANES): while one lane waits for the database, another publishes its events
+    // and acknowledges. Each lane is a consumer of its own, with a patient connection of its own (XREADGROUP
+    // blocks, and the flusher must wait out a Valkey restart, not fail).
+    this.lanes = Array.from({ length: this.config.writeBehind.lanes }, (_, i) => {
       const consumer = `${this.name}-${i}`;
       const client = createValkeyClient(this.config.cache, {
         name: `cmiyc-flusher-${consumer}`,

@@ -66,7 +66,7 @@ export interface AppConfig {
     staleGraceSeconds: number;
     earlyRefreshSeconds: number;
   };
-  writeBehind: { batchSize: number; blockMs: number; claimIdleMs: number };
+  writeBehind: { batchSize: number; lanes: number; blockMs: number; claimIdleMs: number };
   warming: { topRoutes: number; days: number; everyMs: number; topPassengers: number };
   seedScale: 'tiny' | 'small' | 'medium' | 'large';
 }
@@ -234,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     writeBehind: {
       batchSize: num('WRITE_BEHIND_BATCH_SIZE'),
+      lanes: num('WRITE_BEHIND_LANES'),
       blockMs: num('WRITE_BEHIND_BLOCK_MS'),
       claimIdleMs: num('WRITE_BEHIND_CLAIM_IDLE_MS'),
     },

@@ -331,10 +331,19 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     name: 'WRITE_BEHIND_BATCH_SIZE',
     kind: 'int',
-    default: '500',
+    default: '2000',
     min: 1,
     max: 10000,
     description: 'Bookings the flusher reads and inserts per batch',
+    group: 'Write path',
+  },
+  {
+    name: 'WRITE_BEHIND_LANES',
+    kind: 'int',
+    default: '3',
+    min: 1,
+    max: 16,
+    description: 'Batches each flusher has in flight (one inserts while another publishes its events)',
     group: 'Write path',
   },
   {

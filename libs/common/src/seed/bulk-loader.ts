@@ -12,8 +12,9 @@ const CHUNK_BYTES = 1 << 20;
 const MAX_QUEUED_BYTES = 16 << 20;
 
 /**
- * Streams a table's lines in ~1 MB buffers, reporting rows as they are produced. `backlog` tells how much is still
- * waiting to be sent; while it is high, production pauses until `drained` fires.
+ * Streams a table's lines in ~1 MB buffers, reporting rows as they are produced. mysql2 reads a LOCAL INFILE stream
+ * in flowing mode without backpressure, so when a `socket` is given, production pauses while more than
+ * MAX_QUEUED_BYTES wait in it (pg-copy-streams applies backpressure through pipeline() itself).
  */
 class LineStream extends Readable {
   private readonly lines: Iterator<string>;

@@ -148,7 +148,7 @@ export async function seedDatabase(db: AppConfig['db'], opts: SeedOptions): Prom
   let allRows = 0;
   const tables: SeedTableSummary[] = [];
   const loader = createBulkLoader(db);
-  let loadDone = 0;
+  const phases = { schemaSeconds: (schemaDone - started) / 1000, loadSeconds: 0, rebuildSeconds: 0 };
   try {
     await loader.open(sources.map((s) => s.table));
     for (const source of sources) {
@@ -181,23 +181,20 @@ export async function seedDatabase(db: AppConfig['db'], opts: SeedOptions): Prom
         seconds: (performance.now() - tableStarted) / 1000,
       });
     }
-    loadDone = performance.now();
+    const loadDone = performance.now();
+    phases.loadSeconds = (loadDone - schemaDone) / 1000;
     await loader.finish();
+    phases.rebuildSeconds = (performance.now() - loadDone) / 1000;
   } finally {
     await loader.close();
   }
-  const finished = performance.now();
   return {
     scale: opts.scale,
     seed,
     database: db.name,
     tables,
     totalRows: allRows,
-    seconds: (finished - started) / 1000,
-    phases: {
-      schemaSeconds: (schemaDone - started) / 1000,
-      loadSeconds: (loadDone - schemaDone) / 1000,
-      rebuildSeconds: (finished - loadDone) / 1000,
-    },
+    seconds: (performance.now() - started) / 1000,
+    phases,
   };
 }
