@@ -13,6 +13,8 @@ export interface ValkeyClientOptions {
   /** BullMQ requires null here for its blocking connections. */
   maxRetriesPerRequest?: number | null;
   lazyConnect?: boolean;
+  /** Send the commands issued in one event-loop tick as one write (many concurrent requests, fewer syscalls). */
+  autoPipelining?: boolean;
 }
 
 /** One place that turns configuration into an iovalkey connection. */
@@ -27,6 +29,7 @@ export function createValkeyClient(endpoint: RedisEndpoint, opts: ValkeyClientOp
     enableOfflineQueue: opts.offlineQueue ?? true,
     maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 1 : opts.maxRetriesPerRequest,
     lazyConnect: opts.lazyConnect ?? false,
+    enableAutoPipelining: opts.autoPipelining ?? false,
     // Reconnect forever with a capped backoff: the cache coming back must be noticed without a restart.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
   };

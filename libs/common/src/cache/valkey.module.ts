@@ -19,6 +19,7 @@ export const QUEUE_CLIENT = Symbol('QUEUE_CLIENT');
           name: `cmiyc-${process.env.CMIYC_APP ?? 'app'}-cache`,
           commandTimeoutMs: config.cache.commandTimeoutMs,
           offlineQueue: false,
+          autoPipelining: true,
         }),
     },
     {
