@@ -1,18 +1,11 @@
 import { AppConfig } from '@app/common';
+import { storageEnv } from '@app/common/testing';
 
 /** The environment that makes a dist/ process (gateway, query-service) use this configuration. */
 export function configEnv(config: AppConfig): NodeJS.ProcessEnv {
   return {
-    DB_ENGINE: config.db.flavor,
-    DB_HOST: config.db.host,
-    DB_PORT: String(config.db.port),
-    DB_USER: config.db.user,
-    DB_PASSWORD: config.db.password,
-    DB_NAME: config.db.name,
+    ...storageEnv(config),
     DB_POOL_SIZE: String(config.db.poolSize),
-    CACHE_HOST: config.cache.host,
-    CACHE_PORT: String(config.cache.port),
-    CACHE_KEY_PREFIX: config.cache.keyPrefix,
     CACHE_BREAKER_COOLDOWN_MS: String(config.cache.breakerCooldownMs),
     CACHE_COMMAND_TIMEOUT_MS: String(config.cache.commandTimeoutMs),
     QUERY_SERVICE_HOST: config.queryService.host,

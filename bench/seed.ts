@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AppConfig, DbEngine, dropDatabase, loadConfig } from '@app/common';
-import { SCALES, Scale, SeedSummary, isScale, seedDatabase } from '@app/common/seed';
+import { SCALES, Scale, SeedSummary, formatSeedTable, isScale, seedDatabase } from '@app/common/seed';
 import { uniqueSuffix } from '@app/common/testing';
 
 /**
@@ -17,20 +17,6 @@ function benchConfig(engine: DbEngine): AppConfig {
     DB_HOST: process.env.DB_HOST ?? '127.0.0.1',
     DB_NAME: `cmiyc_bench_seed_${engine}_${uniqueSuffix()}`,
   });
-}
-
-function table(summary: SeedSummary): string {
-  const rows = summary.tables.map((t) => [
-    t.table,
-    t.rows.toLocaleString('en-US'),
-    t.seconds.toFixed(2),
-    t.seconds > 0 ? Math.round(t.rows / t.seconds).toLocaleString('en-US') : '-',
-  ]);
-  const header = ['table', 'rows', 'seconds', 'rows/s'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 async function main() {
@@ -64,7 +50,7 @@ async function main() {
           lastTable = p.table;
         },
       });
-      console.log(`\n${table(summary)}`);
+      console.log(`\n${formatSeedTable(summary)}`);
       const { schemaSeconds, loadSeconds, rebuildSeconds } = summary.phases;
       console.log(
         `\n${config.db.flavor}: ${summary.totalRows.toLocaleString('en-US')} rows in ${summary.seconds.toFixed(1)} s total ` +

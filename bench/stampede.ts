@@ -7,8 +7,7 @@ import {
   startWeatherProvider,
   WeatherProviderHandle,
 } from '../apps/weather-service/src/provider/weather-provider.server';
-import { WeatherProviderClient } from '../apps/weather-service/src/weather-provider.client';
-import { WeatherCacheOptions, WeatherService } from '../apps/weather-service/src/weather.service';
+import { createWeatherService, WeatherCacheOptions } from '../apps/weather-service/src/weather.service';
 
 const USAGE = `
 npm run bench:stampede -- [--concurrency 1,10,100,1000] [--processes 2] [--delay 300] [--repeat 3]
@@ -154,19 +153,7 @@ async function stampede(
   const nodes: CachePrimitives[] = await Promise.all(
     Array.from({ length: processes }, () => createCachePrimitives(config)),
   );
-  const services = nodes.map(
-    (p) =>
-      new WeatherService(
-        config,
-        p.guard,
-        p.lock,
-        p.fill,
-        p.stats,
-        p.cache,
-        new WeatherProviderClient(config),
-        mode.options,
-      ),
-  );
+  const services = nodes.map((p) => createWeatherService(config, p, mode.options));
   const before = provider.stats().byCity[CITY.id] ?? 0;
   const latencies: number[] = [];
   const completions: number[] = [];

@@ -7,6 +7,7 @@ import {
   SCALES,
   Scale,
   SeedSummary,
+  formatSeedTable,
   isScale,
   seedDatabase,
 } from '@app/common/seed';
@@ -53,19 +54,7 @@ function parseCli(defaultScale: Scale) {
 }
 
 function printSummary(summary: SeedSummary): void {
-  const rows = summary.tables.map((t) => [
-    t.table,
-    t.rows.toLocaleString('en-US'),
-    t.seconds.toFixed(2),
-    t.seconds > 0 ? Math.round(t.rows / t.seconds).toLocaleString('en-US') : '-',
-  ]);
-  const header = ['table', 'rows', 'seconds', 'rows/s'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
+  console.log(formatSeedTable(summary));
   console.log(
     `\n${summary.totalRows.toLocaleString('en-US')} rows in ${summary.seconds.toFixed(1)} s ` +
       `(${Math.round(summary.totalRows / summary.seconds).toLocaleString('en-US')} rows/s overall, ` +

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { AppConfig, createValkeyClient, DbEngine } from '@app/common';
-import { testConfig } from '@app/common/testing';
+import { storageEnv, testConfig } from '@app/common/testing';
 import { AppName, appMainPath } from '@app/common/startup';
 
 /** Helpers for the foundation suites: free ports, child processes from dist/, environment for them. */
@@ -46,15 +46,7 @@ export function envFor(config: AppConfig, overrides: NodeJS.ProcessEnv = {}): No
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    DB_ENGINE: config.db.flavor,
-    DB_HOST: config.db.host,
-    DB_PORT: String(config.db.port),
-    DB_USER: config.db.user,
-    DB_PASSWORD: config.db.password,
-    DB_NAME: config.db.name,
-    CACHE_HOST: config.cache.host,
-    CACHE_PORT: String(config.cache.port),
-    CACHE_KEY_PREFIX: config.cache.keyPrefix,
+    ...storageEnv(config),
     GATEWAY_HOST: '127.0.0.1',
     GATEWAY_PORT: String(config.gateway.port),
     QUERY_SERVICE_PORT: String(config.queryService.port),

@@ -5,8 +5,11 @@ import {
   startWeatherProvider,
   WeatherProviderHandle,
 } from '../../apps/weather-service/src/provider/weather-provider.server';
-import { WeatherProviderClient } from '../../apps/weather-service/src/weather-provider.client';
-import { WeatherCacheOptions, WeatherService } from '../../apps/weather-service/src/weather.service';
+import {
+  createWeatherService,
+  WeatherCacheOptions,
+  WeatherService,
+} from '../../apps/weather-service/src/weather.service';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,17 +54,7 @@ export async function startWeatherNode(
   options?: Partial<WeatherCacheOptions>,
 ): Promise<WeatherNode> {
   const p = await createCachePrimitives(config);
-  const service = new WeatherService(
-    config,
-    p.guard,
-    p.lock,
-    p.fill,
-    p.stats,
-    p.cache,
-    new WeatherProviderClient(config),
-    options,
-  );
-  return { service, primitives: p, close: () => p.close() };
+  return { service: createWeatherService(config, p, options), primitives: p, close: () => p.close() };
 }
 
 /** Deletes every key of the suite's prefix. */

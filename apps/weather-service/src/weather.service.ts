@@ -14,6 +14,7 @@ import {
   APP_CONFIG,
   AppConfig,
   CacheGuard,
+  CachePrimitives,
   CacheResult,
   CacheService,
   CacheStatsService,
@@ -428,6 +429,27 @@ export class WeatherService {
     }
     return requested;
   }
+}
+
+/**
+ * A WeatherService outside Nest (bench and tests): on one set of cache primitives, with its own provider client.
+ * Several of them on separate primitives behave like separate weather-service processes sharing one Valkey.
+ */
+export function createWeatherService(
+  config: AppConfig,
+  p: CachePrimitives,
+  options?: Partial<WeatherCacheOptions>,
+): WeatherService {
+  return new WeatherService(
+    config,
+    p.guard,
+    p.lock,
+    p.fill,
+    p.stats,
+    p.cache,
+    new WeatherProviderClient(config),
+    options,
+  );
 }
 
 function notFound(city: City): HttpException {

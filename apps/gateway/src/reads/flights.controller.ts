@@ -1,18 +1,11 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Get, Param, Query } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { FlightDetails, ManifestEntry, SeatAvailability } from '@app/common/dto/reads';
 import { FlightIdParams, RefreshQuery } from './reads.dto';
 import { QueryClient } from './query-client.service';
+import { ReadController } from './read-controller.decorator';
 
-@ApiTags('reads')
-@ApiBadRequestResponse({ description: 'A malformed parameter (the message names it)' })
-@Controller('api/flights')
+@ReadController('api/flights')
 export class FlightsController {
   constructor(private readonly query: QueryClient) {}
 

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -31,6 +32,41 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const toInt = () =>
   Transform(({ value }) => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value));
 const toBool = () => Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
+
+/**
+ * Several decorators as one, applied as if stacked above the property in this order (TypeScript applies stacked
+ * decorators bottom-up; keeping that order keeps the order of the 400 messages).
+ */
+const stacked = (...decorators: PropertyDecorator[]) => applyDecorators(...decorators.reverse());
+
+/** A path id: "42" -> 42; a whole number from 1 to MAX_ID. */
+function PositiveId(example: number, description: string) {
+  return stacked(
+    ApiProperty({ example, description }),
+    toInt(),
+    IsInt({ message: '$property must be a positive integer' }),
+    Min(1, { message: '$property must be a positive integer' }),
+    Max(MAX_ID, { message: `$property must not be greater than ${MAX_ID}` }),
+  );
+}
+
+/** An optional count in the query string (?limit=20): a whole number from 1 to MAX_LIMIT, else the default. */
+function OptionalCount(byDefault: number) {
+  return stacked(
+    ApiPropertyOptional({ example: byDefault, minimum: 1, maximum: MAX_LIMIT, default: byDefault }),
+    IsOptional(),
+    toInt(),
+    IsInt({ message: '$property must be an integer' }),
+    Min(1, { message: '$property must be at least 1' }),
+    Max(MAX_LIMIT, { message: `$property must not be greater than ${MAX_LIMIT}` }),
+  );
+}
+
+/** An IATA airport code; the message shows `example` as one. */
+const IsIata = (example: string) =>
+  Matches(IATA, {
+    message: `$property must be 3 uppercase letters (an IATA airport code such as ${example})`,
+  });
 
 /** A real calendar day in YYYY-MM-DD (2026-02-30 is not one). */
 function IsDay(options?: ValidationOptions) {
@@ -77,20 +113,12 @@ export class RefreshQuery {
 }
 
 export class FlightIdParams {
-  @ApiProperty({ example: 115, description: 'Flight id (positive integer)' })
-  @toInt()
-  @IsInt({ message: 'flightId must be a positive integer' })
-  @Min(1, { message: 'flightId must be a positive integer' })
-  @Max(MAX_ID, { message: `flightId must not be greater than ${MAX_ID}` })
+  @PositiveId(115, 'Flight id (positive integer)')
   flightId: number;
 }
 
 export class PassengerIdParams {
-  @ApiProperty({ example: 1000, description: 'Passenger id (positive integer)' })
-  @toInt()
-  @IsInt({ message: 'passengerId must be a positive integer' })
-  @Min(1, { message: 'passengerId must be a positive integer' })
-  @Max(MAX_ID, { message: `passengerId must not be greater than ${MAX_ID}` })
+  @PositiveId(1000, 'Passenger id (positive integer)')
   passengerId: number;
 }
 
@@ -102,17 +130,12 @@ export class PassportParams {
 
 export class IataParams {
   @ApiProperty({ example: 'JFK', description: 'IATA airport code: 3 uppercase letters' })
-  @Matches(IATA, { message: 'iata must be 3 uppercase letters (an IATA airport code such as JFK)' })
+  @IsIata('JFK')
   iata: string;
 }
 
 export class SampleQuery extends RefreshQuery {
-  @ApiPropertyOptional({ example: 10, minimum: 1, maximum: MAX_LIMIT, default: 10 })
-  @IsOptional()
-  @toInt()
-  @IsInt({ message: 'count must be an integer' })
-  @Min(1, { message: 'count must be at least 1' })
-  @Max(MAX_LIMIT, { message: `count must not be greater than ${MAX_LIMIT}` })
+  @OptionalCount(10)
   count: number = 10;
 }
 
@@ -126,22 +149,17 @@ export class AirportsQuery extends RefreshQuery {
   })
   country: string;
 
-  @ApiPropertyOptional({ example: 10, minimum: 1, maximum: MAX_LIMIT, default: 10 })
-  @IsOptional()
-  @toInt()
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be at least 1' })
-  @Max(MAX_LIMIT, { message: `limit must not be greater than ${MAX_LIMIT}` })
+  @OptionalCount(10)
   limit: number = 10;
 }
 
 export class SearchQuery extends RefreshQuery {
   @ApiProperty({ example: 'JFK', description: 'Departure airport (IATA)' })
-  @Matches(IATA, { message: 'from must be 3 uppercase letters (an IATA airport code such as JFK)' })
+  @IsIata('JFK')
   from: string;
 
   @ApiProperty({ example: 'LAX', description: 'Arrival airport (IATA)' })
-  @Matches(IATA, { message: 'to must be 3 uppercase letters (an IATA airport code such as LAX)' })
+  @IsIata('LAX')
   @Compare('from', (to, from) => to !== from, 'to must be a different airport than from')
   to: string;
 
@@ -152,11 +170,11 @@ export class SearchQuery extends RefreshQuery {
 
 export class RoundTripQuery extends RefreshQuery {
   @ApiProperty({ example: 'JFK' })
-  @Matches(IATA, { message: 'from must be 3 uppercase letters (an IATA airport code such as JFK)' })
+  @IsIata('JFK')
   from: string;
 
   @ApiProperty({ example: 'LAX' })
-  @Matches(IATA, { message: 'to must be 3 uppercase letters (an IATA airport code such as LAX)' })
+  @IsIata('LAX')
   @Compare('from', (to, from) => to !== from, 'to must be a different airport than from')
   to: string;
 
@@ -171,12 +189,7 @@ export class RoundTripQuery extends RefreshQuery {
 }
 
 export class LimitQuery {
-  @ApiPropertyOptional({ example: 10, minimum: 1, maximum: MAX_LIMIT, default: 10 })
-  @IsOptional()
-  @toInt()
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be at least 1' })
-  @Max(MAX_LIMIT, { message: `limit must not be greater than ${MAX_LIMIT}` })
+  @OptionalCount(10)
   limit: number = 10;
 }
 
@@ -199,12 +212,7 @@ export class HubRoutesQuery extends RefreshQuery {
   })
   airports: string[] = DEFAULT_HUBS;
 
-  @ApiPropertyOptional({ example: 20, minimum: 1, maximum: MAX_LIMIT, default: 20 })
-  @IsOptional()
-  @toInt()
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be at least 1' })
-  @Max(MAX_LIMIT, { message: `limit must not be greater than ${MAX_LIMIT}` })
+  @OptionalCount(20)
   limit: number = 20;
 }
 

@@ -1,5 +1,5 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { FlightOffer, HubRoute, PopularRoute, QueryPlan, RoundTrip } from '@app/common/dto/reads';
 import {
   ExplainParams,
@@ -10,10 +10,9 @@ import {
   SearchQuery,
 } from './reads.dto';
 import { QueryClient } from './query-client.service';
+import { ReadController } from './read-controller.decorator';
 
-@ApiTags('reads')
-@ApiBadRequestResponse({ description: 'A malformed parameter (the message names it)' })
-@Controller('api')
+@ReadController('api')
 export class SearchController {
   constructor(private readonly query: QueryClient) {}
 

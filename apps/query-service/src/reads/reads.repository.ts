@@ -56,11 +56,7 @@ export class ReadsRepository {
     const [r] = await this.run('flight', this.sql.flight, { flightId });
     if (!r) return null;
     return {
-      flightId: num(r.flight_id),
-      flightno: str(r.flightno),
-      departure: iso(r.departure),
-      arrival: iso(r.arrival),
-      durationMinutes: minutesBetween(r.departure, r.arrival),
+      ...flightTimes(r),
       airline: { airlineId: num(r.airline_id), iata: str(r.airline_iata), name: strOrNull(r.airline_name) },
       from: {
         airportId: num(r.from_id),
@@ -140,8 +136,7 @@ export class ReadsRepository {
       flightno: str(r.flightno),
       departure: iso(r.departure),
       arrival: iso(r.arrival),
-      from: { iata: strOrNull(r.from_iata), name: str(r.from_name) },
-      to: { iata: strOrNull(r.to_iata), name: str(r.to_name) },
+      ...routeEnds(r),
       airline: { iata: str(r.airline_iata), name: strOrNull(r.airline_name) },
       aircraft: { type: strOrNull(r.aircraft_type), capacity: num(r.capacity) },
       seat: strOrNull(r.seat),
@@ -189,14 +184,9 @@ export class ReadsRepository {
       const capacity = num(r.capacity);
       const booked = num(r.booked);
       return {
-        flightId: num(r.flight_id),
-        flightno: str(r.flightno),
-        departure: iso(r.departure),
-        arrival: iso(r.arrival),
-        durationMinutes: minutesBetween(r.departure, r.arrival),
+        ...flightTimes(r),
         airline: { iata: str(r.airline_iata), name: strOrNull(r.airline_name) },
-        from: { iata: strOrNull(r.from_iata), name: str(r.from_name) },
-        to: { iata: strOrNull(r.to_iata), name: str(r.to_name) },
+        ...routeEnds(r),
         capacity,
         bookedSeats: booked,
         freeSeats: Math.max(0, capacity - booked),
@@ -209,8 +199,7 @@ export class ReadsRepository {
     airports.forEach((iata, i) => (params[`hub${i}`] = iata));
     const rows = await this.run('hub_routes', this.sql.hub_routes(airports.length), params);
     return rows.map((r) => ({
-      from: { iata: strOrNull(r.from_iata), name: str(r.from_name) },
-      to: { iata: strOrNull(r.to_iata), name: str(r.to_name) },
+      ...routeEnds(r),
       flights: num(r.flights),
       airlines: num(r.airlines),
       scheduled: num(r.scheduled),
@@ -258,6 +247,27 @@ function iso(v: unknown): string {
 }
 function minutesBetween(a: unknown, b: unknown): number {
   return Math.round((new Date(iso(b)).getTime() - new Date(iso(a)).getTime()) / 60000);
+}
+
+/** The columns every flight-shaped row has: id, number and times. */
+function flightTimes(
+  r: Row,
+): Pick<FlightOffer, 'flightId' | 'flightno' | 'departure' | 'arrival' | 'durationMinutes'> {
+  return {
+    flightId: num(r.flight_id),
+    flightno: str(r.flightno),
+    departure: iso(r.departure),
+    arrival: iso(r.arrival),
+    durationMinutes: minutesBetween(r.departure, r.arrival),
+  };
+}
+
+/** A route's two airports from the from_iata/from_name and to_iata/to_name columns. */
+function routeEnds(r: Row): Pick<FlightOffer, 'from' | 'to'> {
+  return {
+    from: { iata: strOrNull(r.from_iata), name: str(r.from_name) },
+    to: { iata: strOrNull(r.to_iata), name: str(r.to_name) },
+  };
 }
 
 function passengerRef(r: Row): PassengerRef {

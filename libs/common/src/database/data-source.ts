@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { types as pgTypes } from 'pg';
 import { AppConfig } from '../config/config';
+import { Dialect } from './dialect';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -52,41 +53,49 @@ export function createDataSource(db: DbSettings, overrides: Partial<DataSourceOp
   return new DataSource(dataSourceOptions(db, overrides));
 }
 
-/** Creates the database named in `db` if it does not exist, by connecting to the server's default database. */
-export async function ensureDatabase(db: DbSettings): Promise<void> {
+/**
+ * Runs `work` on a one-connection data source to the server's default database (`postgres` on PostgreSQL, none on
+ * MySQL/MariaDB): the database named in `db` may not exist yet, or is about to be dropped.
+ */
+async function withAdminConnection(
+  db: DbSettings,
+  work: (admin: DataSource) => Promise<void>,
+): Promise<void> {
   const admin = createDataSource({ ...db, name: db.engine === 'postgres' ? 'postgres' : '', poolSize: 1 }, {
     entities: [],
     migrations: [],
   } as Partial<DataSourceOptions>);
   await admin.initialize();
   try {
-    if (db.engine === 'postgres') {
-      const rows = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [db.name]);
-      if (rows.length === 0) await admin.query(`CREATE DATABASE "${db.name.replace(/"/g, '""')}"`);
-    } else {
-      await admin.query(
-        `CREATE DATABASE IF NOT EXISTS \`${db.name.replace(/`/g, '``')}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-      );
-    }
+    await work(admin);
   } finally {
     await admin.destroy();
   }
 }
 
+/** The database name as a quoted identifier of the engine. */
+function quotedName(db: DbSettings): string {
+  return new Dialect(db.engine).id(db.name);
+}
+
+/** Creates the database named in `db` if it does not exist, by connecting to the server's default database. */
+export async function ensureDatabase(db: DbSettings): Promise<void> {
+  await withAdminConnection(db, async (admin) => {
+    if (db.engine === 'postgres') {
+      const rows = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [db.name]);
+      if (rows.length === 0) await admin.query(`CREATE DATABASE ${quotedName(db)}`);
+    } else {
+      await admin.query(
+        `CREATE DATABASE IF NOT EXISTS ${quotedName(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      );
+    }
+  });
+}
+
 /** Drops the database named in `db` (tests and `--reset`). */
 export async function dropDatabase(db: DbSettings): Promise<void> {
-  const admin = createDataSource({ ...db, name: db.engine === 'postgres' ? 'postgres' : '', poolSize: 1 }, {
-    entities: [],
-    migrations: [],
-  } as Partial<DataSourceOptions>);
-  await admin.initialize();
-  try {
-    if (db.engine === 'postgres') {
-      await admin.query(`DROP DATABASE IF EXISTS "${db.name.replace(/"/g, '""')}" WITH (FORCE)`);
-    } else {
-      await admin.query(`DROP DATABASE IF EXISTS \`${db.name.replace(/`/g, '``')}\``);
-    }
-  } finally {
-    await admin.destroy();
-  }
+  await withAdminConnection(db, async (admin) => {
+    const force = db.engine === 'postgres' ? ' WITH (FORCE)' : '';
+    await admin.query(`DROP DATABASE IF EXISTS ${quotedName(db)}${force}`);
+  });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DEPARTMENTS, WEATHER_KINDS } from '../database/entities/other.entity';
 import { seatLayout, seatName } from '../domain/seats';
 import { Prng, ZipfSampler } from './prng';
 import {
@@ -13,6 +14,7 @@ import {
   REAL_AIRCRAFT_TYPES,
   REAL_AIRLINES,
   REAL_AIRPORTS,
+  RealAirport,
   STREET_NAMES,
   SYNTHETIC_REGIONS,
 } from './reference-data';
@@ -45,28 +47,9 @@ export const SEED_FIXTURES = {
 } as const;
 
 const DAY_MS = 86_400_000;
-const WEATHER = [
-  'fog-snowfall',
-  'snowfall',
-  'rain',
-  'rain-snowfall',
-  'fog-rain',
-  'fog-rain-thunderstorm',
-  'thunderstorm',
-  'fog',
-  'rain-thunderstorm',
-];
-const DEPARTMENTS = ['marketing', 'accounting', 'management', 'logistics', 'airfield'];
 
-interface Airport {
-  iata: string | null;
-  icao: string;
-  name: string;
-  city: string;
-  country: string;
-  lat: number;
-  lon: number;
-}
+/** A real airport, or a synthetic one, which may have no IATA code. */
+type Airport = Omit<RealAirport, 'iata'> & { iata: string | null };
 
 interface Schedule {
   flightno: string;
@@ -740,7 +723,7 @@ export class FlughafenGenerator {
               const humidity = (20 + r.next() * 80).toFixed(1);
               const pressure = (960 + r.next() * 80).toFixed(2);
               const wind = (r.next() * 90).toFixed(2);
-              const weather = r.chance(0.4) ? r.pick(WEATHER) : '\\N';
+              const weather = r.chance(0.4) ? r.pick(WEATHER_KINDS) : '\\N';
               yield `${date}\t${time}\t${station}\t${temp}\t${humidity}\t${pressure}\t${wind}\t${weather}\t${r.int(360)}\n`;
             }
           }

@@ -48,6 +48,21 @@ export interface SeedSummary {
   phases: { schemaSeconds: number; loadSeconds: number; rebuildSeconds: number };
 }
 
+/** The per-table summary as an aligned text table: table, rows, seconds, rows/s. */
+export function formatSeedTable(summary: SeedSummary): string {
+  const rows = summary.tables.map((t) => [
+    t.table,
+    t.rows.toLocaleString('en-US'),
+    t.seconds.toFixed(2),
+    t.seconds > 0 ? Math.round(t.rows / t.seconds).toLocaleString('en-US') : '-',
+  ]);
+  const header = ['table', 'rows', 'seconds', 'rows/s'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
 /** Seeding refused: the database already holds data. */
 export class DatabaseNotEmptyError extends Error {
   constructor(database: string) {
@@ -154,16 +169,7 @@ export async function seedDatabase(db: AppConfig['db'], opts: SeedOptions): Prom
     for (const source of sources) {
       const tableStarted = performance.now();
       let rows = 0;
-      opts.onProgress?.({
-        table: source.table,
-        done: rows,
-        total: source.rows,
-        allDone: allRows,
-        allTotal: allTotalRows,
-      });
-      const accepted = await loader.load(source, (n) => {
-        rows += n;
-        allRows += n;
+      const report = () =>
         opts.onProgress?.({
           table: source.table,
           done: rows,
@@ -171,6 +177,11 @@ export async function seedDatabase(db: AppConfig['db'], opts: SeedOptions): Prom
           allDone: allRows,
           allTotal: allTotalRows,
         });
+      report();
+      const accepted = await loader.load(source, (n) => {
+        rows += n;
+        allRows += n;
+        report();
       });
       if (accepted !== source.rows) {
         throw new Error(`Loading ${source.table}: the database accepted ${accepted} of ${source.rows} rows`);

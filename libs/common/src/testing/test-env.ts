@@ -32,6 +32,21 @@ export function testConfig(engine: DbEngine, overrides: NodeJS.ProcessEnv = {}):
   });
 }
 
+/** The environment that makes a spawned process use the same database, Valkey and key prefix as `config`. */
+export function storageEnv(config: AppConfig): NodeJS.ProcessEnv {
+  return {
+    DB_ENGINE: config.db.flavor,
+    DB_HOST: config.db.host,
+    DB_PORT: String(config.db.port),
+    DB_USER: config.db.user,
+    DB_PASSWORD: config.db.password,
+    DB_NAME: config.db.name,
+    CACHE_HOST: config.cache.host,
+    CACHE_PORT: String(config.cache.port),
+    CACHE_KEY_PREFIX: config.cache.keyPrefix,
+  };
+}
+
 /** Creates the suite's database with the schema applied; returns a cleanup function. */
 export async function createTestDatabase(config: AppConfig): Promise<() => Promise<void>> {
   await migrateDatabase(config.db);
