@@ -83,7 +83,8 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
   async function allPersisted(references: string[]) {
     await eventually(
       async () => ((await statuses(references)).every((s) => s === 'persisted') ? true : undefined),
-      20000,
+      // Bounded, generous: after an outage the flusher's backoff (up to 5 s) and the pool's reconnect come first.
+      40000,
     );
   }
 
