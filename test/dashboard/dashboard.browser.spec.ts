@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import { Page } from 'playwright-core';
+import { QUEUES } from '@app/common';
 import type { SeatAvailability } from '@app/common/dto/reads';
 import { SEED_FIXTURES } from '@app/common/seed';
 import { Browser, launchBrowser } from './browser';
@@ -242,12 +243,14 @@ describe('airport dashboard in a browser (mysql)', () => {
   );
 
   it(
-    'shows live Valkey figures and per-query statistics from /api/stats',
+    'shows live Valkey figures, per-query statistics and queue figures from /api/stats',
     step('live', async () => {
       await page.locator('#live-queries td', { hasText: /^flight$/ }).waitFor({ timeout: 15_000 });
       expect(await text('#live-hitrate')).toMatch(/^\d+\.\d%$/);
       expect(await text('#live-memory')).not.toBe('–');
       expect(await page.locator('a[href="/queues"]').count()).toBeGreaterThan(0);
+      await page.locator('#live-queues td', { hasText: QUEUES.events }).waitFor({ timeout: 15_000 });
+      expect(await text('#live-queues')).toMatch(/write-behind stream: \d+ entries/);
     }),
   );
 

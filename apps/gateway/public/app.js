@@ -618,20 +618,27 @@ async function refreshStats() {
   $('live-queries').replaceChildren(
     queryRows.length ? table(queryRows) : el('p', { class: 'muted' }, 'No cached reads yet.'),
   );
-  // Queue figures: shown when the stats report carries them; the full picture is on /queues.
-  const queues = s && s.queues;
-  const queueRows = Array.isArray(queues)
-    ? queues
-    : queues && typeof queues === 'object'
-      ? Object.entries(queues).map(([name, q]) => ({
-          queue: name,
-          ...(typeof q === 'object' ? q : { value: q }),
-        }))
-      : [];
+  // Write path: queue depths, the write-behind stream and invalidation lag (the full picture is on /queues).
+  const writes = s && s.writes;
+  const queueRows = ((writes && writes.queues) || []).map((q) =>
+    q.unavailable
+      ? { queue: q.name, waiting: 'unavailable' }
+      : { queue: q.name, waiting: q.waiting, active: q.active, delayed: q.delayed, failed: q.failed, done: q.completed },
+  );
+  const wb = writes && writes.writeBehind;
+  const group = wb && wb.groups && wb.groups[0];
+  const lag = writes && writes.invalidationLag;
+  const facts = [
+    wb ? `write-behind stream: ${wb.streamLength} entries` : null,
+    group ? `flushers: ${group.consumers}, pending ${group.pending}, lag ${group.lag ?? '–'}` : null,
+    lag ? `invalidation lag p50 ${lag.p50Ms} ms · p99 ${lag.p99Ms} ms (${lag.samples} events)` : null,
+  ].filter(Boolean);
   $('live-queues').replaceChildren(
-    queueRows.length
-      ? table(queueRows)
-      : el('p', { class: 'muted' }, 'See the queue dashboard for jobs and the write-behind stream.'),
+    ...(queueRows.length ? [table(queueRows)] : []),
+    ...facts.map((f) => el('p', { class: 'muted' }, f)),
+    ...(queueRows.length || facts.length
+      ? []
+      : [el('p', { class: 'muted' }, 'See the queue dashboard for jobs and the write-behind stream.')]),
   );
 }
 
