@@ -10,9 +10,9 @@
 import autocannon from 'autocannon';
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { AppConfig, loadConfig } from '@app/common';
+import { AppConfig, createValkeyClient, loadConfig } from '@app/common';
 import { isDatabaseEmpty, seedDatabase } from '@app/common/seed';
-import { freePort, waitForPort } from '@app/common/testing';
+import { deleteKeysWithPrefix, freePort, waitForPort } from '@app/common/testing';
 import { configEnv } from './env';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -111,6 +111,9 @@ async function main() {
     );
   } finally {
     stopAll();
+    const valkey = createValkeyClient(config.cache);
+    await deleteKeysWithPrefix(valkey, config.cache.keyPrefix);
+    valkey.disconnect();
   }
 }
 

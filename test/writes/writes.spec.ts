@@ -16,6 +16,7 @@ import {
 import { SEED_FIXTURES } from '@app/common/seed';
 import { TEST_ENGINES, createSeededTestDatabase, testConfig } from '@app/common/testing';
 import { EventHandlers } from '../../apps/cache-warmer/src/event-handlers';
+import { WarmerService } from '../../apps/cache-warmer/src/warmer.service';
 import {
   WriteStack,
   basicAuth,
@@ -301,6 +302,9 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     } finally {
       await events.close();
     }
+    // Its invalidation lag was measured and published where every process adds up (batched, so eventually).
+    const lagKey = stack.cache.key(WriteKeys.invalidationLag());
+    await eventually(async () => ((await stack.cache.client.llen(lagKey)) > 0 ? true : undefined));
     // Not hot: gone, so the next read is a miss that loads the booking.
     for (const key of [Keys.manifest(flightId), Keys.passengerProfile(p.passengerId)]) {
       expect([key, await stack.cache.client.exists(stack.cache.key(key))]).toEqual([key, 0]);
@@ -336,6 +340,26 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     await handlers.handle(EVENTS.bookingCreated, payload, 'booking.created-999999001');
     expect(Number(await stack.cache.client.zscore(board, 'ZZA'))).toBe(1);
     expect(Number(await stack.cache.client.zscore(board, 'ZZB'))).toBe(1);
+  });
+
+  it('re-warming one search for a burst of events on it runs once, plus once more after the last invalidation', async () => {
+    const warmer = stack.warmer!.get(WarmerService);
+    const [from, to] = SEED_FIXTURES.dailyRoutes[0];
+    // A day no other test books on, so no event of theirs warms this search meanwhile.
+    const day = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+    // Counts the messages the warmer sends the (real) query-service; the calls themselves go through.
+    const send = jest.spyOn(warmer as unknown as { send: () => Promise<void> }, 'send');
+    try {
+      await Promise.all(Array.from({ length: 10 }, () => warmer.warmSearch(from, to, day)));
+      expect(send).toHaveBeenCalledTimes(2);
+      // Settled: the next one runs on its own.
+      await warmer.warmSearch(from, to, day);
+      expect(send).toHaveBeenCalledTimes(3);
+    } finally {
+      send.mockRestore();
+    }
+    const search = await http().get(`/api/search/flights?from=${from}&to=${to}&date=${day}`);
+    expect(search.body.meta.source).toBe('cache');
   });
 
   describe('bad input', () => {

@@ -9,6 +9,7 @@ import {
   warnUnlessNoEviction,
 } from '@app/common';
 import { EventHandlers } from './event-handlers';
+import { LagRecorder } from './lag-recorder';
 import { Leaderboards } from './leaderboard';
 import { WarmerService } from './warmer.service';
 import { WarmerWorkers } from './workers';
@@ -31,7 +32,7 @@ export class CacheWarmerModule implements OnApplicationBootstrap {
           },
         ]),
       ],
-      providers: [Leaderboards, WarmerService, EventHandlers, WarmerWorkers],
+      providers: [Leaderboards, WarmerService, LagRecorder, EventHandlers, WarmerWorkers],
       exports: [WarmerService, Leaderboards],
     };
   }

@@ -8,13 +8,10 @@ import {
   EventPayloads,
   FlightUpdatedEvent,
   Tags,
-  WriteKeys,
 } from '@app/common';
+import { LagRecorder } from './lag-recorder';
 import { Leaderboards } from './leaderboard';
 import { WarmerService } from './warmer.service';
-
-/** Lag samples kept (the newest), shared by every warmer process. */
-const LAG_SAMPLES = 1000;
 
 type BookingEvent = BookingCreatedEvent | BookingCancelledEvent;
 
@@ -31,6 +28,7 @@ export class EventHandlers {
     private readonly cache: CacheService,
     private readonly leaderboards: Leaderboards,
     private readonly warmer: WarmerService,
+    private readonly lag: LagRecorder,
   ) {}
 
   async handle<N extends EventName>(name: N, payload: EventPayloads[N], eventId: string): Promise<void> {
@@ -47,35 +45,41 @@ export class EventHandlers {
   }
 
   private async booking(e: BookingEvent, eventId: string, delta: 1 | -1): Promise<void> {
-    // The flight's manifest, seat map and details; the route/day searches and round trips listing it; the
-    // passenger's history and profile; the popular-routes summaries.
-    await this.invalidate(
-      [
-        Tags.flight(e.flightId),
-        Tags.route(e.fromIata, e.toIata, e.departureDate),
-        Tags.passenger(e.passengerId),
-        Tags.popularRoutes(),
-      ],
-      e,
-    );
-    await this.leaderboards.apply({
-      eventId,
-      delta,
-      fromIata: e.fromIata,
-      toIata: e.toIata,
-      passengerId: e.passengerId,
-      passportNo: e.passportNo,
-    });
-    await this.rewarmIfHot(e.fromIata, e.toIata, [e.departureDate]);
+    // Asked first and alongside the writes below (one round trip deep, not three in a row): none depends on another.
+    const hot = this.isHot(e.fromIata, e.toIata);
+    await Promise.all([
+      // The flight's manifest, seat map and details; the route/day searches and round trips listing it; the
+      // passenger's history and profile; the popular-routes summaries.
+      this.invalidate(
+        [
+          Tags.flight(e.flightId),
+          Tags.route(e.fromIata, e.toIata, e.departureDate),
+          Tags.passenger(e.passengerId),
+          Tags.popularRoutes(),
+        ],
+        e,
+      ),
+      this.leaderboards.apply({
+        eventId,
+        delta,
+        fromIata: e.fromIata,
+        toIata: e.toIata,
+        passengerId: e.passengerId,
+        passportNo: e.passportNo,
+      }),
+    ]);
+    // Only once the stale entries are gone: a search warmed before would be dropped again.
+    await this.rewarmIfHot(hot, e.fromIata, e.toIata, [e.departureDate]);
   }
 
   private async flightUpdated(e: FlightUpdatedEvent): Promise<void> {
+    const hot = this.isHot(e.fromIata, e.toIata);
     // Passenger histories list the flight's times; they are registered under the flight's tag too.
     await this.invalidate(
       [Tags.flight(e.flightId), ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d))],
       e,
     );
-    await this.rewarmIfHot(e.fromIata, e.toIata, e.departureDates);
+    await this.rewarmIfHot(hot, e.fromIata, e.toIata, e.departureDates);
   }
 
   /** Drops the tags the publisher did not drop itself, then records the lag (committed -> keys gone). */
@@ -89,21 +93,21 @@ export class EventHandlers {
     const deleted = await this.cache.invalidateTags(tags);
     if (deleted < 0)
       throw new Error(`cache unavailable: ${tags.join(', ')} not invalidated (the job is retried)`);
-    const lagMs = Math.max(0, Date.now() - Date.parse(e.occurredAt));
-    const key = this.cache.key(WriteKeys.invalidationLag());
-    await this.cache.guard((c) =>
-      c
-        .multi()
-        .lpush(key, String(lagMs))
-        .ltrim(key, 0, LAG_SAMPLES - 1)
-        .exec(),
-    );
+    this.lag.record(e.occurredAt);
+  }
+
+  /** Whether the route is among the most searched; never rejects (warming is an optimisation). */
+  private isHot(from: string, to: string): Promise<boolean> {
+    return this.warmer.isHotRoute(from, to).catch((e) => {
+      this.logger.warn(`could not tell whether ${from}-${to} is hot: ${(e as Error).message}`);
+      return false;
+    });
   }
 
   /** A hot route's searches are loaded again right away, so its next reader does not pay for the miss. */
-  private async rewarmIfHot(from: string, to: string, days: string[]): Promise<void> {
+  private async rewarmIfHot(hot: Promise<boolean>, from: string, to: string, days: string[]): Promise<void> {
+    if (!(await hot)) return;
     try {
-      if (!(await this.warmer.isHotRoute(from, to))) return;
       await Promise.all(days.map((d) => this.warmer.warmSearch(from, to, d)));
     } catch (e) {
       // Warming is an optimisation: the entries are gone, the next read loads them.

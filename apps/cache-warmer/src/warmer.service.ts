@@ -15,6 +15,8 @@ const CALL_TIMEOUT_MS = 10_000;
 @Injectable()
 export class WarmerService {
   private readonly logger = new Logger('WarmerService');
+  /** Route/day searches being warmed: the running call and at most one queued behind it. */
+  private readonly searchesWarming = new Map<string, { running: Promise<void>; queued?: Promise<void> }>();
 
   constructor(
     @Inject(SERVICES.query) private readonly queryService: ClientProxy,
@@ -38,8 +40,31 @@ export class WarmerService {
     return typeof rank === 'number' && rank < this.config.warming.topRoutes;
   }
 
-  async warmSearch(from: string, to: string, date: string): Promise<void> {
-    await this.send('searchFlights', { from, to, date, refresh: true, warm: true });
+  /**
+   * Loads a route/day search again. Under a burst of bookings on one hot route, calls for the same search are
+   * coalesced: one runs, and at most one more is queued behind it (it starts after every invalidation so far,
+   * so what it stores is current), instead of one database query per event.
+   */
+  warmSearch(from: string, to: string, date: string): Promise<void> {
+    const key = `${from}:${to}:${date}`;
+    const slot = this.searchesWarming.get(key);
+    if (!slot) return this.runWarmSearch(key, from, to, date);
+    slot.queued ??= slot.running.catch(() => undefined).then(() => this.runWarmSearch(key, from, to, date));
+    return slot.queued;
+  }
+
+  private runWarmSearch(key: string, from: string, to: string, date: string): Promise<void> {
+    const running: Promise<void> = this.send('searchFlights', {
+      from,
+      to,
+      date,
+      refresh: true,
+      warm: true,
+    }).finally(() => {
+      if (this.searchesWarming.get(key)?.running === running) this.searchesWarming.delete(key);
+    });
+    this.searchesWarming.set(key, { running });
+    return running;
   }
 
   /** Scheduled: the top routes for today and the next WARM_DAYS - 1 days. Returns the searches warmed. */

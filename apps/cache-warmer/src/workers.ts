@@ -2,10 +2,14 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Job, Queue, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig, EventName, QUEUES, WARMING_JOBS, queueOptions } from '@app/common';
 import { EventHandlers } from './event-handlers';
+import { LagRecorder } from './lag-recorder';
 import { WarmerService } from './warmer.service';
 
-/** Events handled at once per process: invalidations are short Valkey round trips. */
-const EVENT_CONCURRENCY = 16;
+/**
+ * Events handled at once per process: each is a couple of short Valkey round trips, so many in flight keep the
+ * connection busy (bench:write burst: ~3,400 -> ~3,800 events/s over 16); re-warming is coalesced per search.
+ */
+const EVENT_CONCURRENCY = 64;
 const SCHEDULED_JOB_RETENTION = { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
 
 /**
@@ -22,6 +26,7 @@ export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly handlers: EventHandlers,
     private readonly warmer: WarmerService,
+    private readonly lag: LagRecorder,
   ) {}
 
   async onApplicationBootstrap() {
@@ -52,6 +57,8 @@ export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown() {
     await Promise.all(this.workers.map((w) => w.close()));
+    // After the last job: the lag samples it measured are published too.
+    await this.lag.flush();
     await this.warmingQueue?.close();
   }
 

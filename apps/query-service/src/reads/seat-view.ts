@@ -98,7 +98,7 @@ export async function storeSeatView(
     indexes: bookedIndexes(rows),
     pendingVersion: ctx.guard,
     ttl: ctx.ttl,
-    loadStartedMs: ctx.loadStartedMs,
+    loadStartedUs: ctx.loadStartedUs,
     mode: 'replace',
   });
   const ok = await c.eval(

@@ -32,15 +32,15 @@ export interface StructureSpec<T, L> {
 export interface StoreContext {
   /** The guard value read by `custom.before`. */
   guard: string;
-  /** Valkey server time (ms) the load started: a tag invalidated at or after it makes the load unfit to store. */
-  loadStartedMs: string;
+  /** Valkey server time (µs) the load started: a tag invalidated at or after it makes the load unfit to store. */
+  loadStartedUs: string;
   ttl: number;
 }
 
 /**
  * Replace the structure and register it under its tags, unless a tag was invalidated while it loaded (same rule as
  * CacheService's SET_WITH_TAGS, for entries that are not one string).
- * KEYS = entries (e), tag sets (n), tag versions (n); ARGV = e, n, ttl, load start (server ms), commands as JSON.
+ * KEYS = entries (e), tag sets (n), tag versions (n); ARGV = e, n, ttl, load start (server µs), commands as JSON.
  */
 const STORE_STRUCTURE = `
 local e = tonumber(ARGV[1])
@@ -87,17 +87,17 @@ export class StructuredCache {
         return spec.load();
       },
       toValue: spec.toValue,
-      store: async (loaded, loadStartedMs) => {
+      store: async (loaded, loadStartedUs) => {
         const ttl = loaded === null ? spec.negativeTtl : spec.ttl;
         if (spec.custom) {
           if (guardSeen === undefined) return false;
           const guard = guardSeen;
           return (
-            (await this.cache.guard((c) => spec.custom!.store(c, loaded, { guard, loadStartedMs, ttl }))) ===
+            (await this.cache.guard((c) => spec.custom!.store(c, loaded, { guard, loadStartedUs, ttl }))) ===
             true
           );
         }
-        return this.storeCommands(spec, loaded, ttl, loadStartedMs);
+        return this.storeCommands(spec, loaded, ttl, loadStartedUs);
       },
     });
   }
@@ -106,7 +106,7 @@ export class StructuredCache {
     spec: StructureSpec<T, L>,
     loaded: L | null,
     ttl: number,
-    loadStartedMs: string,
+    loadStartedUs: string,
   ) {
     const tagKeys = spec.tags.map((t) => this.cache.key(InfraKeys.tagSet(t)));
     const versionKeys = spec.tags.map((t) => this.cache.key(InfraKeys.tagVersion(t)));
@@ -123,7 +123,7 @@ export class StructuredCache {
             String(spec.keys.length),
             String(spec.tags.length),
             String(ttl),
-            loadStartedMs,
+            loadStartedUs,
             commands,
           ) as Promise<number>,
       )) === 1

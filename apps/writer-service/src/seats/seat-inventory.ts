@@ -172,7 +172,7 @@ export class SeatInventory {
         indexes,
         pendingVersion: version ?? '0',
         ttl: this.config.cache.ttl.seats,
-        loadStartedMs: '',
+        loadStartedUs: '',
         mode: 'keep',
       });
       const ok = await this.cache.guard((c) => c.eval(BUILD_SEAT_MAP, keys.length, ...keys, ...args));

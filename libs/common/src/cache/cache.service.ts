@@ -7,7 +7,7 @@ import { CacheResult, GetOrLoadOptions } from './cache.types';
 import { FillNotifier } from './fill-notifier';
 import { InfraKeys, NON_CACHE_KEY_PREFIXES, TAG_VERSION_TTL_SECONDS } from './keys';
 import { CacheUnavailableError, DistributedLock } from './lock';
-import { INVALIDATE_TAGS, SET_WITH_TAGS, serverMs } from './lua';
+import { INVALIDATE_TAGS, SET_WITH_TAGS, serverMicros } from './lua';
 import { CacheStatsService } from './stats.service';
 import { ValkeyClient } from './valkey-client';
 
@@ -34,9 +34,9 @@ export interface BuildSpec<T, L> {
   toValue: (loaded: L) => T;
   /**
    * Stores what was loaded (null: a "not found" marker) unless one of its tags was invalidated at or after
-   * `loadStartedMs` (Valkey server time; compare with the tag versions). Returns true when stored.
+   * `loadStartedUs` (Valkey server time in µs; compare with the tag versions). Returns true when stored.
    */
-  store: (loaded: L | null, loadStartedMs: string) => Promise<boolean>;
+  store: (loaded: L | null, loadStartedUs: string) => Promise<boolean>;
 }
 
 export interface SetOptions {
@@ -101,16 +101,16 @@ export class CacheService {
       read: () => this.read<T>(logicalKey),
       load: loader,
       toValue: (v) => v,
-      store: (value, loadStartedMs) =>
+      store: (value, loadStartedUs) =>
         value === null
           ? this.store(
               logicalKey,
               NOT_FOUND,
               opts.negativeTtl ?? this.config.cache.ttl.negative,
               tags,
-              loadStartedMs,
+              loadStartedUs,
             )
-          : this.store(logicalKey, JSON.stringify(value), opts.ttl, allTags(value), loadStartedMs),
+          : this.store(logicalKey, JSON.stringify(value), opts.ttl, allTags(value), loadStartedUs),
     });
   }
 
@@ -265,7 +265,7 @@ export class CacheService {
     const loaded = await spec.load();
     if (loaded === null) this.stats.count(spec.queryClass, 'negative');
     // Start time unknown (cache down) means freshness cannot be proven: do not store.
-    const stored = time !== undefined && (await spec.store(loaded, serverMs(time as [number, number])));
+    const stored = time !== undefined && (await spec.store(loaded, serverMicros(time as [number, number])));
     const source = spec.loaderSource ?? 'database';
     const ms = performance.now() - started;
     this.stats.record(spec.queryClass, source, ms);
@@ -282,7 +282,7 @@ export class CacheService {
     payload: string,
     ttl: number,
     tags: string[],
-    loadStartedMs: string,
+    loadStartedUs: string,
   ): Promise<boolean> {
     const keys = [
       this.key(logicalKey),
@@ -298,7 +298,7 @@ export class CacheService {
           payload,
           String(ttl),
           String(tags.length),
-          loadStartedMs,
+          loadStartedUs,
         ) as Promise<number>,
     );
     if (ok === 0) this.logger.debug(`not caching ${logicalKey}: a tag was invalidated while it loaded`);

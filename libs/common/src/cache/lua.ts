@@ -19,9 +19,9 @@ return 0`;
 
 /**
  * Store a value and register it under its tags, unless one of the tags was invalidated after the loader started
- * (a tag's version is the server time of its last invalidation): the loaded value may then predate the change.
+ * (a tag's version is the server time, in µs, of its last invalidation): the loaded value may then predate the change.
  * KEYS[1]=entry, KEYS[2..1+n]=tag sets, KEYS[2+n..1+2n]=tag versions; ARGV[1]=value, ARGV[2]=ttl s, ARGV[3]=n,
- * ARGV[4]=server time (ms) the load started ('' = do not check: write-through of a value known to be current).
+ * ARGV[4]=server time (µs) the load started ('' = do not check: write-through of a value known to be current).
  */
 export const SET_WITH_TAGS = `
 local n = tonumber(ARGV[3])
@@ -49,7 +49,7 @@ return 1`;
 export const INVALIDATE_TAGS = `
 local n = tonumber(ARGV[1])
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local deleted = 0
 for i = 1, n do
   local members = redis.call('SMEMBERS', KEYS[i])
@@ -61,7 +61,10 @@ for i = 1, n do
 end
 return deleted`;
 
-/** Server time in ms (a load's start, compared with tag versions by the scripts above). */
-export function serverMs([seconds, micros]: [string, string] | [number, number]): string {
-  return String(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+/**
+ * Server time in µs (a load's start, compared with tag versions by the scripts above). Microseconds, so that a
+ * load starting right after an invalidation is not mistaken for one that started with it. Exact in a Lua double.
+ */
+export function serverMicros([seconds, micros]: [string, string] | [number, number]): string {
+  return String(Number(seconds) * 1_000_000 + Number(micros));
 }

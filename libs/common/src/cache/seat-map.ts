@@ -8,7 +8,7 @@
  *
  * KEYS[1]=seat map, KEYS[2]=counters, KEYS[3]=pending, KEYS[4]=flight tag set, KEYS[5]=flight tag version
  * ARGV[1]=capacity, ARGV[2]=bookings in the database (seatless ones included), ARGV[3]=pending version seen before
- * reading the database, ARGV[4]=ttl s, ARGV[5]=load start (server ms; '' = no tag check), ARGV[6]='keep' (leave an
+ * reading the database, ARGV[4]=ttl s, ARGV[5]=load start (server µs; '' = no tag check), ARGV[6]='keep' (leave an
  * existing map alone) or 'replace', ARGV[7..]=seat indexes booked in the database.
  */
 export const BUILD_SEAT_MAP = `
@@ -45,8 +45,8 @@ export interface SeatMapBuild {
   /** The pending hash's version read before the database was. */
   pendingVersion: string;
   ttl: number;
-  /** Valkey server time (ms) the load began, or '' to skip the tag check. */
-  loadStartedMs: string;
+  /** Valkey server time (µs) the load began, or '' to skip the tag check. */
+  loadStartedUs: string;
   mode: 'keep' | 'replace';
 }
 
@@ -57,7 +57,7 @@ export function seatMapArgs(b: SeatMapBuild): string[] {
     String(b.bookings),
     b.pendingVersion,
     String(b.ttl),
-    b.loadStartedMs,
+    b.loadStartedUs,
     b.mode,
     ...b.indexes.map(String),
   ];

@@ -63,3 +63,24 @@ export class TestRedisServer {
     });
   }
 }
+
+/** Deletes every key under a prefix (benchmarks and tests clean up after themselves). Returns how many. */
+export async function deleteKeysWithPrefix(
+  client: import('iovalkey').default,
+  prefix: string,
+): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(
+      cursor,
+      'MATCH',
+      `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`,
+      'COUNT',
+      5000,
+    );
+    cursor = next;
+    if (keys.length) deleted += await client.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
