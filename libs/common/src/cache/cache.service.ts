@@ -187,7 +187,7 @@ export class CacheService {
       let n = 0;
       let cursor = '0';
       do {
-        const [next, batch] = await c.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
+        const [next, batch] = await c.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 5000);
         cursor = next;
         const doomed = batch.filter((k) => !keep.some((p) => k.startsWith(p)));
         if (doomed.length) n += await c.unlink(...doomed);
