@@ -85,13 +85,14 @@ export function readQueries(d: Dialect) {
 
     // Per route (airport ids, so two airports sharing an IATA code stay apart); airports visited come from it.
     passenger_routes: `
-      SELECT f.${from} AS from_id, f.${to} AS to_id, dep.iata AS from_iata, arr.iata AS to_iata, COUNT(*) AS flights
+      SELECT f.${from} AS from_id, f.${to} AS to_id,
+             COALESCE(dep.iata, dep.icao) AS from_iata, COALESCE(arr.iata, arr.icao) AS to_iata, COUNT(*) AS flights
       FROM booking b
       JOIN flight f ON f.flight_id = b.flight_id
       JOIN airport dep ON dep.airport_id = f.${from}
       JOIN airport arr ON arr.airport_id = f.${to}
       WHERE b.passenger_id = :passengerId
-      GROUP BY f.${from}, f.${to}, dep.iata, arr.iata`,
+      GROUP BY f.${from}, f.${to}, COALESCE(dep.iata, dep.icao), COALESCE(arr.iata, arr.icao)`,
 
     airports_by_country: `
       SELECT a.airport_id, a.iata, a.icao, a.name, g.city, g.country

@@ -160,7 +160,8 @@ export class ReadsRepository {
       airlinesUsed: num(totals.airlines),
       airportsVisited: airports.size,
       routes: routes.map((r) => ({
-        route: `${r.from_iata ?? r.from_id}-${r.to_iata ?? r.to_id}`,
+        // IATA code, or ICAO for the airports that have none (the query coalesces them).
+        route: `${r.from_iata}-${r.to_iata}`,
         flights: num(r.flights),
       })),
     };
