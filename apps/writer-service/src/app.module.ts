@@ -15,6 +15,8 @@ import { BookingsController } from './bookings/bookings.controller';
 import { BookingsRepository } from './bookings/bookings.repository';
 import { BookingsService } from './bookings/bookings.service';
 import { EventPublisher } from './events/event-publisher';
+import { OUTBOX_RELAY_ENABLED, OutboxRelay } from './events/outbox-relay';
+import { OutboxRepository } from './events/outbox.repository';
 import { FlightsController } from './flights/flights.controller';
 import { FlightsRepository } from './flights/flights.repository';
 import { FlightsService } from './flights/flights.service';
@@ -28,6 +30,8 @@ export interface WriterOptions {
   flusher?: boolean;
   /** Crash-test hooks of the flusher (tests only). */
   flusherHooks?: FlusherHooks;
+  /** Run the outbox relay in this process (default true). */
+  outboxRelay?: boolean;
 }
 
 @Module({})
@@ -58,6 +62,9 @@ export class WriterServiceModule implements OnApplicationBootstrap {
         BookingFactsCache,
         SeatInventory,
         EventPublisher,
+        OutboxRepository,
+        OutboxRelay,
+        { provide: OUTBOX_RELAY_ENABLED, useValue: options.outboxRelay ?? true },
         WriteSideEffects,
         BookingsService,
         FlightsRepository,

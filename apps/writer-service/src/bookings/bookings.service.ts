@@ -22,10 +22,11 @@ import {
 } from '@app/common';
 import { dbErrorKind, unavailableIfDown } from '../database-errors';
 import { bookingCancelled, bookingCreated, departureDay } from '../events/booking-events';
+import { OutboxEvent, OutboxRepository } from '../events/outbox.repository';
 import { SeatInventory } from '../seats/seat-inventory';
 import { WriteSideEffects } from '../write-side-effects';
 import { BookingFacts, BookingFactsCache } from './booking-facts';
-import { BookingsRepository, FlightFacts } from './bookings.repository';
+import { BookingForCancel, BookingsRepository, FlightFacts } from './bookings.repository';
 
 type Validated = { flight: FlightFacts; passportNo: string; seatIndex: number; price: string };
 
@@ -43,6 +44,7 @@ export class BookingsService {
     private readonly seats: SeatInventory,
     private readonly cache: CacheService,
     private readonly sideEffects: WriteSideEffects,
+    private readonly outbox: OutboxRepository,
   ) {}
 
   async create(dto: CreateBookingDto): Promise<CacheResult<BookingView | WriteBehindAccepted>> {
@@ -91,15 +93,19 @@ export class BookingsService {
 
   async cancel(bookingId: number): Promise<CacheResult<CancelledBooking>> {
     const started = performance.now();
-    const b = await unavailableIfDown(() =>
+    const occurredAt = new Date().toISOString();
+    // The event commits with the cancellation (the outbox), so a queue server that is down cannot lose it.
+    const done = await unavailableIfDown(() =>
       this.repo.transaction(async (m) => {
         const found = await this.repo.findForCancel(m, bookingId);
-        if (found) await this.repo.deleteBooking(m, bookingId);
-        return found;
+        if (!found) return null;
+        await this.repo.deleteBooking(m, bookingId);
+        const events = await this.outbox.add(m, [cancelledEvent(found, occurredAt)]);
+        return { b: found, events };
       }),
     );
-    if (!b) throw new NotFoundException(`booking ${bookingId} does not exist`);
-    const occurredAt = new Date().toISOString();
+    if (!done) throw new NotFoundException(`booking ${bookingId} does not exist`);
+    const { b, events } = done;
     await this.seats.release(b.flightId, b.seat === null ? null : seatIndex(b.seat, b.capacity));
     if (b.reference) {
       const key = this.cache.key(DurableWriteKeys.bookingStatus(b.reference));
@@ -108,22 +114,13 @@ export class BookingsService {
         async (c) => (await c.exists(key)) && c.hset(key, 'status', 'cancelled', 'cancelledAt', occurredAt),
       );
     }
-    const day = departureDay(b.departure);
     await this.sideEffects.afterCommit(
-      [Tags.passenger(b.passengerId), Tags.flight(b.flightId), Tags.route(b.fromIata, b.toIata, day)],
       [
-        bookingCancelled({
-          occurredAt,
-          bookingId,
-          flightId: b.flightId,
-          passengerId: b.passengerId,
-          passportNo: b.passportNo,
-          seat: b.seat ?? '',
-          fromIata: b.fromIata,
-          toIata: b.toIata,
-          departureDate: day,
-        }),
+        Tags.passenger(b.passengerId),
+        Tags.flight(b.flightId),
+        Tags.route(b.fromIata, b.toIata, departureDay(b.departure)),
       ],
+      events,
     );
     const value: CancelledBooking = {
       bookingId,
@@ -165,29 +162,14 @@ export class BookingsService {
     const { flightId, passengerId, seat } = dto;
     const claim = await this.seats.hold(flightId, v.flight.capacity, v.seatIndex);
     if (claim.outcome === 'taken') throw seatTaken(seat, flightId);
-    let bookingId: number;
-    try {
-      bookingId = await this.repo.transaction((m) =>
-        this.repo.insertBooking(m, { flightId, seat, passengerId, price: v.price }),
-      );
-    } catch (e) {
-      if (claim.outcome === 'ok') await this.seats.releaseHold(flightId, v.seatIndex, claim.token);
-      throw translateInsertError(e, seat, flightId);
-    }
-    const occurredAt = new Date().toISOString();
-    if (claim.outcome === 'ok') await this.seats.commitHold(flightId, v.seatIndex, claim.token);
     const day = departureDay(v.flight.departure);
-    // Before answering: the passenger's history and profile, the flight's manifest and the route/day searches
-    // are dropped, so a read right after this response sees the booking.
-    await this.sideEffects.afterCommit(
-      [
-        Tags.passenger(passengerId),
-        Tags.flight(flightId),
-        Tags.route(v.flight.fromIata, v.flight.toIata, day),
-      ],
-      [
-        bookingCreated({
-          occurredAt,
+    let created: { bookingId: number; events: OutboxEvent[] };
+    try {
+      // The booking and its event commit together (the outbox), so a queue server that is down cannot lose it.
+      created = await this.repo.transaction(async (m) => {
+        const bookingId = await this.repo.insertBooking(m, { flightId, seat, passengerId, price: v.price });
+        const event = bookingCreated({
+          occurredAt: new Date().toISOString(),
           bookingId,
           reference: null,
           flightId,
@@ -199,8 +181,24 @@ export class BookingsService {
           toIata: v.flight.toIata,
           departureDate: day,
           mode: 'write-through',
-        }),
+        });
+        return { bookingId, events: await this.outbox.add(m, [event]) };
+      });
+    } catch (e) {
+      if (claim.outcome === 'ok') await this.seats.releaseHold(flightId, v.seatIndex, claim.token);
+      throw translateInsertError(e, seat, flightId);
+    }
+    const { bookingId } = created;
+    if (claim.outcome === 'ok') await this.seats.commitHold(flightId, v.seatIndex, claim.token);
+    // Before answering: the passenger's history and profile, the flight's manifest and the route/day searches
+    // are dropped, so a read right after this response sees the booking.
+    await this.sideEffects.afterCommit(
+      [
+        Tags.passenger(passengerId),
+        Tags.flight(flightId),
+        Tags.route(v.flight.fromIata, v.flight.toIata, day),
       ],
+      created.events,
     );
     const value: BookingView = {
       bookingId,
@@ -253,6 +251,20 @@ export class BookingsService {
       cacheKey: this.cache.key(DurableWriteKeys.bookingStatus(reference)),
     };
   }
+}
+
+function cancelledEvent(b: BookingForCancel, occurredAt: string) {
+  return bookingCancelled({
+    occurredAt,
+    bookingId: b.bookingId,
+    flightId: b.flightId,
+    passengerId: b.passengerId,
+    passportNo: b.passportNo,
+    seat: b.seat ?? '',
+    fromIata: b.fromIata,
+    toIata: b.toIata,
+    departureDate: departureDay(b.departure),
+  });
 }
 
 function seatTaken(seat: string, flightId: number): ConflictException {

@@ -19,6 +19,13 @@ export interface PendingEvent<N extends EventName = EventName> {
   version?: string | number;
 }
 
+/** A job as it goes on the events queue (and as the outbox keeps it). */
+export interface EventJob {
+  name: string;
+  jobId: string;
+  data: object;
+}
+
 /** Publishes domain events on the BullMQ events queue (consumed by the cache-warmer). */
 @Injectable()
 export class EventPublisher implements OnApplicationShutdown {
@@ -31,14 +38,19 @@ export class EventPublisher implements OnApplicationShutdown {
   }
 
   async publish(events: PendingEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.queue.addBulk(
-      events.map((e) => ({
-        name: e.name,
-        data: e.payload,
-        opts: { jobId: eventJobId(e.name, e.id, e.version) },
-      })),
+    await this.publishJobs(
+      events.map((e) => ({ name: e.name, data: e.payload, jobId: eventJobId(e.name, e.id, e.version) })),
     );
+  }
+
+  async publishJobs(jobs: EventJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: { jobId: j.jobId } })));
+  }
+
+  /** Whether the queue server is connected now (the relay does not lock outbox rows while it is not). */
+  async isConnected(): Promise<boolean> {
+    return (await this.queue.client).status === 'ready';
   }
 
   async onApplicationShutdown() {

@@ -12,8 +12,8 @@ import {
 } from '@app/common';
 import { BookingFactsCache } from '../bookings/booking-facts';
 import { unavailableIfDown } from '../database-errors';
-import { departureDay } from '../events/booking-events';
-import { flightUpdated } from '../events/booking-events';
+import { departureDay, flightUpdated } from '../events/booking-events';
+import { OutboxRepository } from '../events/outbox.repository';
 import { WriteSideEffects } from '../write-side-effects';
 import { FlightsRepository } from './flights.repository';
 
@@ -28,6 +28,7 @@ export class FlightsService {
     private readonly repo: FlightsRepository,
     private readonly facts: BookingFactsCache,
     private readonly sideEffects: WriteSideEffects,
+    private readonly outbox: OutboxRepository,
     @Inject(SERVICES.query) private readonly queryService: ClientProxy,
   ) {}
 
@@ -44,24 +45,29 @@ export class FlightsService {
       throw new BadRequestException('arrival must be after departure');
     }
     const comment = msg.comment ?? null;
-    const before = await unavailableIfDown(() =>
-      this.repo.updateTimes(msg.flightId, departure, arrival, comment),
-    );
-    if (!before) throw new NotFoundException(`flight ${msg.flightId} does not exist`);
     const occurredAt = new Date().toISOString();
-    const days = [...new Set([departureDay(before.departure), departureDay(departure.toISOString())])];
+    // The event commits with the change (the outbox), so a queue server that is down cannot lose it.
+    const done = await unavailableIfDown(() =>
+      this.repo.transaction(async (m) => {
+        const previous = await this.repo.updateTimes(m, msg.flightId, departure, arrival, comment);
+        if (!previous) return null;
+        const days = [...new Set([departureDay(previous.departure), departureDay(departure.toISOString())])];
+        const event = flightUpdated({
+          occurredAt,
+          flightId: msg.flightId,
+          fromIata: previous.fromIata,
+          toIata: previous.toIata,
+          departureDates: days,
+        });
+        return { previous, days, events: await this.outbox.add(m, [event]) };
+      }),
+    );
+    if (!done) throw new NotFoundException(`flight ${msg.flightId} does not exist`);
+    const { previous: before, days, events } = done;
     await this.facts.forgetFlight(msg.flightId);
     await this.sideEffects.afterCommit(
       [Tags.flight(msg.flightId), ...days.map((day) => Tags.route(before.fromIata, before.toIata, day))],
-      [
-        flightUpdated({
-          occurredAt,
-          flightId: msg.flightId,
-          fromIata: before.fromIata,
-          toIata: before.toIata,
-          departureDates: days,
-        }),
-      ],
+      events,
     );
     await this.refreshCachedFlight(msg.flightId);
     const value: FlightUpdateView = {

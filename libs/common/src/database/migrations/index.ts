@@ -1,10 +1,12 @@
 import { InitialSchema1700000000000 } from './1700000000000-initial-schema';
 import { WorkshopIndexes1700000000001 } from './1700000000001-workshop-indexes';
 import { BookingReference1700000000010 } from './1700000000010-booking-reference';
+import { EventOutbox1700000000020 } from './1700000000020-event-outbox';
 
 /** Every migration, in order. Add new ones at the end. */
 export const MIGRATIONS = [
   InitialSchema1700000000000,
   WorkshopIndexes1700000000001,
   BookingReference1700000000010,
+  EventOutbox1700000000020,
 ];
