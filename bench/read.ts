@@ -10,7 +10,7 @@
 import autocannon from 'autocannon';
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { AppConfig, createValkeyClient, loadConfig } from '@app/common';
+import { AppConfig, createValkeyClient, loadConfig, migrateDatabase } from '@app/common';
 import { isDatabaseEmpty, seedDatabase } from '@app/common/seed';
 import { deleteKeysWithPrefix, freePort, waitForPort } from '@app/common/testing';
 import { configEnv } from './env';
@@ -41,6 +41,8 @@ async function main() {
     logLevel: 'warn',
   };
 
+  // A database kept from an earlier run gets the migrations added since.
+  await migrateDatabase(config.db);
   if (await isDatabaseEmpty(config.db)) {
     console.log(
       `Seeding ${config.db.engine} database ${dbName} at small scale (once; reused by later runs)...`,

@@ -33,6 +33,7 @@ import {
   createValkeyClient,
   Dialect,
   loadConfig,
+  migrateDatabase,
   queueOptions,
   seatName,
 } from '@app/common';
@@ -67,6 +68,8 @@ async function main() {
     cache: { ...base.cache, keyPrefix: 'cmiyc-bench-write:' },
     logLevel: 'error',
   };
+  // A database kept from an earlier run gets the migrations added since.
+  await migrateDatabase(config.db);
   if (await isDatabaseEmpty(config.db)) {
     console.log(
       `Seeding ${config.db.engine} database ${dbName} at tiny scale (once; reused by later runs)...`,
