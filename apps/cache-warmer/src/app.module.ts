@@ -1,10 +1,9 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { ClientsModule, Transport } from '@nestjs/microservices';
 import {
   AppConfig,
   CoreModule,
   QUEUE_CLIENT,
-  SERVICES,
+  serviceClients,
   ValkeyClient,
   warnUnlessNoEviction,
 } from '@app/common';
@@ -24,13 +23,7 @@ export class CacheWarmerModule implements OnApplicationBootstrap {
       imports: [
         CoreModule.forRoot(config, 'cache-warmer'),
         // Warming sends the query-service the same messages the gateway sends.
-        ClientsModule.register([
-          {
-            name: SERVICES.query,
-            transport: Transport.TCP,
-            options: { host: config.queryService.host, port: config.queryService.port },
-          },
-        ]),
+        serviceClients(config, ['query']),
       ],
       providers: [Leaderboards, WarmerService, LagRecorder, EventHandlers, WarmerWorkers],
       exports: [WarmerService, Leaderboards],

@@ -1,12 +1,11 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { ClientsModule, Transport } from '@nestjs/microservices';
 import {
   APP_CONFIG,
   AppConfig,
   CACHE_CLIENT,
   CoreModule,
   QUEUE_CLIENT,
-  SERVICES,
+  serviceClients,
   ValkeyClient,
   warnUnlessNoEviction,
 } from '@app/common';
@@ -48,13 +47,7 @@ export class WriterServiceModule implements OnApplicationBootstrap {
       imports: [
         CoreModule.forRoot(config, 'writer-service'),
         // A flight update asks the query-service to load the flight into the cache again.
-        ClientsModule.register([
-          {
-            name: SERVICES.query,
-            transport: Transport.TCP,
-            options: { host: config.queryService.host, port: config.queryService.port },
-          },
-        ]),
+        serviceClients(config, ['query']),
       ],
       controllers: [BookingsController, FlightsController],
       providers: [

@@ -3,3 +3,4 @@ export * from './rpc';
 export * from './read-patterns';
 export * from './weather-patterns';
 export * from './write-patterns';
+export * from './service-clients';
