@@ -1,10 +1,10 @@
 import type { AppConfig } from '../config/config';
-import { dropDatabase } from '../database/data-source';
+import { removeTestStorage } from './test-env';
 import { seedDatabase } from '../seed/seed';
 
 /**
  * Creates the suite's database with the schema and the deterministic `tiny` dataset (see SEED_FIXTURES for what
- * it always contains); returns a cleanup function that drops it.
+ * it always contains); returns a cleanup function that drops it and deletes the suite's keys.
  */
 export async function createSeededTestDatabase(
   config: AppConfig,
@@ -16,5 +16,5 @@ export async function createSeededTestDatabase(
     today: opts.today,
     reset: true,
   });
-  return () => dropDatabase(config.db);
+  return () => removeTestStorage(config);
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig, DbEngine, loadConfig } from '../config/config';
 import { dropDatabase } from '../database/data-source';
+import { createValkeyClient } from '../cache/valkey-client';
+import { deleteKeysWithPrefix } from './redis-server';
 import { migrateDatabase } from '../database/migrate';
 
 /**
@@ -50,5 +52,22 @@ export function storageEnv(config: AppConfig): NodeJS.ProcessEnv {
 /** Creates the suite's database with the schema applied; returns a cleanup function. */
 export async function createTestDatabase(config: AppConfig): Promise<() => Promise<void>> {
   await migrateDatabase(config.db);
-  return () => dropDatabase(config.db);
+  return () => removeTestStorage(config);
+}
+
+/**
+ * Drops the suite's database and deletes every key under its prefix (queues included). The key clean-up is
+ * best-effort: a suite may point at a Valkey it has stopped on purpose.
+ */
+export async function removeTestStorage(config: AppConfig): Promise<void> {
+  await dropDatabase(config.db);
+  const client = createValkeyClient(config.cache, { lazyConnect: true, commandTimeoutMs: 2000 });
+  try {
+    await client.connect();
+    await deleteKeysWithPrefix(client, config.cache.keyPrefix);
+  } catch {
+    // Nothing to clean where nothing answers.
+  } finally {
+    client.disconnect();
+  }
 }
