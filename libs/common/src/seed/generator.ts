@@ -34,6 +34,23 @@ export interface TableSource {
   lines(): Iterable<string>;
 }
 
+/** A table with one row per item, ids 1..n in item order; `line` renders the tab-separated columns. */
+function rowPerItem<T>(
+  table: string,
+  columns: string[],
+  items: ArrayLike<T>,
+  line: (item: T, id: number) => string,
+): TableSource {
+  return {
+    table,
+    columns,
+    rows: items.length,
+    *lines() {
+      for (let i = 0; i < items.length; i++) yield `${line(items[i], i + 1)}\n`;
+    },
+  };
+}
+
 /** What other suites may rely on at every scale. */
 export const SEED_FIXTURES = {
   /** The dashboard's default flight: exists and has bookings. */
@@ -411,18 +428,9 @@ export class FlughafenGenerator {
   }
 
   private airportTable(): TableSource {
-    const airports = this.airports;
-    return {
-      table: 'airport',
-      columns: ['airport_id', 'iata', 'icao', 'name'],
-      rows: airports.length,
-      *lines() {
-        for (let i = 0; i < airports.length; i++) {
-          const a = airports[i];
-          yield `${i + 1}\t${text(a.iata)}\t${a.icao}\t${text(a.name)}\n`;
-        }
-      },
-    };
+    return rowPerItem('airport', ['airport_id', 'iata', 'icao', 'name'], this.airports, (a, id) =>
+      [id, text(a.iata), a.icao, text(a.name)].join('\t'),
+    );
   }
 
   private airportGeoTable(): TableSource {
@@ -447,44 +455,25 @@ export class FlughafenGenerator {
   }
 
   private airlineTable(): TableSource {
-    const airlines = this.airlines;
-    return {
-      table: 'airline',
-      columns: ['airline_id', 'iata', 'airlinename', 'base_airport'],
-      rows: airlines.length,
-      *lines() {
-        for (let i = 0; i < airlines.length; i++) {
-          const a = airlines[i];
-          yield `${i + 1}\t${a.iata}\t${text(a.name)}\t${a.base}\n`;
-        }
-      },
-    };
+    return rowPerItem(
+      'airline',
+      ['airline_id', 'iata', 'airlinename', 'base_airport'],
+      this.airlines,
+      (a, id) => [id, a.iata, text(a.name), a.base].join('\t'),
+    );
   }
 
   private airplaneTypeTable(): TableSource {
-    const types = this.types;
-    return {
-      table: 'airplane_type',
-      columns: ['type_id', 'identifier', 'description'],
-      rows: types.length,
-      *lines() {
-        for (let i = 0; i < types.length; i++)
-          yield `${i + 1}\t${text(types[i].identifier)}\t${text(types[i].description)}\n`;
-      },
-    };
+    return rowPerItem('airplane_type', ['type_id', 'identifier', 'description'], this.types, (t, id) =>
+      [id, text(t.identifier), text(t.description)].join('\t'),
+    );
   }
 
   private airplaneTable(): TableSource {
     const { airplaneCapacity: capacity, airplaneType: type, airplaneAirline: airline } = this;
-    return {
-      table: 'airplane',
-      columns: ['airplane_id', 'capacity', 'type_id', 'airline_id'],
-      rows: capacity.length,
-      *lines() {
-        for (let i = 0; i < capacity.length; i++)
-          yield `${i + 1}\t${capacity[i]}\t${type[i]}\t${airline[i]}\n`;
-      },
-    };
+    return rowPerItem('airplane', ['airplane_id', 'capacity', 'type_id', 'airline_id'], capacity, (c, id) =>
+      [id, c, type[id - 1], airline[id - 1]].join('\t'),
+    );
   }
 
   private scheduleTable(): TableSource {
