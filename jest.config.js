@@ -10,8 +10,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   moduleNameMapper: {
-    '^@app/common$': '<rootDir>/libs/common/src',
-    '^@app/common/(.*)$': '<rootDir>/libs/common/src/$1',
+    '^@app/(cache|contracts|platform)$': '<rootDir>/libs/$1/src',
+    '^@app/platform/config$': '<rootDir>/libs/platform/src/config',
   },
   testTimeout: 60000,
   maxWorkers: 2,

@@ -1,5 +1,5 @@
-import { AppConfig } from '@app/common';
-import { storageEnv } from '@app/common/testing';
+import { AppConfig } from '@app/platform';
+import { storageEnv } from '../test/support/test-env';
 
 /** The environment that makes a dist/ process (gateway, query-service) use this configuration. */
 export function configEnv(config: AppConfig): NodeJS.ProcessEnv {

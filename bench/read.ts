@@ -10,9 +10,10 @@
 import autocannon from 'autocannon';
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { AppConfig, createValkeyClient, loadConfig, migrateDatabase } from '@app/common';
-import { isDatabaseEmpty, seedDatabase } from '@app/common/seed';
-import { deleteKeysWithPrefix, freePort, waitForPort } from '@app/common/testing';
+import { AppConfig, loadConfig, migrateDatabase } from '@app/platform';
+import { createValkeyClient } from '@app/cache';
+import { isDatabaseEmpty, seedDatabase } from '../tools/seed/seed';
+import { deleteKeysWithPrefix, freePort, waitForPort } from '../test/support/redis-server';
 import { configEnv } from './env';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);

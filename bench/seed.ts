@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { AppConfig, DbEngine, dropDatabase, loadConfig } from '@app/common';
-import { SCALES, Scale, SeedSummary, formatSeedTable, isScale, seedDatabase } from '@app/common/seed';
-import { uniqueSuffix } from '@app/common/testing';
+import { AppConfig, DbEngine, dropDatabase, loadConfig } from '@app/platform';
+import { SCALES, Scale, isScale } from '../tools/seed/scales';
+import { SeedSummary, formatSeedTable, seedDatabase } from '../tools/seed/seed';
+import { uniqueSuffix } from '../test/support/test-env';
 
 /**
  * npm run bench:seed -- --scale medium [--engine mysql|postgres] [--seed N]

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { AppConfig, CachePrimitives, createCachePrimitives, loadConfig } from '@app/common';
+import { AppConfig, loadConfig } from '@app/platform';
+import { CachePrimitives, createCachePrimitives } from '@app/cache';
 import {
   startWeatherProvider,
   WeatherProviderHandle,

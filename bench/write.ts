@@ -23,22 +23,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
-import {
-  AppConfig,
-  DurableWriteKeys,
-  QUEUES,
-  ValkeyClient,
-  WriteKeys,
-  bind,
-  createValkeyClient,
-  Dialect,
-  loadConfig,
-  migrateDatabase,
-  queueOptions,
-  seatName,
-} from '@app/common';
-import { isDatabaseEmpty, seedDatabase } from '@app/common/seed';
-import { deleteKeysWithPrefix, freePort, waitForPort } from '@app/common/testing';
+import { AppConfig, bind, Dialect, loadConfig, migrateDatabase, queueOptions } from '@app/platform';
+import { DurableWriteKeys, ValkeyClient, WriteKeys, createValkeyClient } from '@app/cache';
+import { QUEUES, seatName } from '@app/contracts';
+import { isDatabaseEmpty, seedDatabase } from '../tools/seed/seed';
+import { deleteKeysWithPrefix, freePort, waitForPort } from '../test/support/redis-server';
 import { configEnv } from './env';
 import { WriterServiceModule } from '../apps/writer-service/src/app.module';
 import { BookingsService } from '../apps/writer-service/src/bookings/bookings.service';

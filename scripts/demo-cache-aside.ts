@@ -1,4 +1,4 @@
-import type { ManifestEntry, PassengerFlights } from '@app/common/dto/reads';
+import type { ManifestEntry, PassengerFlights } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
 import {
   bookWriteThrough,

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BOOKING_MODES, BookingMode, BookingView, seatName } from '@app/common';
-import type { PassengerProfile, PassengerSampleEntry, SeatAvailability } from '@app/common/dto/reads';
+import { BOOKING_MODES, BookingMode, BookingView, seatName } from '@app/contracts';
+import type { PassengerProfile, PassengerSampleEntry, SeatAvailability } from '@app/contracts';
 import { chartJsPath } from '../apps/gateway/src/dashboard/dashboard.paths';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
 import { cancelBooking } from './demo/fixtures';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { WEATHER_LOCK_TTL_BOUNDS } from '@app/common';
+import { WEATHER_LOCK_TTL_BOUNDS } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
 import { GatewayError } from './demo/http';
 import { banner, c, fail, info, ok, printTable, step } from './demo/output';

@@ -1,4 +1,4 @@
-import type { CurrentWeather, WeatherCity } from '@app/common';
+import type { CurrentWeather, WeatherCity } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
 import { banner, c, info, ok, printTable, speedup, step, warn } from './demo/output';
 import { GatewayClient, Meta } from './demo/http';

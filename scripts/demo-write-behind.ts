@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { BookingStatusView, BookingView, WriteBehindAccepted } from '@app/common';
-import type { ManifestEntry } from '@app/common/dto/reads';
+import type { BookingStatusView, BookingView, WriteBehindAccepted } from '@app/contracts';
+import type { ManifestEntry } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
 import { cancelBooking, freeSeats, samplePassengers, sleep } from './demo/fixtures';
 import { GatewayClient, GatewayError, payload } from './demo/http';

@@ -1,5 +1,5 @@
-import type { FlightDetails } from '@app/common/dto/reads';
-import type { FlightUpdateView } from '@app/common';
+import type { FlightDetails } from '@app/contracts';
+import type { FlightUpdateView } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
 import { flightDetails } from './demo/fixtures';
 import { GatewayClient, payload } from './demo/http';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { renderEnvExample } from '@app/common';
-import { renderEnvTable, replaceEnvTable } from '@app/common/startup';
+import { renderEnvExample } from '@app/platform';
+import { renderEnvTable, replaceEnvTable } from '../tools/startup/env-docs';
 
 /**
  * npm run env:example: writes `.env.example` and the README's environment table from SETTINGS.

@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 // Narrow imports: this runs every few seconds in every container, so it loads no database or cache code.
-import { ConfigError, loadConfig } from '@app/common/config';
-import { HEALTH_PATTERN, HealthReport } from '@app/common/messaging/patterns';
-import { APPS, connectHost, findApp } from '@app/common/startup/apps';
+import { ConfigError, loadConfig } from '@app/platform';
+import { HEALTH_PATTERN, HealthReport } from '@app/contracts';
+import { APPS, connectHost, findApp } from '../tools/startup/apps';
 
 /**
  * node dist/scripts/healthcheck.js <app>: exits 0 when the app answers that it and its dependencies are up,

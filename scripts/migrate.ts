@@ -1,4 +1,4 @@
-import { configOrExit, migrateDatabase } from '@app/common';
+import { configOrExit, migrateDatabase } from '@app/platform';
 
 /** npm run db:migrate: creates DB_NAME if missing and applies every pending migration. */
 async function main() {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { configOrExit } from '@app/common';
-import { checkDatabase, describeDatabase } from '@app/common/startup';
-import { describeProgress, prepareDatabase } from '@app/common/startup/prepare';
+import { configOrExit } from '@app/platform';
+import { checkDatabase, describeDatabase } from '../tools/startup/preflight';
+import { describeProgress, prepareDatabase } from '../tools/startup/prepare';
 
 /**
  * npm run db:prepare (and the compose `seed` job): check the database answers, migrate, and

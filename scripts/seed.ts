@@ -1,16 +1,14 @@
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
-import { configOrExit } from '@app/common';
+import { configOrExit } from '@app/platform';
 import {
   DatabaseNotEmptyError,
   NotGeneratedDatabaseError,
-  SCALES,
-  Scale,
   SeedSummary,
   formatSeedTable,
-  isScale,
   seedDatabase,
-} from '@app/common/seed';
+} from '../tools/seed/seed';
+import { SCALES, Scale, isScale } from '../tools/seed/scales';
 
 const USAGE = `Usage: npm run db:seed -- --scale tiny|small|medium|large [--seed N] [--reset] [--force]
 

@@ -2,17 +2,15 @@ import 'reflect-metadata';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { Command, createConcurrently, Logger, LogError, LogOutput } from 'concurrently';
-import { AppConfig, configOrExit } from '@app/common';
-import { describeProgress, prepareDatabase } from '@app/common/startup/prepare';
+import { AppConfig, configOrExit } from '@app/platform';
+import { describeProgress, prepareDatabase } from '../tools/startup/prepare';
+import { APPS, appMainPath, connectHost } from '../tools/startup/apps';
 import {
-  APPS,
-  appMainPath,
   checkDependencies,
   checkPorts,
-  connectHost,
   describeDatabase,
   PreflightFailure,
-} from '@app/common/startup';
+} from '../tools/startup/preflight';
 
 /**
  * npm start: preflight (config, Valkey, database, free ports), migrate, seed an empty database, then run the

@@ -1,6 +1,6 @@
-import { seatName } from '@app/common';
-import type { FlightDetails, PassengerSampleEntry, QueryPlan, SeatAvailability } from '@app/common/dto/reads';
-import type { BookingView, CancelledBooking } from '@app/common';
+import { seatName } from '@app/contracts';
+import type { FlightDetails, PassengerSampleEntry, QueryPlan, SeatAvailability } from '@app/contracts';
+import type { BookingView, CancelledBooking } from '@app/contracts';
 import { GatewayClient, GatewayError, payload } from './http';
 
 /** Inputs the demos need, found through the public API (any seeded dataset works, nothing is hard-coded). */

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { CacheSource } from '@app/common';
+import type { CacheSource } from '@app/cache';
 
 /** The contract's envelope meta (api-contract.md). */
 export interface Meta {

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { CacheSource } from '@app/common';
+import type { CacheSource } from '@app/cache';
 
 /** ANSI colours when writing to a terminal (and NO_COLOR is not set), plain text otherwise. */
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;

@@ -1,4 +1,4 @@
-import type { CurrentWeather } from '@app/common';
+import type { CurrentWeather } from '@app/contracts';
 import { FlagValues } from './args';
 import { Envelope, GatewayClient } from './http';
 

@@ -1,5 +1,7 @@
-import { AppConfig, CachePrimitives, createCachePrimitives, createValkeyClient } from '@app/common';
-import { TestRedisServer, testConfig } from '@app/common/testing';
+import { AppConfig } from '@app/platform';
+import { CachePrimitives, createCachePrimitives, createValkeyClient } from '@app/cache';
+import { TestRedisServer } from '../support/redis-server';
+import { testConfig } from '../support/test-env';
 
 /** The cache primitives against real Redis. No database is involved: loaders are plain functions that count calls. */
 

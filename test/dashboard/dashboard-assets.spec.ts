@@ -1,7 +1,7 @@
 import { runInNewContext } from 'node:vm';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { seatIndex, seatLayout, seatName } from '@app/common';
-import { createTestDatabase, TEST_ENGINES, testConfig } from '@app/common/testing';
+import { seatIndex, seatLayout, seatName } from '@app/contracts';
+import { createTestDatabase, TEST_ENGINES, testConfig } from '../support/test-env';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.factory';
 import { deleteKeysWithPrefix } from '../foundation/support';
 
@@ -45,7 +45,7 @@ describe.each(TEST_ENGINES)('dashboard assets (%s)', (engine) => {
     expect(res.body.length).toBeGreaterThan(100_000);
   });
 
-  it('ships the seat-layout rules of libs/common to the browser unchanged', async () => {
+  it('ships the seat-layout rules of libs/contracts to the browser unchanged', async () => {
     const script = (await get('/vendor/seats.js')).body;
     const window: {
       Seats?: { seatIndex: typeof seatIndex; seatName: typeof seatName; seatLayout: typeof seatLayout };

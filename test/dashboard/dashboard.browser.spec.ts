@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 import { Page } from 'playwright-core';
-import { QUEUES } from '@app/common';
-import type { SeatAvailability } from '@app/common/dto/reads';
-import { SEED_FIXTURES } from '@app/common/seed';
+import { QUEUES } from '@app/contracts';
+import type { SeatAvailability } from '@app/contracts';
+import { SEED_FIXTURES } from '../../tools/seed/generator';
 import { Browser, launchBrowser } from './browser';
 import { FullStack, startFullStack } from './full-stack';
 

@@ -1,7 +1,9 @@
 import { INestMicroservice } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppConfig, DbEngine, startMicroservice } from '@app/common';
-import { createSeededTestDatabase, freePort, testConfig } from '@app/common/testing';
+import { AppConfig, DbEngine, startMicroservice } from '@app/platform';
+import { createSeededTestDatabase } from '../support/seeded';
+import { freePort } from '../support/redis-server';
+import { testConfig } from '../support/test-env';
 import { QueryServiceModule } from '../../apps/query-service/src/app.module';
 import { WriterServiceModule } from '../../apps/writer-service/src/app.module';
 import { WeatherServiceModule } from '../../apps/weather-service/src/app.module';

@@ -1,8 +1,9 @@
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
-import { AppConfig, HEALTH_PATTERN, HealthReport } from '@app/common';
-import { createTestDatabase, TEST_ENGINES } from '@app/common/testing';
-import { APPS, AppName } from '@app/common/startup';
+import { AppConfig } from '@app/platform';
+import { HEALTH_PATTERN, HealthReport } from '@app/contracts';
+import { createTestDatabase, TEST_ENGINES } from '../support/test-env';
+import { APPS, AppName } from '../../tools/startup/apps';
 import {
   Child,
   configWithFreePorts,

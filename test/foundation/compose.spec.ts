@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CORE_SCHEMA, defineScalarTag, load, mergeTag } from 'js-yaml';
-import { loadConfig, SETTING_NAMES } from '@app/common';
-import { APPS, appMainPath } from '@app/common/startup';
+import { loadConfig, SETTING_NAMES } from '@app/platform';
+import { APPS, appMainPath } from '../../tools/startup/apps';
 import { distPath, ROOT } from './support';
 
 /**

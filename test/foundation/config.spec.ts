@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, SETTINGS } from '@app/common';
+import { ConfigError, loadConfig, SETTINGS } from '@app/platform';
 import { distPath, envFor, exitOf, spawnApp, spawnNode } from './support';
-import { testConfig } from '@app/common/testing';
+import { testConfig } from '../support/test-env';
 
 /** Configuration: one clear line for a bad value, the original workshop's defaults, `.env` support. */
 describe('configuration', () => {
@@ -99,7 +99,7 @@ describe('configuration', () => {
       spawnNode(
         '-e',
         [
-          `const { loadConfig } = require(${JSON.stringify(distPath('libs/common/src/config/config.js'))});` +
+          `const { loadConfig } = require(${JSON.stringify(distPath('libs/platform/src/config/config.js'))});` +
             'const c = loadConfig(); console.log(JSON.stringify({ port: c.cache.port, db: c.db.name }));',
         ],
         env,

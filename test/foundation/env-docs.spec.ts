@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { loadConfig, renderEnvExample, SETTINGS } from '@app/common';
-import { ENV_TABLE_START, renderEnvTable, replaceEnvTable } from '@app/common/startup';
+import { loadConfig, renderEnvExample, SETTINGS } from '@app/platform';
+import { ENV_TABLE_START, renderEnvTable, replaceEnvTable } from '../../tools/startup/env-docs';
 import { ROOT } from './support';
 
 /** `.env.example` and the README's table are generated from SETTINGS; stale copies fail here. */

@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:net';
-import { TEST_ENGINES, testConfig } from '@app/common/testing';
-import { checkDatabase, checkPorts, checkValkey, describeDatabase } from '@app/common/startup';
+import { TEST_ENGINES, testConfig } from '../support/test-env';
+import { checkDatabase, checkPorts, checkValkey, describeDatabase } from '../../tools/startup/preflight';
 import { closedPort, configWithFreePorts, distPath, envFor, exitOf, spawnNode } from './support';
 
 /** `npm start` refuses to start anything, at once and saying why, when a dependency is missing. */

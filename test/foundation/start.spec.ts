@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { AppConfig, dropDatabase } from '@app/common';
-import { isDatabaseEmpty } from '@app/common/seed';
-import { TEST_ENGINES } from '@app/common/testing';
+import { AppConfig, dropDatabase } from '@app/platform';
+import { isDatabaseEmpty } from '../../tools/seed/seed';
+import { TEST_ENGINES } from '../support/test-env';
 import {
   Child,
   configWithFreePorts,

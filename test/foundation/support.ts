@@ -2,9 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { AppConfig, createValkeyClient, DbEngine } from '@app/common';
-import { storageEnv, testConfig } from '@app/common/testing';
-import { AppName, appMainPath } from '@app/common/startup';
+import { AppConfig, DbEngine } from '@app/platform';
+import { createValkeyClient } from '@app/cache';
+import { storageEnv, testConfig } from '../support/test-env';
+import { AppName, appMainPath } from '../../tools/startup/apps';
 
 /** Helpers for the foundation suites: free ports, child processes from dist/, environment for them. */
 export const ROOT = resolve(__dirname, '..', '..');

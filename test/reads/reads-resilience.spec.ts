@@ -1,8 +1,11 @@
 import { INestMicroservice } from '@nestjs/common';
 import request from 'supertest';
-import { AppConfig, CacheService, CacheStatsService } from '@app/common';
-import { SEED_FIXTURES } from '@app/common/seed';
-import { TEST_ENGINES, TestRedisServer, createSeededTestDatabase, testConfig } from '@app/common/testing';
+import { AppConfig } from '@app/platform';
+import { CacheService, CacheStatsService } from '@app/cache';
+import { SEED_FIXTURES } from '../../tools/seed/generator';
+import { TEST_ENGINES, testConfig } from '../support/test-env';
+import { TestRedisServer } from '../support/redis-server';
+import { createSeededTestDatabase } from '../support/seeded';
 import { ReadsRepository } from '../../apps/query-service/src/reads/reads.repository';
 import { GatewayProcess, ReadStack, startQueryService, startReadStack, utcDay } from './read-stack';
 

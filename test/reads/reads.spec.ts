@@ -1,6 +1,8 @@
-import { AppConfig, Keys, Tags } from '@app/common';
-import { SEED_FIXTURES } from '@app/common/seed';
-import { TEST_ENGINES, createSeededTestDatabase, testConfig } from '@app/common/testing';
+import { AppConfig } from '@app/platform';
+import { Keys, Tags } from '@app/cache';
+import { SEED_FIXTURES } from '../../tools/seed/generator';
+import { TEST_ENGINES, testConfig } from '../support/test-env';
+import { createSeededTestDatabase } from '../support/seeded';
 import { ReadStack, basicAuth, startReadStack, utcDay } from './read-stack';
 
 /**

@@ -5,9 +5,9 @@ import {
   migrateDatabase,
   MIGRATIONS,
   revertAllMigrations,
-} from '@app/common';
-import { seedDatabase } from '@app/common/seed';
-import { TEST_ENGINES, createTestDatabase, testConfig } from '@app/common/testing';
+} from '@app/platform';
+import { seedDatabase } from '../../tools/seed/seed';
+import { TEST_ENGINES, createTestDatabase, testConfig } from '../support/test-env';
 import { rawRows } from '../seed/db-helpers';
 import { schemaFingerprint, tableShapes } from './schema-helpers';
 

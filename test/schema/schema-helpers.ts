@@ -1,4 +1,4 @@
-import type { AppConfig } from '@app/common';
+import type { AppConfig } from '@app/platform';
 import { rawRows } from '../seed/db-helpers';
 
 type Db = AppConfig['db'];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { Client, CustomTypesConfig } from 'pg';
-import type { AppConfig } from '@app/common';
+import type { AppConfig } from '@app/platform';
 
 type Db = AppConfig['db'];
 

@@ -1,7 +1,8 @@
-import { AppConfig } from '@app/common';
-import { FlughafenGenerator, seedDatabase } from '@app/common/seed';
-import { createTestDatabase, testConfig } from '@app/common/testing';
-import { dropDatabase } from '@app/common';
+import { AppConfig } from '@app/platform';
+import { FlughafenGenerator } from '../../tools/seed/generator';
+import { seedDatabase } from '../../tools/seed/seed';
+import { createTestDatabase, testConfig } from '../support/test-env';
+import { dropDatabase } from '@app/platform';
 import { createHash } from 'node:crypto';
 import { tableChecksum } from './db-helpers';
 

@@ -1,7 +1,7 @@
-import { AppConfig } from '@app/common';
-import { FlughafenGenerator, TableSource } from '@app/common/seed';
-import { createBulkLoader } from '@app/common/seed/bulk-loader';
-import { TEST_ENGINES, createTestDatabase, testConfig } from '@app/common/testing';
+import { AppConfig } from '@app/platform';
+import { FlughafenGenerator, TableSource } from '../../tools/seed/generator';
+import { createBulkLoader } from '../../tools/seed/bulk-loader';
+import { TEST_ENGINES, createTestDatabase, testConfig } from '../support/test-env';
 import { schemaFingerprint } from '../schema/schema-helpers';
 import { scalar } from './db-helpers';
 

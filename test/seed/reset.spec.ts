@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AppConfig, dropDatabase } from '@app/common';
+import { AppConfig, dropDatabase } from '@app/platform';
 import {
   DatabaseNotEmptyError,
   NotGeneratedDatabaseError,
   isDatabaseEmpty,
   seedDatabase,
-} from '@app/common/seed';
-import { TEST_ENGINES, createTestDatabase, testConfig } from '@app/common/testing';
+} from '../../tools/seed/seed';
+import { TEST_ENGINES, createTestDatabase, testConfig } from '../support/test-env';
 import { rawRows, scalar } from './db-helpers';
 
 const SEED_CLI = resolve(__dirname, '../../dist/scripts/seed.js');

@@ -1,6 +1,9 @@
-import { AppConfig, Dialect, seatIndex } from '@app/common';
-import { TEST_ENGINES, createSeededTestDatabase, testConfig } from '@app/common/testing';
-import { REFERENCE_COUNTS, SCALE_SPECS, SEED_FIXTURES } from '@app/common/seed';
+import { AppConfig, Dialect } from '@app/platform';
+import { seatIndex } from '@app/contracts';
+import { TEST_ENGINES, testConfig } from '../support/test-env';
+import { createSeededTestDatabase } from '../support/seeded';
+import { REFERENCE_COUNTS, SCALE_SPECS } from '../../tools/seed/scales';
+import { SEED_FIXTURES } from '../../tools/seed/generator';
 import { rawRows, scalar } from './db-helpers';
 
 const TODAY = new Date('2025-06-01T12:00:00Z');

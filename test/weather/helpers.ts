@@ -1,5 +1,6 @@
-import { AppConfig, CachePrimitives, createCachePrimitives } from '@app/common';
-import { testConfig } from '@app/common/testing';
+import { AppConfig } from '@app/platform';
+import { CachePrimitives, createCachePrimitives } from '@app/cache';
+import { testConfig } from '../support/test-env';
 import {
   ProviderOptions,
   startWeatherProvider,

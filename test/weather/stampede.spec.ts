@@ -1,15 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { AppConfig, ConfigError, WeatherResult, loadConfig } from '@app/common';
+import { AppConfig, ConfigError, loadConfig } from '@app/platform';
+import { WeatherResult } from '@app/contracts';
 import { WeatherProviderHandle } from '../../apps/weather-service/src/provider/weather-provider.server';
-import {
-  WeatherNode,
-  dropKeys,
-  sleep,
-  startTestProvider,
-  startWeatherNode,
-  testConfig,
-  weatherEnv,
-} from './helpers';
+import { WeatherNode, dropKeys, sleep, startTestProvider, startWeatherNode, weatherEnv } from './helpers';
+import { testConfig } from '../support/test-env';
 
 /**
  * The lock-protected weather cache against real Redis, with several independent "processes" (each its own Valkey
@@ -159,7 +153,7 @@ describe('weather stampede protection across processes (real Redis)', () => {
   });
 
   it('with the cache down, calls the provider directly instead of failing', async () => {
-    const { freePort } = await import('@app/common/testing');
+    const { freePort } = await import('../support');
     config = testConfig('mysql', weatherEnv(provider, { CACHE_PORT: String(await freePort()) }));
     const node = await startWeatherNode(config);
     try {

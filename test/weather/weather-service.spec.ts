@@ -3,14 +3,11 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
 import { performance } from 'node:perf_hooks';
-import {
-  AppConfig,
-  WEATHER_PATTERNS,
-  WeatherResult,
-  createValkeyClient,
-  startMicroservice,
-} from '@app/common';
-import { TEST_ENGINES, createTestDatabase, freePort, testConfig } from '@app/common/testing';
+import { AppConfig, startMicroservice } from '@app/platform';
+import { WEATHER_PATTERNS, WeatherResult } from '@app/contracts';
+import { createValkeyClient } from '@app/cache';
+import { TEST_ENGINES, createTestDatabase, testConfig } from '../support/test-env';
+import { freePort } from '../support/redis-server';
 import { WeatherServiceModule } from '../../apps/weather-service/src/app.module';
 import { WeatherProviderHandle } from '../../apps/weather-service/src/provider/weather-provider.server';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.factory';

@@ -1,16 +1,10 @@
 import { Queue } from 'bullmq';
-import {
-  AppConfig,
-  Dialect,
-  EVENTS,
-  QUEUES,
-  WriteKeys,
-  bind,
-  eventJobId,
-  queueOptions,
-  seatName,
-} from '@app/common';
-import { TEST_ENGINES, TestRedisServer, createSeededTestDatabase, testConfig } from '@app/common/testing';
+import { AppConfig, Dialect, bind, queueOptions } from '@app/platform';
+import { EVENTS, QUEUES, eventJobId, seatName } from '@app/contracts';
+import { WriteKeys } from '@app/cache';
+import { TEST_ENGINES, testConfig } from '../support/test-env';
+import { TestRedisServer } from '../support/redis-server';
+import { createSeededTestDatabase } from '../support/seeded';
 import { OutboxRelay } from '../../apps/writer-service/src/events/outbox-relay';
 import {
   startWriterContext,

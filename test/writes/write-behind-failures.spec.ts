@@ -1,7 +1,10 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig, CacheService, Dialect, bind, seatName } from '@app/common';
-import { TEST_ENGINES, createSeededTestDatabase, testConfig } from '@app/common/testing';
+import { AppConfig, Dialect, bind } from '@app/platform';
+import { CacheService } from '@app/cache';
+import { seatName } from '@app/contracts';
+import { TEST_ENGINES, testConfig } from '../support/test-env';
+import { createSeededTestDatabase } from '../support/seeded';
 import { BookingsService } from '../../apps/writer-service/src/bookings/bookings.service';
 import { WriteBehindFlusher } from '../../apps/writer-service/src/write-behind/flusher';
 import {

@@ -1,20 +1,10 @@
 import { Queue } from 'bullmq';
-import {
-  AppConfig,
-  Dialect,
-  EVENTS,
-  Keys,
-  QUEUES,
-  eventJobId,
-  queueOptions,
-  Tags,
-  WriteKeys,
-  bind,
-  seatLayout,
-  seatName,
-} from '@app/common';
-import { SEED_FIXTURES } from '@app/common/seed';
-import { TEST_ENGINES, createSeededTestDatabase, testConfig } from '@app/common/testing';
+import { AppConfig, Dialect, queueOptions, bind } from '@app/platform';
+import { EVENTS, QUEUES, eventJobId, seatLayout, seatName } from '@app/contracts';
+import { Keys, Tags, WriteKeys } from '@app/cache';
+import { SEED_FIXTURES } from '../../tools/seed/generator';
+import { TEST_ENGINES, testConfig } from '../support/test-env';
+import { createSeededTestDatabase } from '../support/seeded';
 import { EventHandlers } from '../../apps/cache-warmer/src/event-handlers';
 import { WarmerService } from '../../apps/cache-warmer/src/warmer.service';
 import {

@@ -1,12 +1,6 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
-import {
-  AppConfig,
-  CoreModule,
-  QUEUE_CLIENT,
-  serviceClients,
-  ValkeyClient,
-  warnUnlessNoEviction,
-} from '@app/common';
+import { AppConfig, CoreModule, serviceClients, warnUnlessNoEviction } from '@app/platform';
+import { QUEUE_CLIENT, ValkeyClient } from '@app/cache';
 import { EventHandlers } from './event-handlers';
 import { LagRecorder } from './lag-recorder';
 import { Leaderboards } from './leaderboard';

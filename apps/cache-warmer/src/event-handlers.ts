@@ -2,13 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   BookingCancelledEvent,
   BookingCreatedEvent,
-  CacheService,
   EVENTS,
   EventName,
   EventPayloads,
   FlightUpdatedEvent,
-  Tags,
-} from '@app/common';
+} from '@app/contracts';
+import { CacheService, Tags } from '@app/cache';
 import { LagRecorder } from './lag-recorder';
 import { Leaderboards } from './leaderboard';
 import { WarmerService } from './warmer.service';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CacheService, WriteKeys } from '@app/common';
+import { CacheService, WriteKeys } from '@app/cache';
 
 /** Lag samples kept (the newest), shared by every warmer process. */
 export const LAG_SAMPLES = 1000;

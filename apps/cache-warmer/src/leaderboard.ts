@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, CacheService, WriteKeys } from '@app/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
+import { CacheService, WriteKeys } from '@app/cache';
 
 /**
  * Applies an event's +1 / -1 to the airport traffic leaderboard (both airports) and to the passenger activity

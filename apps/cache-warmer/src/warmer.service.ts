@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { APP_CONFIG, AppConfig, CacheService, Keys, READ_PATTERNS, SERVICES, callService } from '@app/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
+import { CacheService, Keys } from '@app/cache';
+import { READ_PATTERNS, SERVICES, callService } from '@app/contracts';
 import { Leaderboards } from './leaderboard';
 
 /** Parallel warming calls at once: enough to overlap round trips, few enough not to crowd out real reads. */

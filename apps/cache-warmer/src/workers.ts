@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig, EventName, QUEUES, WARMING_JOBS, queueOptions } from '@app/common';
+import { APP_CONFIG, AppConfig, queueOptions } from '@app/platform';
+import { EventName, QUEUES, WARMING_JOBS } from '@app/contracts';
 import { EventHandlers } from './event-handlers';
 import { LagRecorder } from './lag-recorder';
 import { WarmerService } from './warmer.service';

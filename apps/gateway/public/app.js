@@ -1,6 +1,6 @@
 /*
  * Airport dashboard: plain browser JavaScript against the gateway's public API (see api-contract.md).
- * chart.js and the seat-layout rules (window.Seats, generated from libs/common/src/domain/seats.ts) are served by
+ * chart.js and the seat-layout rules (window.Seats, generated from libs/contracts/src/seats.ts) are served by
  * the gateway itself, so the page works offline.
  */
 'use strict';

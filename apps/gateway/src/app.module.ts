@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, CoreModule } from '@app/common';
+import { AppConfig, CoreModule } from '@app/platform';
 import { ServiceClientsModule } from './clients.module';
 import { HealthController } from './health/health.controller';
-import { DashboardModule } from './dashboard';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { WeatherGatewayModule } from './weather/weather.module';
 import { ReadsRoutesModule } from './reads/reads.module';
 import { AdminModule } from './admin/admin.module';

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, serviceClients } from '@app/common';
+import { AppConfig, serviceClients } from '@app/platform';
 
 /** TCP clients for every downstream service, injected by the names in SERVICES. */
 @Module({})

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AppConfig, logLevels, validationPipe } from '@app/common';
+import { AppConfig, logLevels, validationPipe } from '@app/platform';
 import { GatewayModule } from './app.module';
 
 /** Builds the gateway (used by main.ts and by the tests, which pass their own config). */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { configOrExit } from '@app/common';
+import { configOrExit } from '@app/platform';
 import { createGatewayApp } from './gateway.factory';
 
 async function main() {

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, CoreModule } from '@app/common';
+import { AppConfig, CoreModule } from '@app/platform';
 import { ReadsModule } from './reads/reads.module';
 
 @Module({})

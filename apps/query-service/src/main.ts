@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { configOrExit, startMicroservice } from '@app/common';
+import { configOrExit, startMicroservice } from '@app/platform';
 import { QueryServiceModule } from './app.module';
 
 async function main() {

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, CoreModule } from '@app/common';
+import { AppConfig, CoreModule } from '@app/platform';
 import { EmbeddedWeatherProvider } from './embedded-provider';
 import { WeatherController } from './weather.controller';
 import { WeatherProviderClient } from './weather-provider.client';

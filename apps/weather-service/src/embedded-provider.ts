@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
 import { startProviderFromConfig } from './provider/provider.config';
 import { WeatherProviderHandle } from './provider/weather-provider.server';
 

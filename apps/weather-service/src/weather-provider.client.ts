@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { APP_CONFIG, AppConfig, CurrentWeather, WeatherCity } from '@app/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
+import { CurrentWeather, WeatherCity } from '@app/contracts';
 
 /** The result of one provider call; failures are values so the cache can decide what to serve. */
 export type UpstreamOutcome =

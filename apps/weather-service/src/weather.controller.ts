@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { WEATHER_PATTERNS, WeatherCityRequest, WeatherRequest } from '@app/common';
+import { WEATHER_PATTERNS, WeatherCityRequest, WeatherRequest } from '@app/contracts';
 import { WeatherService } from './weather.service';
 
 @Controller()

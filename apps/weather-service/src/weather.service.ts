@@ -10,19 +10,20 @@ import {
   Optional,
 } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { APP_CONFIG, AppConfig } from '@app/platform';
 import {
-  APP_CONFIG,
-  AppConfig,
   CacheGuard,
   CachePrimitives,
   CacheResult,
   CacheService,
   CacheStatsService,
   CacheUnavailableError,
-  CurrentWeather,
   DistributedLock,
   FillNotifier,
   Keys,
+} from '@app/cache';
+import {
+  CurrentWeather,
   WEATHER_COUNTRY_PATTERN,
   WEATHER_LOCK_TTL_BOUNDS,
   WEATHER_ZIP_PATTERN,
@@ -30,7 +31,7 @@ import {
   WeatherMeta,
   WeatherRequest,
   WeatherResult,
-} from '@app/common';
+} from '@app/contracts';
 import { UpstreamOutcome, WeatherProviderClient } from './weather-provider.client';
 
 /** Injection token of the (bench-only) options below. */

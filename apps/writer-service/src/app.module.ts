@@ -1,14 +1,6 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
-import {
-  APP_CONFIG,
-  AppConfig,
-  CACHE_CLIENT,
-  CoreModule,
-  QUEUE_CLIENT,
-  serviceClients,
-  ValkeyClient,
-  warnUnlessNoEviction,
-} from '@app/common';
+import { APP_CONFIG, AppConfig, CoreModule, serviceClients, warnUnlessNoEviction } from '@app/platform';
+import { CACHE_CLIENT, QUEUE_CLIENT, ValkeyClient } from '@app/cache';
 import { BookingFactsCache } from './bookings/booking-facts';
 import { BookingsController } from './bookings/bookings.controller';
 import { BookingsRepository } from './bookings/bookings.repository';

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CacheService, withTimeout } from '@app/common';
+import { CacheService } from '@app/cache';
+import { withTimeout } from '@app/platform';
 import { EventPublisher } from './events/event-publisher';
 import { OutboxEvent, OutboxRepository } from './events/outbox.repository';
 

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
 
 /** HTTP Basic with the admin credentials from configuration (ADMIN_USER / ADMIN_PASSWORD). */
 @Injectable()

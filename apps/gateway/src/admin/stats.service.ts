@@ -5,7 +5,7 @@ import {
   CacheUnavailableError,
   QueryClassStats,
   StatsSnapshot,
-} from '@app/common';
+} from '@app/cache';
 import { WritePathStats, WritePathStatsService } from '../writes/write-path-stats.service';
 
 /** Figures from Valkey's INFO. keyspace_* and ops/s are server-wide (every client of this server), not per project. */

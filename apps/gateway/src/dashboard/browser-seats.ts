@@ -1,4 +1,4 @@
-import { SEAT_PATTERN, seatIndex, seatLayout, seatName } from '@app/common';
+import { SEAT_PATTERN, seatIndex, seatLayout, seatName } from '@app/contracts';
 
 /**
  * The seat-layout rules as a browser script (`window.Seats`), generated from the very functions the writer and the
@@ -8,7 +8,7 @@ import { SEAT_PATTERN, seatIndex, seatLayout, seatName } from '@app/common';
 export function browserSeatsScript(): string {
   const functions = [seatLayout, seatIndex, seatName].map((fn) => fn.toString()).join('\n');
   return [
-    '/* Generated from libs/common/src/domain/seats.ts: do not edit. */',
+    '/* Generated from libs/contracts/src/seats.ts: do not edit. */',
     'window.Seats = (function () {',
     '"use strict";',
     functions,

@@ -16,7 +16,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * The airport dashboard: the page at `/`, its files under /assets/, and the scripts it needs from the rest of the
- * project under /vendor/ (chart.js from node_modules, the seat rules from libs/common), so it works offline.
+ * project under /vendor/ (chart.js from node_modules, the seat rules from libs/contracts), so it works offline.
  * Only files present in apps/gateway/public at start-up are served: a path never reaches the file system as is.
  */
 @ApiExcludeController()

@@ -2,16 +2,9 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientProxy } from '@nestjs/microservices';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import {
-  CACHE_CLIENT,
-  DependencyHealth,
-  HEALTH_PATTERN,
-  HealthReport,
-  SERVICES,
-  ServiceName,
-  ValkeyClient,
-  callService,
-} from '@app/common';
+import { CACHE_CLIENT, ValkeyClient } from '@app/cache';
+import { DependencyHealth } from '@app/platform';
+import { HEALTH_PATTERN, HealthReport, SERVICES, ServiceName, callService } from '@app/contracts';
 
 /**
  * GET /health: Valkey as the gateway sees it, the database as query-service sees it (the gateway holds no

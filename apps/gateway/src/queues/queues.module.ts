@@ -7,7 +7,8 @@ import fastifyBasicAuth from '@fastify/basic-auth';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
-import { APP_CONFIG, AppConfig, QUEUES, queueOptions } from '@app/common';
+import { APP_CONFIG, AppConfig, queueOptions } from '@app/platform';
+import { QUEUES } from '@app/contracts';
 
 /** Every BullMQ queue of the project, opened once in the gateway (for Bull Board and the write-path figures). */
 export const PROJECT_QUEUES = Symbol('PROJECT_QUEUES');

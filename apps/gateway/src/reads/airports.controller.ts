@@ -1,6 +1,6 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { AirportDetails, AirportSummary } from '@app/common/dto/reads';
+import { AirportDetails, AirportSummary } from '@app/contracts';
 import { AirportsQuery, IataParams, RefreshQuery } from './reads.dto';
 import { QueryClient } from './query-client.service';
 import { ReadController } from './read-controller.decorator';

@@ -1,6 +1,6 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { FlightDetails, ManifestEntry, SeatAvailability } from '@app/common/dto/reads';
+import { FlightDetails, ManifestEntry, SeatAvailability } from '@app/contracts';
 import { FlightIdParams, RefreshQuery } from './reads.dto';
 import { QueryClient } from './query-client.service';
 import { ReadController } from './read-controller.decorator';

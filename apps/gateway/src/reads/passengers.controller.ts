@@ -1,6 +1,6 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { PassengerFlights, PassengerProfile, PassengerSampleEntry } from '@app/common/dto/reads';
+import { PassengerFlights, PassengerProfile, PassengerSampleEntry } from '@app/contracts';
 import { PassengerIdParams, PassportParams, RefreshQuery, SampleQuery } from './reads.dto';
 import { QueryClient } from './query-client.service';
 import { ReadController } from './read-controller.decorator';

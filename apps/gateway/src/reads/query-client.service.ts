@@ -6,6 +6,10 @@ import {
   CacheService,
   CacheStatsService,
   Envelope,
+  isNotFoundEntry,
+  toEnvelope,
+} from '@app/cache';
+import {
   JSON_READS,
   READ_PATTERNS,
   ReadPatternName,
@@ -13,11 +17,9 @@ import {
   bumpPopularRoute,
   callService,
   isJsonRead,
-  isNotFoundEntry,
   presentRead,
   searchedRoute,
-  toEnvelope,
-} from '@app/common';
+} from '@app/contracts';
 
 /**
  * Reads for the gateway's routes. A hit on an entry cached as one JSON string is answered right here from Valkey:

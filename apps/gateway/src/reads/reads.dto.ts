@@ -16,7 +16,7 @@ import {
   ValidationOptions,
   registerDecorator,
 } from 'class-validator';
-import { EXPLAINABLE_QUERIES, ExplainableQuery } from '@app/common/dto/reads';
+import { EXPLAINABLE_QUERIES, ExplainableQuery } from '@app/contracts';
 
 /**
  * Request DTOs of the read routes. Every rule answers 400 with a message naming the field; nothing that reaches

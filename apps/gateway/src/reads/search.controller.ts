@@ -1,6 +1,6 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { FlightOffer, HubRoute, PopularRoute, QueryPlan, RoundTrip } from '@app/common/dto/reads';
+import { FlightOffer, HubRoute, PopularRoute, QueryPlan, RoundTrip } from '@app/contracts';
 import {
   ExplainParams,
   HubRoutesQuery,

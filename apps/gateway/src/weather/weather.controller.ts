@@ -1,17 +1,9 @@
 import { Controller, Delete, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { ApiBasicAuth, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import {
-  APP_CONFIG,
-  AppConfig,
-  CacheResult,
-  SERVICES,
-  WEATHER_PATTERNS,
-  WeatherCity,
-  WeatherResult,
-  callService,
-  toEnvelope,
-} from '@app/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
+import { CacheResult, toEnvelope } from '@app/cache';
+import { SERVICES, WEATHER_PATTERNS, WeatherCity, WeatherResult, callService } from '@app/contracts';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
 import { WeatherCityParams, WeatherQuery } from './weather.dto';
 

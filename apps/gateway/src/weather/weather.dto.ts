@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { WEATHER_COUNTRY_PATTERN, WEATHER_LOCK_TTL_BOUNDS, WEATHER_ZIP_PATTERN } from '@app/common';
+import { WEATHER_COUNTRY_PATTERN, WEATHER_LOCK_TTL_BOUNDS, WEATHER_ZIP_PATTERN } from '@app/contracts';
 
 /** Query values arrive as strings: "true"/"false" and digits are converted, anything else is left for the checks. */
 const toBool = () => Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));

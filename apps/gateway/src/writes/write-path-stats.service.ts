@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { CacheService, DurableWriteKeys, WriteKeys, withTimeout } from '@app/common';
+import { CacheService, DurableWriteKeys, WriteKeys } from '@app/cache';
+import { withTimeout } from '@app/platform';
 import { PROJECT_QUEUES } from '../queues/queues.module';
 
 export interface QueueDepth {

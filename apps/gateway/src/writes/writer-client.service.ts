@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { CacheResult, Envelope, SERVICES, WRITE_PATTERNS, callService, toEnvelope } from '@app/common';
+import { CacheResult, Envelope, toEnvelope } from '@app/cache';
+import { SERVICES, WRITE_PATTERNS, callService } from '@app/contracts';
 
 /** Sends a write to the writer-service and wraps its answer in the contract's envelope. */
 @Injectable()

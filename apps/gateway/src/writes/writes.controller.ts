@@ -19,9 +19,10 @@ import {
   FlightUpdateView,
   UpdateFlightDto,
   WriteBehindAccepted,
-} from '@app/common';
+} from '@app/contracts';
 import { WriterClient } from './writer-client.service';
-import { BookingIdParams, FlightIdParams, ReferenceParams } from './writes.dto';
+import { BookingIdParams, ReferenceParams } from './writes.dto';
+import { FlightIdParams } from '../reads/reads.dto';
 
 @ApiTags('writes')
 @ApiBadRequestResponse({ description: 'A malformed or unknown field (the message names it)' })

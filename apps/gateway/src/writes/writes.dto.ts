@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, Matches, Max, Min } from 'class-validator';
-import { BOOKING_REFERENCE_PATTERN } from '@app/common';
+import { BOOKING_REFERENCE_PATTERN } from '@app/contracts';
 
 /** The flight in PATCH /api/flights/:flightId is validated exactly as in the read routes. */
 export { FlightIdParams } from '../reads/reads.dto';

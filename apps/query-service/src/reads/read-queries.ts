@@ -1,5 +1,5 @@
-import { Dialect } from '@app/common';
-import { ExplainableQuery } from '@app/common/dto/reads';
+import { Dialect } from '@app/platform';
+import { ExplainableQuery } from '@app/contracts';
 
 /**
  * Every read's SQL, written once for MySQL/MariaDB and PostgreSQL: reserved words (`from`, `to`) go through

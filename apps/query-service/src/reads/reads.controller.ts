@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { READ_PATTERNS } from '@app/common';
+import { READ_PATTERNS } from '@app/contracts';
 import {
   AirportsByCountryPayload,
   ExplainPayload,
@@ -13,7 +13,7 @@ import {
   RoundTripPayload,
   SamplePayload,
   SearchPayload,
-} from '@app/common/dto/reads';
+} from '@app/contracts';
 import { ReadsService } from './reads.service';
 
 /** The query-service's message handlers; payloads arrive validated by the gateway's DTOs. */

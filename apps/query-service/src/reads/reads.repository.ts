@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Dialect, bind } from '@app/common';
+import { Dialect, bind } from '@app/platform';
 import {
   AirportDetails,
   AirportSummary,
@@ -13,7 +13,7 @@ import {
   PassengerRef,
   PassengerSampleEntry,
   QueryPlan,
-} from '@app/common/dto/reads';
+} from '@app/contracts';
 import { EXPLAIN_SAMPLES, ReadQueries, readQueries } from './read-queries';
 
 type Row = Record<string, unknown>;

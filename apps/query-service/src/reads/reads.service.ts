@@ -1,7 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
 import {
-  APP_CONFIG,
-  AppConfig,
   CacheResult,
   CacheService,
   DurableWriteKeys,
@@ -12,11 +11,8 @@ import {
   TtlClass,
   ValkeyClient,
   ttlSeconds,
-  JSON_READS,
-  presentRead,
-  hubSet,
-  bumpPopularRoute,
-} from '@app/common';
+} from '@app/cache';
+import { JSON_READS, presentRead, hubSet, bumpPopularRoute } from '@app/contracts';
 import {
   AirportDetails,
   AirportSummary,
@@ -42,7 +38,7 @@ import {
   SamplePayload,
   SeatAvailability,
   SearchPayload,
-} from '@app/common/dto/reads';
+} from '@app/contracts';
 import { ProfileRows, ReadsRepository, SeatRows } from './reads.repository';
 import { pendingVersion, readSeatView, seatViewFromRows, SeatViewKeys, storeSeatView } from './seat-view';
 import { StructureCommand, StructuredCache } from './structured-cache';

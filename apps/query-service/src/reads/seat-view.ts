@@ -1,18 +1,12 @@
-import {
-  BUILD_SEAT_MAP,
-  PENDING_VERSION_FIELD,
-  ValkeyClient,
-  seatIndex,
-  seatMapArgs,
-  seatName,
-} from '@app/common';
-import { SeatAvailability } from '@app/common/dto/reads';
+import { BUILD_SEAT_MAP, PENDING_VERSION_FIELD, ValkeyClient, seatMapArgs } from '@app/cache';
+import { seatIndex, seatName } from '@app/contracts';
+import { SeatAvailability } from '@app/contracts';
 import { SeatRows } from './reads.repository';
 import { StoreContext } from './structured-cache';
 
 /**
  * The seat map the read path shows is the structure the writer-service books against (see BUILD_SEAT_MAP in
- * libs/common): besides the database's bookings it holds the seats the database does not have yet, so a rebuild
+ * libs/contracts): besides the database's bookings it holds the seats the database does not have yet, so a rebuild
  * from the database alone would show pending seats as free.
  */
 export interface SeatViewKeys {

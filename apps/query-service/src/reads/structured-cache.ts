@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CacheResult, CacheService, InfraKeys, QueryClass, ValkeyClient } from '@app/common';
+import { CacheResult, CacheService, InfraKeys, QueryClass, ValkeyClient } from '@app/cache';
 
 /** One write into a structure: [command, index into `keys`, ...arguments]. Run inside one Lua script. */
 export type StructureCommand = [string, number, ...string[]];

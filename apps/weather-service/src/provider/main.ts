@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { configOrExit } from '@app/common';
+import { configOrExit } from '@app/platform';
 import { startProviderFromConfig } from './provider.config';
 
 /** Runs the mock provider alone (the weather-service normally starts it in its own process). */

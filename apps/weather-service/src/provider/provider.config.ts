@@ -1,4 +1,4 @@
-import { AppConfig } from '@app/common';
+import { AppConfig } from '@app/platform';
 import { startWeatherProvider, WeatherProviderHandle } from './weather-provider.server';
 
 /** Starts the mock provider with the WEATHER_PROVIDER_* settings. */

@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { CurrentWeather, WeatherCity } from '@app/common';
+import { CurrentWeather, WeatherCity } from '@app/contracts';
 import { CITIES, City, cityId, findCity } from './cities';
 
 /** Runtime-adjustable behaviour of the mock provider (failure injection and latency). */

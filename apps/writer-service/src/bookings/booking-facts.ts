@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, CacheService, WriteKeys } from '@app/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
+import { CacheService, WriteKeys } from '@app/cache';
 import { BookingsRepository, FlightFacts } from './bookings.repository';
 
 export interface BookingFacts {

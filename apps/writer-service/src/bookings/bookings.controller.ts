@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CreateBookingDto, WRITE_PATTERNS } from '@app/common';
+import { CreateBookingDto, WRITE_PATTERNS } from '@app/contracts';
 import { BookingsService } from './bookings.service';
 
 /** Booking messages from the gateway (bodies were validated there). */

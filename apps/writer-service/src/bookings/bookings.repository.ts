@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { Dialect, bind, seatIndex } from '@app/common';
+import { Dialect, bind } from '@app/platform';
+import { seatIndex } from '@app/contracts';
 
 type Row = Record<string, unknown>;
 

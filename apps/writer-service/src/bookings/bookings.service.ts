@@ -10,16 +10,13 @@ import { performance } from 'node:perf_hooks';
 import {
   BookingStatusView,
   BookingView,
-  CacheResult,
-  CacheService,
   CancelledBooking,
   CreateBookingDto,
-  DurableWriteKeys,
-  Tags,
   WriteBehindAccepted,
   seatIndex,
   seatLayout,
-} from '@app/common';
+} from '@app/contracts';
+import { CacheResult, CacheService, DurableWriteKeys, Tags } from '@app/cache';
 import { dbErrorKind, unavailableIfDown } from '../database-errors';
 import { bookingCancelled, bookingCreated, departureDay } from '../events/booking-events';
 import { OutboxEvent, OutboxRepository } from '../events/outbox.repository';

@@ -1,4 +1,4 @@
-import { BookingCancelledEvent, BookingCreatedEvent, EVENTS, FlightUpdatedEvent } from '@app/common';
+import { BookingCancelledEvent, BookingCreatedEvent, EVENTS, FlightUpdatedEvent } from '@app/contracts';
 import { PendingEvent } from './event-publisher';
 
 /** The day of a departure (UTC) as route/day tags and searches use it. */

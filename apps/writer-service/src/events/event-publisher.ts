@@ -1,15 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import {
-  APP_CONFIG,
-  AppConfig,
-  EVENT_JOB_OPTIONS,
-  EventName,
-  EventPayloads,
-  QUEUES,
-  eventJobId,
-  queueOptions,
-} from '@app/common';
+import { APP_CONFIG, AppConfig, EVENT_JOB_OPTIONS, queueOptions } from '@app/platform';
+import { EventName, EventPayloads, QUEUES, eventJobId } from '@app/contracts';
 
 export interface PendingEvent<N extends EventName = EventName> {
   name: N;

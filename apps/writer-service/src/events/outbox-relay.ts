@@ -6,7 +6,7 @@ import {
   OnApplicationShutdown,
   Optional,
 } from '@nestjs/common';
-import { withTimeout } from '@app/common';
+import { withTimeout } from '@app/platform';
 import { PUBLISH_TIMEOUT_MS } from '../write-side-effects';
 import { EventPublisher } from './event-publisher';
 import { OutboxRepository } from './outbox.repository';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { Dialect, bind, eventJobId } from '@app/common';
+import { Dialect, bind } from '@app/platform';
+import { eventJobId } from '@app/contracts';
 import { sqlTimestamp } from '../database-errors';
 import { EventJob, PendingEvent } from './event-publisher';
 

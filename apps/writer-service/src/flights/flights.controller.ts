@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { UpdateFlightMessage, WRITE_PATTERNS } from '@app/common';
+import { UpdateFlightMessage, WRITE_PATTERNS } from '@app/contracts';
 import { FlightsService } from './flights.service';
 
 @Controller()

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { Dialect, bind } from '@app/common';
+import { Dialect, bind } from '@app/platform';
 import { iso, trim } from '../bookings/bookings.repository';
 import { sqlTimestamp } from '../database-errors';
 

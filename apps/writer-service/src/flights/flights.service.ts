@@ -1,15 +1,8 @@
 import { BadRequestException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { performance } from 'node:perf_hooks';
-import {
-  CacheResult,
-  FlightUpdateView,
-  READ_PATTERNS,
-  SERVICES,
-  Tags,
-  UpdateFlightMessage,
-  callService,
-} from '@app/common';
+import { CacheResult, Tags } from '@app/cache';
+import { FlightUpdateView, READ_PATTERNS, SERVICES, UpdateFlightMessage, callService } from '@app/contracts';
 import { BookingFactsCache } from '../bookings/booking-facts';
 import { unavailableIfDown } from '../database-errors';
 import { departureDay, flightUpdated } from '../events/booking-events';

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
 import {
-  APP_CONFIG,
-  AppConfig,
   CacheService,
   DurableWriteKeys,
   InfraKeys,
@@ -11,7 +10,7 @@ import {
   ValkeyClient,
   BUILD_SEAT_MAP,
   seatMapArgs,
-} from '@app/common';
+} from '@app/cache';
 import { BookingsRepository } from '../bookings/bookings.repository';
 import {
   COMMIT_HOLD,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { Dialect } from '@app/common';
+import { Dialect } from '@app/platform';
 import { dbErrorKind, sqlTimestamp } from '../database-errors';
 import { trim } from '../bookings/bookings.repository';
 

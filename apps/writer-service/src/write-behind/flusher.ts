@@ -9,14 +9,8 @@ import {
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import {
-  APP_CONFIG,
-  AppConfig,
-  CacheService,
-  DurableWriteKeys,
-  ValkeyClient,
-  createValkeyClient,
-} from '@app/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
+import { CacheService, DurableWriteKeys, ValkeyClient, createValkeyClient } from '@app/cache';
 import { bookingCreated } from '../events/booking-events';
 import { EventPublisher } from '../events/event-publisher';
 import { SeatInventory } from '../seats/seat-inventory';

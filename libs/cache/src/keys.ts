@@ -1,0 +1,151 @@
+/**
+ * Every cache key, tag, channel, stream and TTL class of the project, in one place.
+ * Builders return logical names; the cache layer adds CACHE_KEY_PREFIX in front of every one of them.
+ * Sections: reads (query-service), writes (writer-service, cache-warmer), weather, infrastructure.
+ */
+import { AppConfig } from '@app/platform/config';
+
+// ---------------------------------------------------------------------------------------------------------------
+// TTL classes: what kind of data an entry is decides how long it lives (values from configuration, TTL_*).
+export type TtlClass = keyof AppConfig['cache']['ttl'];
+
+export function ttlSeconds(config: AppConfig, cls: TtlClass): number {
+  return config.cache.ttl[cls];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Query classes: statistics are kept per class (dashboard rows).
+export const QUERY_CLASSES = [
+  'flight',
+  'manifest',
+  'seats',
+  'passenger_flights',
+  'passenger_profile',
+  'passenger_sample',
+  'airports_by_country',
+  'airport',
+  'flight_search',
+  'roundtrip',
+  'hub_routes',
+  'explain',
+  'weather',
+] as const;
+export type QueryClass = (typeof QUERY_CLASSES)[number];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reads (query-service)
+export const Keys = {
+  flight: (flightId: number) => `flight:${flightId}`,
+  manifest: (flightId: number) => `manifest:${flightId}`,
+  /**
+   * Hash {capacity, booked, available} (a "not found" flight is {found: 0}). Writers that change a flight's seats
+   * update it and the bitmap together, and only when the hash exists (else the next read rebuilds both).
+   */
+  seatCounters: (flightId: number) => `seats:${flightId}`,
+  /** Bitmap: bit seatIndex(seat) is 1 when the seat is taken (see domain/seats.ts). */
+  seatMap: (flightId: number) => `seatmap:${flightId}`,
+  passengerFlights: (passportNo: string) => `passenger_flights:${passportNo}`,
+  /** Hash of totals. */
+  passengerProfile: (passengerId: number) => `passenger:${passengerId}:profile`,
+  /** Sorted set: route "FROM-TO" scored by flights taken. */
+  passengerRoutes: (passengerId: number) => `passenger:${passengerId}:routes`,
+  passengerSample: (count: number) => `passengers:sample:${count}`,
+  /** Country as given: MySQL compares it case-insensitively, PostgreSQL does not, so one key per spelling. */
+  airportsByCountry: (country: string, limit: number) => `airports:country:${country}:${limit}`,
+  airport: (iata: string) => `airport:${iata}`,
+  flightSearch: (from: string, to: string, date: string) => `search:${from}:${to}:${date}`,
+  roundTrip: (from: string, to: string, depart: string, ret: string) =>
+    `roundtrip:${from}:${to}:${depart}:${ret}`,
+  /** Sorted set: "FROM:TO" scored by searches. */
+  popularRoutes: () => 'routes:popular',
+  hubRoutes: (airports: string[], limit: number) => `hubs:${airports.join(',')}:${limit}`,
+  explain: (name: string, engine: string) => `explain:${engine}:${name}`,
+  /** Weather of a city: {data, fetchedAt, freshUntil}; kept past freshness for WEATHER_STALE_GRACE (serve-stale). */
+  weather: (country: string, zip: string) => `weather:${country}:${zip}`,
+  /** The last failed provider call for a city, so requests that waited for it share the failure. */
+  weatherFailure: (country: string, zip: string) => `weather-failure:${country}:${zip}`,
+  /** The list of cities the provider knows. */
+  weatherCities: () => 'weather-cities',
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tags: invalidating a tag removes every entry registered under it (a set of keys per tag).
+export const Tags = {
+  flight: (flightId: number) => `flight:${flightId}`,
+  route: (from: string, to: string, date: string) => `route:${from}:${to}:${date}`,
+  passenger: (passengerId: number) => `passenger:${passengerId}`,
+  airport: (iata: string) => `airport:${iata}`,
+  popularRoutes: () => 'popular-routes',
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Infrastructure (cache primitives)
+export const InfraKeys = {
+  /** The set of keys under a tag. */
+  tagSet: (tag: string) => `tag:${tag}`,
+  /** Version of a tag, bumped by every invalidation: a load that started before it does not write back. */
+  tagVersion: (tag: string) => `tagver:${tag}`,
+  /** Set of the query classes that have statistics. */
+  statsClasses: () => 'stats:classes',
+  /** Stampede lock for a key. */
+  lock: (key: string) => `lock:${key}`,
+  /** Pub/sub channel on which "key filled" notifications are published (message = logical key). */
+  fillChannel: () => 'fill',
+  /** Statistics hash per query class (counters shared by all processes). */
+  stats: (cls: string) => `stats:${cls}`,
+  /** Latency histogram per query class and source (hash bucket -> count). */
+  latencyHistogram: (cls: string, source: 'cache' | 'database' | 'upstream') => `stats:${cls}:hist:${source}`,
+} as const;
+
+/**
+ * Key families that DELETE /api/cache must leave alone: they are not cached copies but state of record
+ * (pending write-behind bookings, queues) or bookkeeping (statistics, locks).
+ */
+export const NON_CACHE_KEY_PREFIXES = ['wb:', 'bull:', 'stats:', 'lock:', 'leaderboard:', 'tagver:'] as const;
+
+/** How long a tag's version outlives its last invalidation (longer than any load can take). */
+export const TAG_VERSION_TTL_SECONDS = 24 * 3600;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writes (writer-service, cache-warmer): added by the write-path work.
+// Cache-class write keys (under CACHE_KEY_PREFIX, flushed with the cache):
+export const WriteKeys = {
+  /** Sorted set: bookings per airport IATA (traffic leaderboard), both airports of every booking. */
+  airportLeaderboard: () => 'leaderboard:airport:bookings',
+  /** Sorted set: "passengerId:passportNo" scored by bookings seen in events (who to keep warm). */
+  activePassengers: () => 'leaderboard:passenger:bookings',
+  /** Marker "this event was applied to the leaderboards" (SET NX), so a replayed event changes nothing. */
+  processedEvent: (eventId: string) => `leaderboard:applied:${eventId}`,
+  /** List (capped): invalidation lag in ms, event committed -> tagged keys gone, pushed by every warmer. */
+  invalidationLag: () => 'stats:invalidation-lag',
+  /** JSON {capacity, fromIata, toIata, departure}: what a booking needs to know about a flight. */
+  bookingFlightFacts: (flightId: number) => `booking-facts:flight:${flightId}`,
+  /** JSON {passportNo}: what a booking needs to know about a passenger. */
+  bookingPassengerFacts: (passengerId: number) => `booking-facts:passenger:${passengerId}`,
+} as const;
+
+/**
+ * Write-path state of record: accepted-but-not-yet-persisted bookings. Under the 'wb:' family, which
+ * DELETE /api/cache leaves alone (NON_CACHE_KEY_PREFIXES); on the cache server, because the reservation script
+ * touches them and the seat bitmap atomically.
+ */
+export const DurableWriteKeys = {
+  /** Stream of accepted write-behind bookings, read by the flushers' consumer group. */
+  writeBehindStream: () => 'wb:bookings',
+  writeBehindGroup: () => 'wb-flushers',
+  /** Hash: status of a write-behind booking by reference (pending / persisted / failed). */
+  bookingStatus: (reference: string) => `wb:booking:${reference}`,
+  /**
+   * Hash per flight, never expires: seatIndex -> reference (write-behind reservation) or "hold:<expiresAtMs>"
+   * (a write-through insert in flight), plus field "version" bumped on every committed seat change.
+   */
+  pendingSeats: (flightId: number) => `wb:pending:${flightId}`,
+} as const;
+
+/** Field of DurableWriteKeys.pendingSeats that counts committed seat changes (optimistic seat-map rebuilds). */
+export const PENDING_VERSION_FIELD = 'version';
+
+/** BullMQ prefix: "cmiyc:" -> "cmiyc:bull" (kept by DELETE /api/cache; tests get their own from their key prefix). */
+export function queuePrefix(config: AppConfig): string {
+  return `${config.cache.keyPrefix}bull`;
+}

@@ -1,0 +1,41 @@
+import Valkey, { RedisOptions } from 'iovalkey';
+import { RedisEndpoint } from '@app/platform/config';
+
+export type ValkeyClient = Valkey;
+
+export interface ValkeyClientOptions {
+  /** Name shown in CLIENT LIST, to tell processes apart. */
+  name?: string;
+  /** Fail a command after this long instead of waiting for a dead server (reads fall back to the database). */
+  commandTimeoutMs?: number;
+  /** Queue commands while disconnected (BullMQ wants this; the cache path does not: fail fast instead). */
+  offlineQueue?: boolean;
+  /** BullMQ requires null here for its blocking connections. */
+  maxRetriesPerRequest?: number | null;
+  lazyConnect?: boolean;
+  /** Send the commands issued in one event-loop tick as one write (many concurrent requests, fewer syscalls). */
+  autoPipelining?: boolean;
+}
+
+/** One place that turns configuration into an iovalkey connection. */
+export function createValkeyClient(endpoint: RedisEndpoint, opts: ValkeyClientOptions = {}): ValkeyClient {
+  const options: RedisOptions = {
+    host: endpoint.host,
+    port: endpoint.port,
+    password: endpoint.password,
+    tls: endpoint.tls ? {} : undefined,
+    connectionName: opts.name,
+    commandTimeout: opts.commandTimeoutMs,
+    enableOfflineQueue: opts.offlineQueue ?? true,
+    maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 1 : opts.maxRetriesPerRequest,
+    lazyConnect: opts.lazyConnect ?? false,
+    enableAutoPipelining: opts.autoPipelining ?? false,
+    // Reconnect forever with a capped backoff: the cache coming back must be noticed without a restart.
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  };
+  const client = new Valkey(options);
+  // Connection errors are reported by health checks and the circuit breaker; an unhandled 'error' event
+  // would otherwise crash the process.
+  client.on('error', () => undefined);
+  return client;
+}

@@ -1,2 +1,0 @@
-export * from './bootstrap';
-export * from './core.module';

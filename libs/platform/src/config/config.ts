@@ -1,0 +1,271 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SETTINGS, SettingSpec } from './settings';
+
+export type DbEngine = 'mysql' | 'postgres';
+export type DbFlavor = 'mysql' | 'mariadb' | 'postgres';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface RedisEndpoint extends Endpoint {
+  password?: string;
+  tls: boolean;
+}
+
+export interface AppConfig {
+  db: {
+    /** The SQL dialect: MySQL and MariaDB share one. */
+    engine: DbEngine;
+    flavor: DbFlavor;
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    name: string;
+    poolSize: number;
+  };
+  cache: RedisEndpoint & {
+    engine: 'valkey' | 'redis';
+    keyPrefix: string;
+    defaultTtl: number;
+    commandTimeoutMs: number;
+    breakerCooldownMs: number;
+    lockTtlMs: number;
+    lockWaitMs: number;
+    ttl: {
+      reference: number;
+      flight: number;
+      manifest: number;
+      search: number;
+      seats: number;
+      passenger: number;
+      bi: number;
+      negative: number;
+    };
+  };
+  queue: RedisEndpoint;
+  gateway: Endpoint;
+  queryService: Endpoint;
+  writerService: Endpoint;
+  weatherService: Endpoint;
+  cacheWarmer: Endpoint;
+  admin: { user: string; password: string };
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  weather: {
+    provider: Endpoint;
+    minDelayMs: number;
+    maxDelayMs: number;
+    errorRate: number;
+    timeoutRate: number;
+    upstreamTimeoutMs: number;
+    ttlSeconds: number;
+    lockTtlMs: number;
+    staleGraceSeconds: number;
+    earlyRefreshSeconds: number;
+  };
+  writeBehind: { batchSize: number; lanes: number; blockMs: number; claimIdleMs: number };
+  warming: { topRoutes: number; days: number; everyMs: number; topPassengers: number };
+  seedScale: 'tiny' | 'small' | 'medium' | 'large';
+}
+
+/** Thrown for a bad setting; its message is the one line a person needs. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseValue(spec: SettingSpec, raw: string): string | number | boolean {
+  const fail = (allowed: string): never => {
+    throw new ConfigError(`Invalid ${spec.name}=${JSON.stringify(raw)}: expected ${allowed}`);
+  };
+  const range = spec.min !== undefined ? ` from ${spec.min} to ${spec.max}` : '';
+  switch (spec.kind) {
+    case 'string':
+      return raw;
+    case 'enum':
+      if (!spec.allowed!.includes(raw.toLowerCase())) fail(`one of ${spec.allowed!.join(', ')}`);
+      return raw.toLowerCase();
+    case 'bool': {
+      const v = raw.toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(v)) return true;
+      if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+      return fail('true or false');
+    }
+    case 'port': {
+      if (!/^\d+$/.test(raw) || +raw < 1 || +raw > 65535) fail('a port number from 1 to 65535');
+      return Number(raw);
+    }
+    case 'int': {
+      if (!/^-?\d+$/.test(raw)) fail(`a whole number${range}`);
+      const n = Number(raw);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        fail(`a whole number${range}`);
+      }
+      return n;
+    }
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) fail(`a number${range}`);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+        fail(`a number${range}`);
+      return n;
+    }
+  }
+}
+
+let envFileLoaded = false;
+
+/** Reads `.env` from the working directory once, without overriding variables already set. */
+export function loadEnvFile(path = resolve(process.cwd(), '.env')): void {
+  if (envFileLoaded) return;
+  envFileLoaded = true;
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/**
+ * Validates the environment against SETTINGS and returns the typed configuration.
+ * Throws ConfigError naming the variable, the value and what is allowed.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  if (env === process.env) loadEnvFile();
+  const known = new Map(SETTINGS.map((s) => [s.name, s]));
+  const get = <T extends string | number | boolean>(name: string): T | undefined => {
+    const spec = known.get(name);
+    if (!spec) throw new Error(`Setting ${name} is not declared in SETTINGS`);
+    const raw = env[name];
+    if (raw === undefined || (raw === '' && spec.kind !== 'string')) {
+      return spec.default === undefined ? undefined : (parseValue(spec, spec.default) as T);
+    }
+    return parseValue(spec, raw) as T;
+  };
+  const str = (name: string) => get<string>(name) as string;
+  const num = (name: string) => get<number>(name) as number;
+
+  const engineName = str('DB_ENGINE');
+  const flavor: DbFlavor = engineName === 'postgresql' ? 'postgres' : (engineName as DbFlavor);
+  const engine: DbEngine = flavor === 'postgres' ? 'postgres' : 'mysql';
+
+  const minDelay = num('WEATHER_PROVIDER_MIN_DELAY_MS');
+  const maxDelay = num('WEATHER_PROVIDER_MAX_DELAY_MS');
+  if (maxDelay < minDelay) {
+    throw new ConfigError(
+      `Invalid WEATHER_PROVIDER_MAX_DELAY_MS=${JSON.stringify(String(maxDelay))}: expected a value >= WEATHER_PROVIDER_MIN_DELAY_MS (${minDelay})`,
+    );
+  }
+  // A weather lock that expires while its owner still waits for the provider lets a second caller in.
+  const weatherLockTtl = num('WEATHER_LOCK_TTL_MS');
+  const upstreamTimeout = num('WEATHER_UPSTREAM_TIMEOUT_MS');
+  if (weatherLockTtl <= upstreamTimeout) {
+    throw new ConfigError(
+      `Invalid WEATHER_LOCK_TTL_MS=${JSON.stringify(String(weatherLockTtl))}: expected more than WEATHER_UPSTREAM_TIMEOUT_MS (${upstreamTimeout}), so the lock outlasts a provider call`,
+    );
+  }
+  const prefix = str('CACHE_KEY_PREFIX');
+  if (!prefix)
+    throw new ConfigError('Invalid CACHE_KEY_PREFIX="": expected a non-empty prefix such as "cmiyc:"');
+
+  const cache: RedisEndpoint = {
+    host: str('CACHE_HOST'),
+    port: num('CACHE_PORT'),
+    password: str('CACHE_PASSWORD') || undefined,
+    tls: get<boolean>('CACHE_TLS') as boolean,
+  };
+
+  return {
+    db: {
+      engine,
+      flavor,
+      host: str('DB_HOST'),
+      port: get<number>('DB_PORT') ?? (engine === 'postgres' ? 5432 : 3306),
+      user: get<string>('DB_USER') ?? (engine === 'postgres' ? 'postgres' : 'root'),
+      password: str('DB_PASSWORD'),
+      name: str('DB_NAME'),
+      poolSize: num('DB_POOL_SIZE'),
+    },
+    cache: {
+      ...cache,
+      engine: str('CACHE_ENGINE') as 'valkey' | 'redis',
+      keyPrefix: prefix,
+      defaultTtl: num('CACHE_TTL'),
+      commandTimeoutMs: num('CACHE_COMMAND_TIMEOUT_MS'),
+      breakerCooldownMs: num('CACHE_BREAKER_COOLDOWN_MS'),
+      lockTtlMs: num('CACHE_LOCK_TTL_MS'),
+      lockWaitMs: num('CACHE_LOCK_WAIT_MS'),
+      ttl: {
+        reference: num('TTL_REFERENCE'),
+        flight: num('TTL_FLIGHT'),
+        manifest: num('TTL_MANIFEST'),
+        search: num('TTL_SEARCH'),
+        seats: num('TTL_SEATS'),
+        passenger: num('TTL_PASSENGER'),
+        bi: num('TTL_BI'),
+        negative: num('TTL_NEGATIVE'),
+      },
+    },
+    queue: {
+      host: get<string>('QUEUE_HOST') || cache.host,
+      port: get<number>('QUEUE_PORT') ?? cache.port,
+      password: get<string>('QUEUE_PASSWORD') || cache.password,
+      tls: get<boolean>('QUEUE_TLS') ?? cache.tls,
+    },
+    gateway: { host: str('GATEWAY_HOST'), port: num('GATEWAY_PORT') },
+    queryService: { host: str('QUERY_SERVICE_HOST'), port: num('QUERY_SERVICE_PORT') },
+    writerService: { host: str('WRITER_SERVICE_HOST'), port: num('WRITER_SERVICE_PORT') },
+    weatherService: { host: str('WEATHER_SERVICE_HOST'), port: num('WEATHER_SERVICE_PORT') },
+    cacheWarmer: { host: str('CACHE_WARMER_HOST'), port: num('CACHE_WARMER_PORT') },
+    admin: { user: str('ADMIN_USER'), password: str('ADMIN_PASSWORD') },
+    logLevel: str('LOG_LEVEL') as AppConfig['logLevel'],
+    weather: {
+      provider: { host: str('WEATHER_PROVIDER_HOST'), port: num('WEATHER_PROVIDER_PORT') },
+      minDelayMs: minDelay,
+      maxDelayMs: maxDelay,
+      errorRate: num('WEATHER_PROVIDER_ERROR_RATE'),
+      timeoutRate: num('WEATHER_PROVIDER_TIMEOUT_RATE'),
+      upstreamTimeoutMs: num('WEATHER_UPSTREAM_TIMEOUT_MS'),
+      ttlSeconds: num('WEATHER_CACHE_TTL'),
+      lockTtlMs: num('WEATHER_LOCK_TTL_MS'),
+      staleGraceSeconds: num('WEATHER_STALE_GRACE'),
+      earlyRefreshSeconds: num('WEATHER_EARLY_REFRESH'),
+    },
+    writeBehind: {
+      batchSize: num('WRITE_BEHIND_BATCH_SIZE'),
+      lanes: num('WRITE_BEHIND_LANES'),
+      blockMs: num('WRITE_BEHIND_BLOCK_MS'),
+      claimIdleMs: num('WRITE_BEHIND_CLAIM_IDLE_MS'),
+    },
+    warming: {
+      topRoutes: num('WARM_TOP_ROUTES'),
+      days: num('WARM_DAYS'),
+      everyMs: num('WARM_EVERY_MS'),
+      topPassengers: num('WARM_TOP_PASSENGERS'),
+    },
+    seedScale: str('SEED_SCALE') as AppConfig['seedScale'],
+  };
+}
+
+/** The names of every variable the project accepts (compose and .env.example are checked against it). */
+export const SETTING_NAMES: ReadonlySet<string> = new Set(SETTINGS.map((s) => s.name));
+
+/** Renders `.env.example` from SETTINGS so the documentation cannot drift from the code. */
+export function renderEnvExample(): string {
+  const lines = [
+    '# Generated from libs/platform/src/config/settings.ts by `npm run env:example`. Every variable is optional.',
+    '',
+  ];
+  let group = '';
+  for (const s of SETTINGS) {
+    if (s.group !== group) {
+      group = s.group;
+      lines.push(`# --- ${group} ---`);
+    }
+    const allowed = s.allowed ? ` (${s.allowed.join(' | ')})` : '';
+    lines.push(`# ${s.description}${allowed}`);
+    lines.push(`${s.default === undefined ? '# ' : ''}${s.name}=${s.default ?? ''}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,54 @@
+import { INestMicroservice, LogLevel, Logger, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { AppConfig, ConfigError, Endpoint, loadConfig } from '../config/config';
+import { RpcErrorFilter } from '@app/contracts';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+export function logLevels(level: AppConfig['logLevel']): LogLevel[] {
+  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+}
+
+/** Loads configuration or exits with the one line naming the bad variable. */
+export function configOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`Configuration error: ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+/** Validation used by every service and the gateway: unknown fields are rejected, types are converted. */
+export function validationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+  });
+}
+
+/** Starts a TCP microservice with the shared error filter and graceful shutdown. */
+export async function startMicroservice(
+  module: unknown,
+  endpoint: Endpoint,
+  config: AppConfig,
+  name: string,
+): Promise<INestMicroservice> {
+  process.env.CMIYC_APP = name;
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
+    transport: Transport.TCP,
+    options: { host: '0.0.0.0', port: endpoint.port },
+    logger: logLevels(config.logLevel),
+  });
+  app.useGlobalFilters(new RpcErrorFilter());
+  app.enableShutdownHooks();
+  await app.listen();
+  new Logger(name).log(`listening on TCP ${endpoint.port}`);
+  return app;
+}
