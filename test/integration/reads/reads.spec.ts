@@ -1,0 +1,288 @@
+import { AppConfig } from '@app/platform';
+import { Keys, Tags } from '@app/cache';
+import { SEED_FIXTURES } from '../../../tools/seed/generator';
+import { TEST_ENGINES, testConfig } from '../../support/test-env';
+import { createSeededTestDatabase } from '../../support/seeded';
+import { ReadStack, basicAuth, startReadStack, utcDay } from './read-stack';
+
+/**
+ * The cache-aside read path through the gateway over HTTP: gateway -> TCP -> query-service -> Valkey/database,
+ * on a seeded database of each engine and real Redis.
+ */
+describe.each(TEST_ENGINES)('read path on %s', (engine) => {
+  let config: AppConfig;
+  let stack: ReadStack;
+  let dropDb: () => Promise<void>;
+  const flightId = SEED_FIXTURES.dashboardFlightId;
+  const [from, to] = SEED_FIXTURES.dailyRoutes[0];
+  const today = utcDay();
+
+  beforeAll(async () => {
+    config = testConfig(engine);
+    dropDb = await createSeededTestDatabase(config);
+    stack = await startReadStack(config);
+  });
+
+  afterAll(async () => {
+    await stack?.cache.flushProjectKeys();
+    await stack?.stats.reset();
+    await stack?.close();
+    await dropDb?.();
+  });
+
+  const get = (path: string) => stack.http().get(path);
+
+  /** First call loads from the database, the second is a hit with identical data. */
+  async function missThenHit(path: string) {
+    const first = await get(path);
+    expect(first.status).toBe(200);
+    expect(first.body.meta.source).toBe('database');
+    expect(first.body.meta.cacheKey).toMatch(new RegExp(`^${escapeRe(config.cache.keyPrefix)}`));
+    expect(typeof first.body.meta.latencyMs).toBe('number');
+    const second = await get(path);
+    expect(second.status).toBe(200);
+    expect(second.body.meta.source).toBe('cache');
+    expect(second.body.meta.cacheKey).toBe(first.body.meta.cacheKey);
+    expect(second.body.data).toEqual(first.body.data);
+    return first.body.data;
+  }
+
+  it('flight details: flight, airline, both airports, status', async () => {
+    const data = await missThenHit(`/api/flights/${flightId}`);
+    expect(data).toMatchObject({
+      flightId,
+      airline: { iata: expect.any(String) },
+      from: { icao: expect.any(String) },
+    });
+    expect(['completed', 'in progress', 'upcoming']).toContain(data.status);
+  });
+
+  it('manifest: ordered by seat (row, then letter)', async () => {
+    const data = await missThenHit(`/api/flights/${flightId}/manifest`);
+    expect(data.length).toBeGreaterThan(0);
+    const rows = data.map((e: { seat: string }) => parseInt(e.seat, 10));
+    expect(rows).toEqual([...rows].sort((a, b) => a - b));
+    expect(data[0]).toMatchObject({
+      passportNo: expect.stringMatching(/^[A-Z0-9]{9}$/),
+      price: expect.any(Number),
+    });
+  });
+
+  it('seat availability: counters in a hash and the booked seats from the bitmap agree with the manifest', async () => {
+    const data = await missThenHit(`/api/flights/${flightId}/seats`);
+    const manifest = (await get(`/api/flights/${flightId}/manifest`)).body.data as { seat: string | null }[];
+    expect(data.booked).toBe(manifest.length);
+    expect(data.available).toBe(data.capacity - data.booked);
+    expect([...data.bookedSeats].sort()).toEqual(
+      manifest
+        .map((m) => m.seat)
+        .filter(Boolean)
+        .sort(),
+    );
+    const prefix = config.cache.keyPrefix;
+    expect(await stack.cache.client.type(prefix + Keys.seatCounters(flightId))).toBe('hash');
+    expect(await stack.cache.client.strlen(prefix + Keys.seatMap(flightId))).toBe(
+      Math.ceil(data.capacity / 8),
+    );
+  });
+
+  it('passenger sample, history by passport and profile (hash + sorted set)', async () => {
+    const sample = await missThenHit('/api/passengers/sample?count=5');
+    expect(sample).toHaveLength(5);
+    const p = sample[0];
+    expect(p.label).toBe(`${p.firstname} ${p.lastname} (${p.passportNo}) - ${p.bookings} bookings`);
+    expect(p.bookings).toBeGreaterThan(0);
+
+    const history = await missThenHit(`/api/passengers/${p.passportNo}/flights`);
+    expect(history.passenger.passengerId).toBe(p.passengerId);
+    expect(history.flights.length).toBe(Math.min(10, p.bookings));
+    const departures = history.flights.map((f: { departure: string }) => f.departure);
+    expect(departures).toEqual([...departures].sort().reverse());
+
+    const profile = await missThenHit(`/api/passengers/${p.passengerId}/profile`);
+    expect(profile.totalFlights).toBe(p.bookings);
+    expect(profile.frequentRoutes.length).toBeGreaterThan(0);
+    // IATA codes, or the ICAO code of an airport without one (the dump has many).
+    expect(profile.frequentRoutes[0].route).toMatch(/^[A-Z0-9]{3,4}-[A-Z0-9]{3,4}$/);
+    expect(await stack.cache.client.type(config.cache.keyPrefix + Keys.passengerRoutes(p.passengerId))).toBe(
+      'zset',
+    );
+  });
+
+  it('airports by country and one airport with geo data', async () => {
+    const jfk = await missThenHit('/api/airports/JFK');
+    expect(jfk).toMatchObject({ iata: 'JFK', latitude: expect.any(Number), longitude: expect.any(Number) });
+    const list = await missThenHit(`/api/airports?country=${encodeURIComponent(jfk.country)}&limit=5`);
+    expect(list.length).toBeGreaterThan(0);
+    expect(list.length).toBeLessThanOrEqual(5);
+    expect(list.every((a: { country: string }) => a.country === jfk.country)).toBe(true);
+  });
+
+  it('flight search, round trip, popular routes', async () => {
+    const offers = await missThenHit(`/api/search/flights?from=${from}&to=${to}&date=${today}`);
+    expect(offers.length).toBeGreaterThan(0);
+    for (const o of offers) {
+      expect(o.departure.slice(0, 10)).toBe(today);
+      expect(o.freeSeats).toBe(o.capacity - o.bookedSeats);
+    }
+    const rt = await missThenHit(
+      `/api/search/roundtrip?from=${from}&to=${to}&depart=${today}&return=${utcDay(2)}`,
+    );
+    expect(rt.outbound).toEqual(offers);
+    expect(rt.return.length).toBeGreaterThan(0);
+    expect(rt.return[0].from.iata).toBe(to);
+
+    const popular = await get('/api/routes/popular?limit=5');
+    expect(popular.status).toBe(200);
+    // Two searches and two round trips on the route so far.
+    expect(popular.body.data[0]).toEqual({ from, to, searches: 4 });
+  });
+
+  it('hub routes (BI) and query plans', async () => {
+    const hubs = await missThenHit('/api/routes/hubs?airports=JFK,LAX&limit=5');
+    expect(hubs.length).toBeGreaterThan(0);
+    expect(hubs.every((h: { from: { iata: string } }) => ['JFK', 'LAX'].includes(h.from.iata))).toBe(true);
+    const plan = await missThenHit('/api/queries/flight_search/explain');
+    expect(plan).toMatchObject({ name: 'flight_search', engine });
+    expect(plan.plan).toBeTruthy();
+  });
+
+  it('?refresh=true reloads from the database and overwrites the entry', async () => {
+    await get(`/api/airports/LAX`);
+    const refreshed = await get(`/api/airports/LAX?refresh=true`);
+    expect(refreshed.body.meta.source).toBe('database');
+    expect((await get(`/api/airports/LAX`)).body.meta.source).toBe('cache');
+    const seats = await get(`/api/flights/${flightId}/seats?refresh=true`);
+    expect(seats.body.meta.source).toBe('database');
+    expect((await get(`/api/flights/${flightId}/seats`)).body.meta.source).toBe('cache');
+  });
+
+  it("invalidating a tag removes exactly that tag's entries", async () => {
+    const paths = {
+      flight: `/api/flights/${flightId}`,
+      manifest: `/api/flights/${flightId}/manifest`,
+      seats: `/api/flights/${flightId}/seats`,
+      airport: '/api/airports/JFK',
+      search: `/api/search/flights?from=${from}&to=${to}&date=${today}`,
+    };
+    for (const p of Object.values(paths)) await get(p);
+    const searchKey = config.cache.keyPrefix + Keys.flightSearch(from, to, today);
+    // The search names its flights as tags, so a change to one of them drops the search too.
+    const offered = (await get(paths.search)).body.data[0].flightId as number;
+    expect(await stack.cache.keysOfTag(Tags.flight(offered))).toContain(Keys.flightSearch(from, to, today));
+
+    expect(await stack.cache.invalidateTags([Tags.flight(flightId)])).toBeGreaterThanOrEqual(4);
+    expect((await get(paths.flight)).body.meta.source).toBe('database');
+    expect((await get(paths.manifest)).body.meta.source).toBe('database');
+    expect((await get(paths.seats)).body.meta.source).toBe('database');
+    expect((await get(paths.airport)).body.meta.source).toBe('cache');
+    if (offered !== flightId) expect(await stack.cache.client.exists(searchKey)).toBe(1);
+
+    await stack.cache.invalidateTags([Tags.route(from, to, today)]);
+    expect(await stack.cache.client.exists(searchKey)).toBe(0);
+    expect((await get(paths.flight)).body.meta.source).toBe('cache');
+  });
+
+  it('unknown ids answer 404, and the "not found" is cached', async () => {
+    for (const path of [
+      '/api/flights/99999999',
+      '/api/flights/99999999/manifest',
+      '/api/flights/99999999/seats',
+      '/api/passengers/ZZZZZZZZ9/flights',
+      '/api/passengers/99999999/profile',
+      '/api/airports/QQQ',
+    ]) {
+      const res = await get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(res.body.message).toEqual(expect.any(String));
+    }
+    expect(await stack.cache.client.get(config.cache.keyPrefix + Keys.flight(99999999))).toBe('\u0000nf');
+    expect(await stack.cache.client.hget(config.cache.keyPrefix + Keys.seatCounters(99999999), 'found')).toBe(
+      '0',
+    );
+    expect((await get('/api/flights/99999999')).status).toBe(404);
+  });
+
+  it.each([
+    ['/api/flights/abc', 'flightId'],
+    ['/api/flights/0', 'flightId'],
+    ['/api/flights/-5/manifest', 'flightId'],
+    ['/api/flights/99999999999/seats', 'flightId'],
+    ['/api/flights/1?refresh=maybe', 'refresh'],
+    ['/api/passengers/abc/flights', 'passportNo'],
+    ["/api/passengers/P1'%20OR%201=1/flights", 'passportNo'],
+    ['/api/passengers/1.5/profile', 'passengerId'],
+    ['/api/passengers/sample?count=1000000', 'count'],
+    ['/api/passengers/sample?count=ten', 'count'],
+    ['/api/airports/jfk', 'iata'],
+    ['/api/airports/JFKX', 'iata'],
+    ['/api/airports?country=Germany%3B%20DROP%20TABLE%20airport', 'country'],
+    ["/api/airports?country='%20OR%201=1%20--", 'country'],
+    ['/api/airports?country=Germany&limit=1000000', 'limit'],
+    ['/api/airports', 'country'],
+    ['/api/search/flights?from=JF&to=LAX&date=2026-03-01', 'from'],
+    ['/api/search/flights?from=JFK&to=JFK&date=2026-03-01', 'to'],
+    ['/api/search/flights?from=JFK&to=LAX&date=2026-02-30', 'date'],
+    ['/api/search/flights?from=JFK&to=LAX&date=01.03.2026', 'date'],
+    ['/api/search/flights?from=JFK&to=LAX', 'date'],
+    ['/api/search/roundtrip?from=JFK&to=LAX&depart=2026-03-08&return=2026-03-01', 'return'],
+    ['/api/routes/popular?limit=0', 'limit'],
+    ['/api/routes/hubs?airports=ATL,or', 'airports'],
+    ['/api/routes/hubs?limit=101', 'limit'],
+    ['/api/queries/drop_table/explain', 'name'],
+    ['/api/flights/1?unknown=1', 'unknown'],
+  ])('bad input %s -> 400 naming %s', async (path, field) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect([].concat(res.body.message).join(' ')).toContain(field);
+  });
+
+  it('GET /api/stats: per-query counts and latencies across processes, Valkey INFO figures', async () => {
+    await get(`/api/airports/ORD?refresh=true`);
+    await get(`/api/airports/ORD`);
+    // The query-service flushes its counters every 250 ms; do it now rather than wait.
+    await stack.stats.flush();
+    const res = await get('/api/stats');
+    expect(res.status).toBe(200);
+    const airport = res.body.queries.find((q: { queryClass: string }) => q.queryClass === 'airport');
+    expect(airport.hits).toBeGreaterThanOrEqual(1);
+    expect(airport.misses).toBeGreaterThanOrEqual(1);
+    expect(airport.cache.p99Ms).toBeGreaterThan(0);
+    expect(airport.speedup).toEqual(expect.any(Number));
+    expect(res.body.valkey).toMatchObject({
+      keyspaceHits: expect.any(Number),
+      keyspaceMisses: expect.any(Number),
+      usedMemory: expect.any(Number),
+      evictedKeys: expect.any(Number),
+      opsPerSec: expect.any(Number),
+    });
+  });
+
+  it("DELETE /api/cache needs the admin credentials and removes only this project's keys", async () => {
+    await get(`/api/flights/${flightId}`);
+    const foreignKey = `cmiyc-reads-test-foreign:${Date.now()}`;
+    await stack.cache.client.set(foreignKey, 'x', 'EX', 60);
+    try {
+      expect((await stack.http().delete('/api/cache')).status).toBe(401);
+      const wrong = await stack
+        .http()
+        .delete('/api/cache')
+        .set('Authorization', basicAuth(config.admin.user, 'nope'));
+      expect(wrong.status).toBe(401);
+      const ok = await stack
+        .http()
+        .delete('/api/cache')
+        .set('Authorization', basicAuth(config.admin.user, config.admin.password));
+      expect(ok.status).toBe(200);
+      expect(ok.body.deleted).toBeGreaterThan(0);
+      expect((await get(`/api/flights/${flightId}`)).body.meta.source).toBe('database');
+      expect(await stack.cache.client.get(foreignKey)).toBe('x');
+    } finally {
+      await stack.cache.client.del(foreignKey);
+    }
+  });
+});
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,72 @@
+import { AppConfig } from '@app/platform';
+import { CachePrimitives, createCachePrimitives } from '@app/cache';
+import { testConfig } from '../../support/test-env';
+import {
+  ProviderOptions,
+  startWeatherProvider,
+  WeatherProviderHandle,
+} from '../../../apps/weather-service/src/provider/weather-provider.server';
+import {
+  createWeatherService,
+  WeatherCacheOptions,
+  WeatherService,
+} from '../../../apps/weather-service/src/weather.service';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A provider of the test's own on an ephemeral port, with a short delay. */
+export function startTestProvider(overrides: Partial<ProviderOptions> = {}) {
+  return startWeatherProvider({
+    port: 0,
+    minDelayMs: 20,
+    maxDelayMs: 40,
+    errorRate: 0,
+    timeoutRate: 0,
+    ...overrides,
+  });
+}
+
+/** Settings every weather suite uses: its provider, short timeouts. */
+export function weatherEnv(
+  provider: WeatherProviderHandle,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  return {
+    WEATHER_PROVIDER_HOST: '127.0.0.1',
+    WEATHER_PROVIDER_PORT: String(provider.port),
+    WEATHER_UPSTREAM_TIMEOUT_MS: '500',
+    WEATHER_LOCK_TTL_MS: '3000',
+    ...extra,
+  };
+}
+
+/**
+ * A weather-service "process" without Nest or database: its own Valkey connections (lock, pub/sub subscriber)
+ * and its own WeatherService. Several of them behave like separate processes sharing one Valkey.
+ */
+export interface WeatherNode {
+  service: WeatherService;
+  primitives: CachePrimitives;
+  close(): Promise<void>;
+}
+
+export async function startWeatherNode(
+  config: AppConfig,
+  options?: Partial<WeatherCacheOptions>,
+): Promise<WeatherNode> {
+  const p = await createCachePrimitives(config);
+  return { service: createWeatherService(config, p, options), primitives: p, close: () => p.close() };
+}
+
+/** Deletes every key of the suite's prefix. */
+export async function dropKeys(p: CachePrimitives, config: AppConfig): Promise<void> {
+  await p.guard.run((c) =>
+    c.eval(
+      `for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end`,
+      0,
+      `${config.cache.keyPrefix}*`,
+    ),
+  );
+}
+
+export { testConfig };

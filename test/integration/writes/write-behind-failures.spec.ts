@@ -1,0 +1,165 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig, Dialect, bind } from '@app/platform';
+import { CacheService } from '@app/cache';
+import { seatName } from '@app/contracts';
+import { TEST_ENGINES, testConfig } from '../../support/test-env';
+import { createSeededTestDatabase } from '../../support/seeded';
+import { BookingsService } from '../../../apps/writer-service/src/bookings/bookings.service';
+import { WriteBehindFlusher } from '../../../apps/writer-service/src/write-behind/flusher';
+import {
+  DbProxy,
+  cleanDurableKeys,
+  createHundredSeatFlight,
+  eventually,
+  startWriterContext,
+} from './write-stack';
+
+/**
+ * The write-behind flusher under failure: a flusher that dies after reading a batch, one that dies after
+ * committing it but before acknowledging it, and a database that goes away while bookings keep arriving.
+ * Bookings are accepted by a writer-service that does not flush; flushers run as processes of their own.
+ */
+describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
+  let config: AppConfig;
+  let dropDb: () => Promise<void>;
+  let acceptor: INestApplicationContext;
+  let ds: DataSource;
+  let passengerIds: number[];
+  const contexts: INestApplicationContext[] = [];
+
+  beforeAll(async () => {
+    config = testConfig(engine, {
+      WRITE_BEHIND_BLOCK_MS: '50',
+      WRITE_BEHIND_CLAIM_IDLE_MS: '300',
+      WRITE_BEHIND_BATCH_SIZE: '20',
+      DB_POOL_SIZE: '4',
+    });
+    dropDb = await createSeededTestDatabase(config);
+    acceptor = await startWriterContext(config, { flusher: false });
+    ds = acceptor.get(DataSource);
+    const rows: Array<{ passenger_id: number }> = await ds.query(
+      'SELECT passenger_id FROM passenger ORDER BY passenger_id LIMIT 100',
+    );
+    passengerIds = rows.map((r) => Number(r.passenger_id));
+  });
+
+  afterEach(async () => {
+    while (contexts.length) await contexts.pop()!.close();
+  });
+
+  afterAll(async () => {
+    await cleanDurableKeys(acceptor?.get(CacheService));
+    await acceptor?.close();
+    await dropDb?.();
+  });
+
+  async function flusher(cfg: AppConfig, hooks = {}) {
+    const app = await startWriterContext(cfg, { flusher: true, flusherHooks: hooks });
+    contexts.push(app);
+    return app;
+  }
+
+  /** n write-behind bookings on a fresh 100-seat flight; returns the flight and the references. */
+  async function acceptBookings(n: number) {
+    const { flightId, capacity } = await createHundredSeatFlight(ds);
+    const bookings = acceptor.get(BookingsService);
+    const references: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await bookings.create({
+        flightId,
+        passengerId: passengerIds[i % passengerIds.length],
+        seat: seatName(i, capacity),
+        price: 42,
+        mode: 'write-behind',
+      });
+      references.push((r.value as { reference: string }).reference);
+    }
+    return { flightId, references };
+  }
+
+  async function statuses(references: string[]): Promise<string[]> {
+    const bookings = acceptor.get(BookingsService);
+    return Promise.all(references.map(async (ref) => (await bookings.status(ref)).value.status));
+  }
+
+  async function allPersisted(references: string[]) {
+    await eventually(
+      async () => ((await statuses(references)).every((s) => s === 'persisted') ? true : undefined),
+      // Bounded, generous: after an outage the flusher's backoff (up to 5 s) and the pool's reconnect come first.
+      40000,
+    );
+  }
+
+  /** Every reference is in the database exactly once, and the flight holds exactly these bookings. */
+  async function expectExactlyOnce(flightId: number, references: string[]) {
+    const d = Dialect.of(ds);
+    const [booked] = await ds.query(
+      ...bind(d, 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }),
+    );
+    expect(Number(booked.n)).toBe(references.length);
+    const refs: Array<{ reference: string; n: number }> = await ds.query(
+      ...bind(
+        d,
+        `SELECT br.reference, COUNT(*) AS n FROM booking_reference br JOIN booking b ON b.booking_id = br.booking_id
+         WHERE b.flight_id = :flightId GROUP BY br.reference`,
+        { flightId },
+      ),
+    );
+    expect(refs.map((r) => r.reference).sort()).toEqual([...references].sort());
+    expect(refs.every((r) => Number(r.n) === 1)).toBe(true);
+  }
+
+  it('a flusher that dies after reading a batch: another claims it and every booking lands once', async () => {
+    const dying = await flusher(config, {
+      afterRead: () => {
+        throw new Error('killed after reading');
+      },
+    });
+    const { flightId, references } = await acceptBookings(30);
+    await eventually(async () => (dying.get(WriteBehindFlusher).isRunning ? undefined : true));
+    expect(await statuses(references)).toContain('pending');
+    const [before] = await ds.query(
+      ...bind(Dialect.of(ds), 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }),
+    );
+    expect(Number(before.n)).toBe(0);
+    await flusher(config);
+    await allPersisted(references);
+    await expectExactlyOnce(flightId, references);
+  });
+
+  it('a flusher that dies after committing but before acknowledging: the replay inserts nothing twice', async () => {
+    const dying = await flusher(config, {
+      beforeAck: () => {
+        throw new Error('killed before acknowledging');
+      },
+    });
+    const { flightId, references } = await acceptBookings(30);
+    await eventually(async () => (dying.get(WriteBehindFlusher).isRunning ? undefined : true));
+    const [committed] = await ds.query(
+      ...bind(Dialect.of(ds), 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }),
+    );
+    expect(Number(committed.n)).toBeGreaterThan(0);
+    await flusher(config);
+    await allPersisted(references);
+    await expectExactlyOnce(flightId, references);
+  });
+
+  it('the database goes away while bookings arrive: all are accepted, and persisted once it is back', async () => {
+    const proxy = await DbProxy.start({ host: config.db.host, port: config.db.port });
+    try {
+      const viaProxy: AppConfig = { ...config, db: { ...config.db, host: '127.0.0.1', port: proxy.port } };
+      const app = await flusher(viaProxy);
+      await proxy.cut();
+      const { flightId, references } = await acceptBookings(40);
+      // The flusher keeps retrying: nothing is lost, nothing is marked failed.
+      await eventually(async () => (app.get(WriteBehindFlusher).totals.retries > 1 ? true : undefined));
+      expect(new Set(await statuses(references))).toEqual(new Set(['pending']));
+      await proxy.restore();
+      await allPersisted(references);
+      await expectExactlyOnce(flightId, references);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

@@ -1,0 +1,238 @@
+import { INestApplicationContext, INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { Server, Socket, createServer, connect } from 'node:net';
+import { resolve } from 'node:path';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppConfig, Dialect, bind, startMicroservice } from '@app/platform';
+import { CacheService } from '@app/cache';
+import { freePort, waitForPort } from '../../support/redis-server';
+import { CacheWarmerModule } from '../../../apps/cache-warmer/src/app.module';
+import { WriterOptions, WriterServiceModule } from '../../../apps/writer-service/src/app.module';
+import { configEnv } from '../../../bench/env';
+import { startQueryService } from '../reads/read-stack';
+
+const GATEWAY_MAIN = resolve(__dirname, '../../../dist/apps/gateway/src/main.js');
+
+/**
+ * The write path end to end: a gateway from dist/ (as in production; jest cannot load its ESM-only static-file
+ * dependency in-process), and in-process writer-service, query-service and cache-warmer on ephemeral ports.
+ */
+export interface WriteStack {
+  config: AppConfig;
+  writer: INestMicroservice;
+  warmer?: INestApplicationContext;
+  query?: INestMicroservice;
+  http: () => ReturnType<typeof request>;
+  /** The writer's cache primitives and database. */
+  cache: CacheService;
+  ds: DataSource;
+  close: () => Promise<void>;
+}
+
+export interface WriteStackOptions extends WriterOptions {
+  warmer?: boolean;
+  query?: boolean;
+  gateway?: boolean;
+}
+
+export async function startWriter(config: AppConfig, options: WriterOptions = {}) {
+  const port = await freePort();
+  const app = await startMicroservice(
+    WriterServiceModule.forRoot({ ...config, writerService: { host: '127.0.0.1', port } }, options),
+    { host: '127.0.0.1', port },
+    config,
+    'writer-service',
+  );
+  return { app, port };
+}
+
+/**
+ * A writer-service without a TCP listener: an accepting process with `flusher: false`, or a flusher of its own
+ * (a second one to take over, or one whose database link the test controls).
+ */
+export async function startWriterContext(
+  config: AppConfig,
+  options: WriterOptions = {},
+): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(WriterServiceModule.forRoot(config, options), {
+    logger: ['error'],
+  });
+  await app.init();
+  return app;
+}
+
+export async function startWarmer(config: AppConfig): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(CacheWarmerModule.forRoot(config), {
+    logger: ['error'],
+  });
+  await app.init();
+  return app;
+}
+
+export async function startWriteStack(config: AppConfig, opts: WriteStackOptions = {}): Promise<WriteStack> {
+  const query = opts.query === false ? undefined : await startQueryService(config);
+  const withQuery = query ? { ...config, queryService: { host: '127.0.0.1', port: query.port } } : config;
+  const { app: writer, port: writerPort } = await startWriter(withQuery, opts);
+  const warmer = opts.warmer === false ? undefined : await startWarmer(withQuery);
+  const gateway =
+    opts.gateway === false
+      ? undefined
+      : await spawnGateway({ ...withQuery, writerService: { host: '127.0.0.1', port: writerPort } });
+  return {
+    config: withQuery,
+    writer,
+    warmer,
+    query: query?.app,
+    http: () => request(gateway!.url),
+    cache: writer.get(CacheService),
+    ds: writer.get(DataSource),
+    close: async () => {
+      await gateway?.close();
+      await warmer?.close();
+      await writer.close();
+      await query?.app.close();
+    },
+  };
+}
+
+async function spawnGateway(config: AppConfig) {
+  if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: run \`npm run build\` first`);
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    ...configEnv({ ...config, gateway: { host: '127.0.0.1', port } }),
+    WRITER_SERVICE_HOST: config.writerService.host,
+    WRITER_SERVICE_PORT: String(config.writerService.port),
+  };
+  const proc: ChildProcess = spawn(process.execPath, [GATEWAY_MAIN], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitForPort(port, 20000);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        if (proc.exitCode !== null) return done();
+        proc.once('exit', () => done());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A TCP proxy in front of the database that the test can cut (refuse and drop connections) and restore. */
+export class DbProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  static async start(target: { host: string; port: number }): Promise<DbProxy> {
+    const proxy = new DbProxy(await freePort(), target);
+    await proxy.restore();
+    return proxy;
+  }
+
+  async restore(): Promise<void> {
+    if (this.server) return;
+    this.server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          this.sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', () => r()));
+  }
+
+  /** The database "goes down": open connections are dropped and new ones refused. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  }
+
+  async close(): Promise<void> {
+    await this.cut();
+  }
+}
+
+/** A 100-seat aircraft and a flight on it (tomorrow), on an existing route/airline; returns the flight id. */
+export async function createHundredSeatFlight(
+  ds: DataSource,
+): Promise<{ flightId: number; capacity: number }> {
+  const d = Dialect.of(ds);
+  const q = (sql: string, named: Record<string, unknown> = {}) => ds.query(...bind(d, sql, named));
+  const [template] = await q(
+    `SELECT ${d.id('from')} AS from_id, ${d.id('to')} AS to_id, airline_id FROM flight ORDER BY flight_id LIMIT 1`,
+  );
+  const [type] = await q(`SELECT type_id FROM airplane_type ORDER BY type_id LIMIT 1`);
+  const capacity = 100;
+  const returning = d.isPostgres ? ' RETURNING airplane_id' : '';
+  const planeResult = await q(
+    `INSERT INTO airplane (capacity, type_id, airline_id) VALUES (:capacity, :typeId, :airlineId)${returning}`,
+    { capacity, typeId: type.type_id, airlineId: template.airline_id },
+  );
+  const airplaneId = d.isPostgres ? planeResult[0].airplane_id : planeResult.insertId;
+  const dep = new Date(Date.now() + 86_400_000);
+  const arr = new Date(dep.getTime() + 3 * 3600_000);
+  const ts = (x: Date) => x.toISOString().replace('T', ' ').replace('Z', '');
+  const flightResult = await q(
+    `INSERT INTO flight (flightno, ${d.id('from')}, ${d.id('to')}, departure, arrival, airline_id, airplane_id)
+     VALUES ('TST0100', :from, :to, :dep, :arr, :airlineId, :airplaneId)${d.isPostgres ? ' RETURNING flight_id' : ''}`,
+    {
+      from: template.from_id,
+      to: template.to_id,
+      dep: ts(dep),
+      arr: ts(arr),
+      airlineId: template.airline_id,
+      airplaneId,
+    },
+  );
+  const flightId = Number(d.isPostgres ? flightResult[0].flight_id : flightResult.insertId);
+  return { flightId, capacity };
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15000,
+  everyMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const basicAuth = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** The 'wb:' state of record and the queues survive flushProjectKeys; a suite removes all of its own keys. */
+export async function cleanDurableKeys(cache: CacheService | undefined): Promise<void> {
+  if (!cache) return;
+  await cache.guard(async (c) => {
+    let cursor = '0';
+    do {
+      const [next, keys] = await c.scan(cursor, 'MATCH', `${cache.key('')}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await c.unlink(...keys);
+    } while (cursor !== '0');
+  });
+}

@@ -1,0 +1,447 @@
+import { Queue } from 'bullmq';
+import { AppConfig, Dialect, queueOptions, bind } from '@app/platform';
+import { EVENTS, QUEUES, eventJobId, seatLayout, seatName } from '@app/contracts';
+import { Keys, Tags, WriteKeys } from '@app/cache';
+import { SEED_FIXTURES } from '../../../tools/seed/generator';
+import { TEST_ENGINES, testConfig } from '../../support/test-env';
+import { createSeededTestDatabase } from '../../support/seeded';
+import { EventHandlers } from '../../../apps/cache-warmer/src/event-handlers';
+import { WarmerService } from '../../../apps/cache-warmer/src/warmer.service';
+import {
+  WriteStack,
+  basicAuth,
+  cleanDurableKeys,
+  createHundredSeatFlight,
+  eventually,
+  startWriteStack,
+} from './write-stack';
+
+/**
+ * Bookings in both modes, cancellation and flight updates over HTTP (gateway -> writer-service), with the
+ * query-service reading and the cache-warmer consuming events, on a seeded database of each engine and real Redis.
+ */
+describe.each(TEST_ENGINES)('write path on %s', (engine) => {
+  let config: AppConfig;
+  let stack: WriteStack;
+  let dropDb: () => Promise<void>;
+  let passengers: Array<{ passengerId: number; passportNo: string }>;
+  let sql: (text: string, named?: Record<string, unknown>) => Promise<Array<Record<string, unknown>>>;
+  let nextPassenger = 0;
+  const passenger = () => passengers[nextPassenger++ % passengers.length];
+
+  beforeAll(async () => {
+    config = testConfig(engine, { WRITE_BEHIND_BLOCK_MS: '50', WARM_EVERY_MS: '600000' });
+    dropDb = await createSeededTestDatabase(config);
+    stack = await startWriteStack(config);
+    const d = Dialect.of(stack.ds);
+    sql = (text, named = {}) => stack.ds.query(...bind(d, text, named));
+    passengers = (
+      await sql('SELECT passenger_id, passportno FROM passenger ORDER BY passenger_id LIMIT 600')
+    ).map((r) => ({
+      passengerId: Number(r.passenger_id),
+      passportNo: String(r.passportno).trim(),
+    }));
+  });
+
+  afterAll(async () => {
+    await stack?.cache.flushProjectKeys().catch(() => undefined);
+    await cleanDurableKeys(stack?.cache);
+    await stack?.close();
+    await dropDb?.();
+  });
+
+  const http = () => stack.http();
+
+  /** A free seat on a flight, from the database. */
+  async function freeSeat(flightId: number): Promise<string> {
+    const [f] = await sql(
+      'SELECT ap.capacity FROM flight f JOIN airplane ap ON ap.airplane_id = f.airplane_id WHERE f.flight_id = :flightId',
+      { flightId },
+    );
+    const taken = new Set(
+      (await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId })).map((r) =>
+        String(r.seat).trim(),
+      ),
+    );
+    const capacity = Number(f.capacity);
+    for (let i = capacity - 1; i >= 0; i--)
+      if (!taken.has(seatName(i, capacity))) return seatName(i, capacity);
+    throw new Error(`flight ${flightId} is full`);
+  }
+
+  async function bookingsOf(flightId: number, seat: string) {
+    return sql('SELECT booking_id, passenger_id FROM booking WHERE flight_id = :flightId AND seat = :seat', {
+      flightId,
+      seat,
+    });
+  }
+
+  async function untilSettled(reference: string) {
+    return eventually(async () => {
+      const r = await http().get(`/api/bookings/${reference}`);
+      return r.body?.data?.status === 'pending' ? undefined : r;
+    });
+  }
+
+  /** A passenger with no booking departing after this flight (so the booking heads their history). */
+  async function passengerWithNothingAfter(flightId: number) {
+    const [r] = await sql(
+      `SELECT p.passenger_id, p.passportno FROM passenger p
+       WHERE NOT EXISTS (SELECT 1 FROM booking b JOIN flight f ON f.flight_id = b.flight_id
+                         WHERE b.passenger_id = p.passenger_id
+                           AND f.departure >= (SELECT departure FROM flight WHERE flight_id = :flightId))
+       ORDER BY p.passenger_id LIMIT 1`,
+      { flightId },
+    );
+    return { passengerId: Number(r.passenger_id), passportNo: String(r.passportno).trim() };
+  }
+
+  /** A flight of a daily route, with its departure day. */
+  async function routeFlight() {
+    const [from, to] = SEED_FIXTURES.dailyRoutes[0];
+    // The last day of the seeded window: a booking there is the newest in any passenger's history.
+    const day = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+    const search = await http().get(`/api/search/flights?from=${from}&to=${to}&date=${day}`);
+    expect(search.status).toBe(200);
+    return { from, to, day, flightId: search.body.data[0].flightId as number };
+  }
+
+  it('write-through: 201 with the booking, and every read right after shows it (read-your-writes)', async () => {
+    const { from, to, day, flightId } = await routeFlight();
+    const p = await passengerWithNothingAfter(flightId);
+    const seat = await freeSeat(flightId);
+    // Cache what the booking will change, so stale copies would show if they were not brought up to date.
+    const reads = [
+      `/api/flights/${flightId}/manifest`,
+      `/api/flights/${flightId}/seats`,
+      `/api/passengers/${p.passportNo}/flights`,
+      `/api/search/flights?from=${from}&to=${to}&date=${day}`,
+    ];
+    for (const path of reads) expect((await http().get(path)).status).toBe(200);
+    const before = (await http().get(`/api/flights/${flightId}/seats`)).body;
+    expect(before.meta.source).toBe('cache');
+
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: p.passengerId, seat, price: 199.5, mode: 'write-through' });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({
+      flightId,
+      passengerId: p.passengerId,
+      seat,
+      price: 199.5,
+      mode: 'write-through',
+    });
+    expect(res.body.meta.source).toBe('database');
+    const bookingId = res.body.data.bookingId;
+    expect(await bookingsOf(flightId, seat)).toEqual([
+      expect.objectContaining({ booking_id: expect.anything() }),
+    ]);
+
+    const [manifest, seats, history, search] = await Promise.all(reads.map((path) => http().get(path)));
+    expect(manifest.body.data.map((m: { seat: string }) => m.seat)).toContain(seat);
+    expect(seats.body.data.bookedSeats).toContain(seat);
+    expect(seats.body.data.booked).toBe(before.data.booked + 1);
+    expect(history.body.data.flights.map((f: { bookingId: number }) => f.bookingId)).toContain(bookingId);
+    const offer = search.body.data.find((f: { flightId: number }) => f.flightId === flightId);
+    expect(offer.bookedSeats).toBe(before.data.booked + 1);
+  });
+
+  it('write-behind: 202 with a reference, the seat is taken at once, persisted shortly after', async () => {
+    const { flightId } = await routeFlight();
+    const p = passenger();
+    const seat = await freeSeat(flightId);
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: p.passengerId, seat, price: 10, mode: 'write-behind' });
+    expect(res.status).toBe(202);
+    expect(res.body.data).toEqual({ reference: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'pending' });
+    expect(res.body.meta.source).toBe('cache');
+    // Taken at once, for both modes.
+    const again = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 10 });
+    expect(again.status).toBe(409);
+    const settled = await untilSettled(res.body.data.reference);
+    expect(settled.status).toBe(200);
+    expect(settled.body.data).toMatchObject({
+      status: 'persisted',
+      flightId,
+      seat,
+      passengerId: p.passengerId,
+      bookingId: expect.any(Number),
+    });
+    const rows = await bookingsOf(flightId, seat);
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0].booking_id)).toBe(settled.body.data.bookingId);
+    const seats = await http().get(`/api/flights/${flightId}/seats`);
+    expect(seats.body.data.bookedSeats).toContain(seat);
+  });
+
+  it('a write-behind reservation survives its seat map expiring: the seat stays taken until persisted', async () => {
+    const { flightId } = await routeFlight();
+    const seat = await freeSeat(flightId);
+    // Hold the flusher back by taking the seat while nothing can persist it: reserve, then drop the cached map at
+    // once (as an expiry would) before the flusher's next read; the rebuild must merge the pending reservation.
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 5, mode: 'write-behind' });
+    expect(res.status).toBe(202);
+    await stack.cache.delete([Keys.seatMap(flightId), Keys.seatCounters(flightId)]);
+    const second = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 5, mode: 'write-behind' });
+    expect(second.status).toBe(409);
+    await untilSettled(res.body.data.reference);
+    expect(await bookingsOf(flightId, seat)).toHaveLength(1);
+  });
+
+  it('500 concurrent attempts on a 100-seat flight in both modes sell exactly 100 seats, none twice', async () => {
+    const { flightId, capacity } = await createHundredSeatFlight(stack.ds);
+    const attempts = Array.from({ length: 500 }, (_, i) => ({
+      flightId,
+      passengerId: passengers[i % passengers.length].passengerId,
+      seat: seatName(i % capacity, capacity),
+      price: 50,
+      mode: i % 2 === 0 ? 'write-through' : 'write-behind',
+    }));
+    const results = await Promise.all(attempts.map((body) => http().post('/api/bookings').send(body)));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => [201, 202, 409].includes(s))).toBe(true);
+    const accepted = results.filter((r) => r.status === 201 || r.status === 202);
+    expect(accepted).toHaveLength(capacity);
+    const references = results.filter((r) => r.status === 202).map((r) => r.body.data.reference as string);
+    const settled = await Promise.all(references.map((ref) => untilSettled(ref)));
+    // The seat was reserved atomically against both modes, so no accepted write-behind booking is refused later.
+    expect(settled.map((s) => s.body.data.status).filter((s) => s !== 'persisted')).toEqual([]);
+    const rows = await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId });
+    expect(rows).toHaveLength(capacity);
+    expect(new Set(rows.map((r) => String(r.seat).trim())).size).toBe(capacity);
+    const seats = await http().get(`/api/flights/${flightId}/seats?refresh=true`);
+    expect(seats.body.data).toMatchObject({ capacity, booked: capacity, available: 0 });
+  });
+
+  it('cancellation frees the seat and is counted off the leaderboard', async () => {
+    const { flightId } = await routeFlight();
+    const seat = await freeSeat(flightId);
+    const created = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 20 });
+    expect(created.status).toBe(201);
+    const bookingId = created.body.data.bookingId;
+    await http().get(`/api/flights/${flightId}/seats`);
+    const del = await http().delete(`/api/bookings/${bookingId}`);
+    expect(del.status).toBe(200);
+    expect(del.body.data).toMatchObject({ bookingId, flightId, seat, cancelled: true });
+    expect(await bookingsOf(flightId, seat)).toHaveLength(0);
+    const seats = await http().get(`/api/flights/${flightId}/seats`);
+    expect(seats.body.data.bookedSeats).not.toContain(seat);
+    expect((await http().delete(`/api/bookings/${bookingId}`)).status).toBe(404);
+    // The seat can be sold again.
+    const rebooked = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: passenger().passengerId, seat, price: 20 });
+    expect(rebooked.status).toBe(201);
+  });
+
+  it('PATCH /api/flights/:id moves the flight with a flight_log row and refreshes the cached flight', async () => {
+    const { flightId } = await routeFlight();
+    const before = await http().get(`/api/flights/${flightId}`);
+    expect(before.status).toBe(200);
+    const departure = new Date(Date.parse(before.body.data.departure) + 2 * 3600_000).toISOString();
+    const arrival = new Date(Date.parse(before.body.data.arrival) + 2 * 3600_000).toISOString();
+    const res = await http()
+      .patch(`/api/flights/${flightId}`)
+      .send({ departure, arrival, comment: 'moved 2 hours later' });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({
+      flightId,
+      departure,
+      arrival,
+      previous: { departure: before.body.data.departure },
+    });
+    const logs = await sql('SELECT comment FROM flight_log WHERE flight_id = :flightId', { flightId });
+    expect(logs.map((l) => l.comment)).toContain('moved 2 hours later');
+    // Refreshed, not merely dropped: the next read is a hit with the new times.
+    const after = await http().get(`/api/flights/${flightId}`);
+    expect(after.body.meta.source).toBe('cache');
+    expect(after.body.data.departure).toBe(departure);
+  });
+
+  it('booking.created, once consumed, has removed the tagged entries: the next read is a miss', async () => {
+    const { from, to, day, flightId } = await routeFlight();
+    const p = passenger();
+    const tagged = {
+      [Keys.manifest(flightId)]: [Tags.flight(flightId)],
+      [Keys.flightSearch(from, to, day)]: [Tags.route(from, to, day)],
+      [Keys.passengerProfile(p.passengerId)]: [Tags.passenger(p.passengerId)],
+    };
+    for (const [key, tags] of Object.entries(tagged))
+      await stack.cache.set(key, { stale: true }, { ttl: 600, tags });
+    const seat = await freeSeat(flightId);
+    // Write-behind: nothing is invalidated synchronously, only by the event after the flusher persisted it.
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: p.passengerId, seat, price: 1, mode: 'write-behind' });
+    expect(res.status).toBe(202);
+    const settled = await untilSettled(res.body.data.reference);
+    const events = new Queue(QUEUES.events, queueOptions(config));
+    try {
+      const jobId = eventJobId(EVENTS.bookingCreated, settled.body.data.bookingId);
+      await eventually(async () => ((await events.getJobState(jobId)) === 'completed' ? true : undefined));
+    } finally {
+      await events.close();
+    }
+    // Its invalidation lag was measured and published where every process adds up (batched, so eventually).
+    const lagKey = stack.cache.key(WriteKeys.invalidationLag());
+    await eventually(async () => ((await stack.cache.client.llen(lagKey)) > 0 ? true : undefined));
+    // Not hot: gone, so the next read is a miss that loads the booking.
+    for (const key of [Keys.manifest(flightId), Keys.passengerProfile(p.passengerId)]) {
+      expect([key, await stack.cache.client.exists(stack.cache.key(key))]).toEqual([key, 0]);
+    }
+    const manifest = await http().get(`/api/flights/${flightId}/manifest`);
+    expect(manifest.body.meta.source).toBe('database');
+    expect(manifest.body.data.map((m: { seat: string }) => m.seat)).toContain(seat);
+    // The route is among the most searched (this suite searched it), so the warmer loaded its search again at once.
+    const search = await http().get(`/api/search/flights?from=${from}&to=${to}&date=${day}`);
+    expect(search.body.meta.source).toBe('cache');
+    expect(search.body.data).not.toEqual({ stale: true });
+    expect(search.body.data.find((f: { flightId: number }) => f.flightId === flightId)).toBeDefined();
+  });
+
+  it('leaderboard: an event applied twice counts once', async () => {
+    const handlers = stack.warmer!.get(EventHandlers);
+    const board = stack.cache.key(WriteKeys.airportLeaderboard());
+    const payload = {
+      occurredAt: new Date().toISOString(),
+      bookingId: 999_999_001,
+      reference: null,
+      flightId: 1,
+      passengerId: 1,
+      passportNo: 'P00000001',
+      seat: '1A',
+      price: '1.00',
+      fromIata: 'ZZA',
+      toIata: 'ZZB',
+      departureDate: '2030-01-01',
+      mode: 'write-through' as const,
+    };
+    await handlers.handle(EVENTS.bookingCreated, payload, 'booking.created-999999001');
+    await handlers.handle(EVENTS.bookingCreated, payload, 'booking.created-999999001');
+    expect(Number(await stack.cache.client.zscore(board, 'ZZA'))).toBe(1);
+    expect(Number(await stack.cache.client.zscore(board, 'ZZB'))).toBe(1);
+  });
+
+  it('re-warming one search for a burst of events on it runs once, plus once more after the last invalidation', async () => {
+    const warmer = stack.warmer!.get(WarmerService);
+    const [from, to] = SEED_FIXTURES.dailyRoutes[0];
+    // A day no other test books on, so no event of theirs warms this search meanwhile.
+    const day = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+    // Counts the messages the warmer sends the (real) query-service; the calls themselves go through.
+    const send = jest.spyOn(warmer as unknown as { send: () => Promise<void> }, 'send');
+    try {
+      await Promise.all(Array.from({ length: 10 }, () => warmer.warmSearch(from, to, day)));
+      expect(send).toHaveBeenCalledTimes(2);
+      // Settled: the next one runs on its own.
+      await warmer.warmSearch(from, to, day);
+      expect(send).toHaveBeenCalledTimes(3);
+    } finally {
+      send.mockRestore();
+    }
+    const search = await http().get(`/api/search/flights?from=${from}&to=${to}&date=${day}`);
+    expect(search.body.meta.source).toBe('cache');
+  });
+
+  describe('bad input', () => {
+    let flightId: number;
+    let capacity: number;
+    beforeAll(async () => {
+      flightId = SEED_FIXTURES.dashboardFlightId;
+      const [f] = await sql(
+        'SELECT ap.capacity FROM flight f JOIN airplane ap ON ap.airplane_id = f.airplane_id WHERE f.flight_id = :flightId',
+        { flightId },
+      );
+      capacity = Number(f.capacity);
+    });
+    const book = (body: object) => http().post('/api/bookings').send(body);
+    const valid = () => ({ flightId, passengerId: passengers[0].passengerId, seat: '1A', price: 10 });
+
+    it.each([
+      ['flightId as a string', { flightId: '115' }, 'flightId'],
+      ['a fractional price', { price: 10.123 }, 'price'],
+      ['a negative price', { price: -1 }, 'price'],
+      ['a malformed seat', { seat: '1Z9' }, 'seat'],
+      ['an unknown mode', { mode: 'write-around' }, 'mode'],
+      ['an extra field', { discount: 5 }, 'discount'],
+    ])('%s -> 400 naming the field', async (_name, change, field) => {
+      const res = await book({ ...valid(), ...change });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body.message)).toContain(field);
+    });
+
+    it('a missing field -> 400', async () => {
+      const { seat: _seat, ...rest } = valid();
+      const res = await book(rest);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body.message)).toContain('seat');
+    });
+
+    it('a seat that does not exist on the aircraft -> 400 in both modes', async () => {
+      const { rows, letters } = seatLayout(capacity);
+      for (const mode of ['write-through', 'write-behind']) {
+        const res = await book({ ...valid(), seat: `${rows + 1}${letters[0]}`, mode });
+        expect(res.status).toBe(400);
+        expect(res.body.message).toContain('does not exist');
+      }
+    });
+
+    it('unknown flight or passenger -> 404 in both modes', async () => {
+      for (const mode of ['write-through', 'write-behind']) {
+        expect((await book({ ...valid(), flightId: 2_000_000_000, mode })).status).toBe(404);
+        const res = await book({ ...valid(), passengerId: 2_000_000_000, mode });
+        expect(res.status).toBe(404);
+        expect(res.body.message).toContain('passenger');
+      }
+    });
+
+    it('status, cancel and flight update: malformed -> 400, unknown -> 404', async () => {
+      expect((await http().get('/api/bookings/not-a-reference')).status).toBe(400);
+      expect((await http().get('/api/bookings/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await http().delete('/api/bookings/abc')).status).toBe(400);
+      expect((await http().delete('/api/bookings/2000000000')).status).toBe(404);
+      const times = { departure: '2030-01-01T10:00:00Z', arrival: '2030-01-01T12:00:00Z' };
+      expect((await http().patch('/api/flights/2000000000').send(times)).status).toBe(404);
+      expect(
+        (
+          await http()
+            .patch(`/api/flights/${flightId}`)
+            .send({ ...times, arrival: '2030-01-01T09:00:00Z' })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await http()
+            .patch(`/api/flights/${flightId}`)
+            .send({ ...times, departure: 'tomorrow' })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await http()
+            .patch(`/api/flights/${flightId}`)
+            .send({ ...times, gate: 'B12' })
+        ).status,
+      ).toBe(400);
+    });
+  });
+
+  it('Bull Board at /queues requires the admin credentials', async () => {
+    expect((await http().get('/queues')).status).toBe(401);
+    expect((await http().get('/queues').set('Authorization', basicAuth('admin', 'wrong'))).status).toBe(401);
+    const ok = await http()
+      .get('/queues')
+      .set('Authorization', basicAuth(config.admin.user, config.admin.password));
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('<html');
+  });
+});
