@@ -1,8 +1,14 @@
-/** Every suite talks to real MariaDB, PostgreSQL and Redis; each uses its own databases and key prefix. */
-module.exports = {
+/**
+ * Two tiers:
+ * - unit: pure logic, specs next to their source (`apps|libs|tools/**\/*.spec.ts`); no build, no servers, no
+ *   connections (`npm run test:unit`);
+ * - integration: test/integration/**, against real MariaDB, PostgreSQL and Redis, each suite with its own
+ *   databases and key prefix; needs `npm run build` first (the gateway runs from dist/).
+ * The global teardown fails the run when a process it started or a test database/key is left behind.
+ */
+const shared = {
   rootDir: '.',
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest'],
     // ESM-only dependencies (content-disposition 3, via @fastify/static) are turned into CommonJS for jest.
@@ -13,7 +19,24 @@ module.exports = {
     '^@app/(cache|contracts|platform)$': '<rootDir>/libs/$1/src',
     '^@app/platform/config$': '<rootDir>/libs/platform/src/config',
   },
-  testTimeout: 60000,
+};
+
+module.exports = {
   maxWorkers: 2,
-  forceExit: true,
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
+      testTimeout: 60000,
+      // A run id every suite's databases, key prefixes and child processes carry; checked for leftovers at the end.
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/leak-check.ts',
+    },
+  ],
 };

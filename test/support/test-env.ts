@@ -4,6 +4,7 @@ import { dropDatabase } from '@app/platform';
 import { createValkeyClient } from '@app/cache';
 import { deleteKeysWithPrefix } from './redis-server';
 import { migrateDatabase } from '@app/platform';
+import { TEST_DB_PREFIX, TEST_KEY_PREFIX, testRunId } from './test-run';
 
 /**
  * Test configuration: the machine's MariaDB/PostgreSQL/Redis, a database and key prefix of the suite's own,
@@ -16,18 +17,19 @@ export function uniqueSuffix(): string {
 }
 
 export function testConfig(engine: DbEngine, overrides: NodeJS.ProcessEnv = {}): AppConfig {
-  const suffix = uniqueSuffix();
+  // The run's id first: the leak check at the end of the run finds this run's leftovers by it.
+  const suffix = `${testRunId()}${uniqueSuffix()}`;
   return loadConfig({
     DB_ENGINE: engine === 'postgres' ? 'postgres' : 'mariadb',
     DB_HOST: process.env.TEST_DB_HOST ?? '127.0.0.1',
-    DB_NAME: `cmiyc_test_${suffix}`,
+    DB_NAME: `${TEST_DB_PREFIX}${suffix}`,
     DB_USER:
       engine === 'postgres'
         ? (process.env.TEST_PG_USER ?? 'postgres')
         : (process.env.TEST_MYSQL_USER ?? 'root'),
     CACHE_HOST: process.env.TEST_REDIS_HOST ?? '127.0.0.1',
     CACHE_PORT: process.env.TEST_REDIS_PORT ?? '6379',
-    CACHE_KEY_PREFIX: `cmiyc-test:${suffix}:`,
+    CACHE_KEY_PREFIX: `${TEST_KEY_PREFIX}${suffix}:`,
     // Port 0 everywhere: tests bind ephemeral ports and pass the real ones along.
     LOG_LEVEL: 'warn',
     ...overrides,

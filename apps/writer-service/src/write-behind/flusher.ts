@@ -15,6 +15,8 @@ import { bookingCreated } from '../events/booking-events';
 import { EventPublisher } from '../events/event-publisher';
 import { SeatInventory } from '../seats/seat-inventory';
 import { FlushOutcome, FlushRepository, StreamBooking } from './flush.repository';
+import { RepeatLimiter, backoffMs, isMissingGroupError, suppressedNote } from './retry';
+import { StreamEntry, bookingsOf } from './stream-entry';
 
 /**
  * Test hooks: called with the batch's references at the two moments a crash matters. A hook that throws stops
@@ -31,10 +33,6 @@ export const FLUSHER_HOOKS = Symbol('FLUSHER_HOOKS');
 export const FLUSHER_ENABLED = Symbol('FLUSHER_ENABLED');
 
 class HookStop extends Error {}
-
-type StreamEntry = [id: string, fields: string[] | null];
-
-const MAX_BACKOFF_MS = 5000;
 
 interface Lane {
   consumer: string;
@@ -56,6 +54,10 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
   private lanes: Lane[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
+  private groupReady = false;
+  /** The same failure, repeated by every lane and every retry, is logged at a bounded rate. */
+  private readonly loopErrors = new RepeatLimiter();
+  private readonly databaseErrors = new RepeatLimiter();
   /** Totals since start (this process). */
   readonly totals = {
     batches: 0,
@@ -109,10 +111,15 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
   async stop(): Promise<void> {
     if (this.lanes.length === 0) return;
     this.running = false;
-    // A batch in progress finishes (or its retry sleep ends) within a moment; a hung hook does not hold us.
-    await Promise.race([Promise.all(this.loops), sleep(Math.max(2000, this.config.writeBehind.blockMs * 2))]);
+    // A batch in progress finishes (or its retry sleep ends) within a moment; a hung hook, or a command waiting
+    // for a Valkey that is away, does not hold us: disconnecting rejects the command and its loop ends.
+    const loops = Promise.all(this.loops);
+    await within(loops, Math.max(2000, this.config.writeBehind.blockMs * 2));
     for (const lane of this.lanes) lane.client.disconnect();
+    await within(loops, 1000);
     this.lanes = [];
+    this.loops = [];
+    this.groupReady = false;
   }
 
   private get stream(): string {
@@ -135,14 +142,27 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
           this.running = false;
           return;
         }
+        // Stopping: a command cut short by the disconnect is not a failure.
+        if (!this.running) return;
         failures++;
-        this.logger.error(`flusher loop: ${(e as Error).message}`);
-        await this.pause(backoff(failures));
+        const message = (e as Error).message;
+        if (isMissingGroupError(e)) {
+          // The stream (and its group) was deleted: the group is created again, from the stream's start.
+          this.groupReady = false;
+          const { log, suppressed } = this.loopErrors.take('missing group');
+          if (log) {
+            this.logger.warn(
+              `the write-behind consumer group is gone (${message}); creating it again${suppressedNote(suppressed)}`,
+            );
+          }
+        } else {
+          const { log, suppressed } = this.loopErrors.take(message);
+          if (log) this.logger.error(`flusher loop: ${message}${suppressedNote(suppressed)}`);
+        }
+        await this.pause(backoffMs(failures));
       }
     }
   }
-
-  private groupReady = false;
 
   private async ensureGroup(client: ValkeyClient, group: string): Promise<void> {
     if (this.groupReady) return;
@@ -192,7 +212,7 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
 
   private async flush(lane: Lane, group: string, entries: StreamEntry[]): Promise<void> {
     // An entry deleted from the stream but still pending comes back without fields: nothing to write.
-    const batch = entries.filter((e) => e[1] !== null).map(([id, fields]) => parseEntry(id, fields!));
+    const batch = bookingsOf(entries);
     const references = batch.map((b) => b.reference);
     await this.hook('afterRead', references);
     let t = performance.now();
@@ -240,10 +260,14 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
         return await this.repo.persistBatch(batch);
       } catch (e) {
         this.totals.retries++;
-        const wait = backoff(attempt);
-        this.logger.warn(
-          `database unavailable (${(e as Error).message}); ${batch.length} bookings retried in ${wait} ms`,
-        );
+        const wait = backoffMs(attempt);
+        const message = (e as Error).message;
+        const { log, suppressed } = this.databaseErrors.take(message);
+        if (log) {
+          this.logger.warn(
+            `database unavailable (${message}); ${batch.length} bookings retried in ${wait} ms${suppressedNote(suppressed)}`,
+          );
+        }
         await this.pause(wait);
         if (!this.running) return null;
       }
@@ -263,25 +287,6 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
     const until = Date.now() + ms;
     while (this.running && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
   }
-}
-
-function parseEntry(streamId: string, fields: string[]): StreamBooking {
-  const f: Record<string, string> = {};
-  for (let i = 0; i < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-  return {
-    streamId,
-    reference: f.reference,
-    flightId: Number(f.flightId),
-    passengerId: Number(f.passengerId),
-    seat: f.seat,
-    seatIndex: Number(f.seatIndex),
-    price: f.price,
-    passportNo: f.passportNo,
-    fromIata: f.fromIata,
-    toIata: f.toIata,
-    departureDate: f.departureDate,
-    acceptedAt: f.acceptedAt,
-  };
 }
 
 type Persisted = Extract<FlushOutcome, { persisted: true }>;
@@ -308,10 +313,13 @@ function toEvent(o: Persisted, occurredAt: string) {
   });
 }
 
-function backoff(attempt: number): number {
-  return Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt - 1, 10));
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Waits for `work`, or `ms` at most (leaving no timer behind). */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
