@@ -1,21 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform';
-import { CacheService, WriteKeys } from '@app/cache';
+import { CacheService, WriteKeys, runScript } from '@app/cache';
 
 /**
- * Applies an event's +1 / -1 to the airport traffic leaderboard (both airports) and to the passenger activity
- * ranking exactly once: the "applied" marker (SET NX) and the increments are one atomic script, so a replayed
- * event (BullMQ retry, a re-published event after a flusher crash) changes nothing more.
- * KEYS[1]=marker, KEYS[2]=airport board, KEYS[3]=passenger board; ARGV[1]=marker TTL s, ARGV[2]=delta,
- * ARGV[3]=from IATA, ARGV[4]=to IATA, ARGV[5]=passenger member.
+ * Applies an event's +1 / -1 to the airport traffic leaderboard and the passenger activity ranking exactly once
+ * (lua/apply-leaderboard-once.lua): a replayed event (BullMQ retry, a re-published event) changes nothing more.
  */
-const APPLY_ONCE = `
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-redis.call('ZINCRBY', KEYS[2], ARGV[2], ARGV[3])
-redis.call('ZINCRBY', KEYS[2], ARGV[2], ARGV[4])
-redis.call('ZINCRBY', KEYS[3], ARGV[2], ARGV[5])
-return 1`;
-
 /** Longer than BullMQ keeps a finished job (a replay after that is a new job and must still be recognised). */
 const MARKER_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -43,17 +33,16 @@ export class Leaderboards {
       WriteKeys.activePassengers(),
     ].map((k) => this.cache.key(k));
     const member = passengerMember(ch.passengerId, ch.passportNo);
-    const applied = await this.cache.guard((c) =>
-      c.eval(
-        APPLY_ONCE,
-        3,
-        ...keys,
-        String(MARKER_TTL_SECONDS),
-        String(ch.delta),
-        ch.fromIata,
-        ch.toIata,
-        member,
-      ),
+    const applied = await this.cache.guard(
+      (c) =>
+        runScript<number>(c, 'apply-leaderboard-once', keys, [
+          MARKER_TTL_SECONDS,
+          ch.delta,
+          ch.fromIata,
+          ch.toIata,
+          member,
+        ]),
+      'script',
     );
     if (applied === undefined)
       throw new Error('cache unavailable: leaderboard not updated (the job is retried)');

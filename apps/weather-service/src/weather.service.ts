@@ -5,22 +5,20 @@ import {
   HttpException,
   Inject,
   Injectable,
-  Logger,
   NotFoundException,
-  Optional,
 } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import {
-  CacheGuard,
+  CachedEntry,
   CachePrimitives,
   CacheResult,
   CacheService,
   CacheStatsService,
-  CacheUnavailableError,
-  DistributedLock,
-  FillNotifier,
+  InfraKeys,
   Keys,
+  LoadFailedError,
+  SourceTimeoutError,
 } from '@app/cache';
 import {
   CurrentWeather,
@@ -32,20 +30,7 @@ import {
   WeatherRequest,
   WeatherResult,
 } from '@app/contracts';
-import { UpstreamOutcome, WeatherProviderClient } from './weather-provider.client';
-
-/** Injection token of the (bench-only) options below. */
-export const WEATHER_CACHE_OPTIONS = Symbol('WEATHER_CACHE_OPTIONS');
-
-export interface WeatherCacheOptions {
-  /**
-   * One provider call per key across all processes (lock + fill notification). Only `bench:stampede` turns it
-   * off, to show what plain cache-aside does under a stampede; it is deliberately not a setting.
-   */
-  stampedeProtection: boolean;
-  /** Concurrent misses inside one process share one trip through the lock. */
-  coalesce: boolean;
-}
+import { WeatherProviderClient } from './weather-provider.client';
 
 /** What is stored under Keys.weather: kept for ttl + stale grace, fresh until `freshUntil`. */
 interface Entry {
@@ -55,11 +40,11 @@ interface Entry {
   freshUntil: number;
 }
 
-/** What is stored under Keys.weatherFailure after a failed provider call. */
-interface Failure {
-  kind: 'error' | 'timeout';
-  reason: string;
-  at: number;
+/** A reading of a city's weather: what the engine serves (null value: the provider does not know the city). */
+interface Reading {
+  data: CurrentWeather;
+  fetchedAt: number;
+  freshUntil: number;
 }
 
 interface City {
@@ -68,105 +53,65 @@ interface City {
   key: string;
 }
 
-/** An answer before it is turned into a reply. */
-interface Served {
-  entry: Entry;
-  source: 'cache' | 'upstream';
-  meta: WeatherMeta;
-  /** False when the value could not be written to the cache. */
-  cached: boolean;
-}
-
 const QUERY_CLASS = 'weather';
 /** The owner gives up on the provider this long before its lock would expire, so no one else can get in. */
 const LOCK_SAFETY_MARGIN_MS = 200;
-/** A failure is shared with the requests that waited for it; it only has to outlive their wake-up. */
-const FAILURE_TTL_MS = 30_000;
 
 /**
- * The weather of a city from a slow external API, cached in Valkey and protected against stampedes:
- * - one provider call per key across all processes: the caller that wins `DistributedLock` calls the provider,
- *   everybody else waits for its fill notification (pub/sub, no polling) and reads what it stored;
- * - the owner's provider call is bounded by the lock TTL, and only the owner can release its lock;
- * - values live past their freshness for a grace period, so a failing provider yields the last value
- *   (meta.stale + why) instead of an error; with nothing to serve, 502 (provider error) or 504 (timeout);
- * - a hit shortly before expiry refreshes the key in the background (under the lock), so a hot city never expires;
+ * The weather of a city from a slow external API, cached in Valkey behind the shared stampede engine
+ * (CacheService.getOrBuild), with every protection it offers:
+ * - one provider call per key across all processes (the owner-token lock; waiters woken by the fill notification);
+ * - the provider call is bounded (WEATHER_UPSTREAM_TIMEOUT_MS, and within the lock's TTL);
+ * - a failed call is shared with the requests that waited for it, which get the same 502/504 or the stale value;
+ * - grace: values live WEATHER_STALE_GRACE past their freshness and are served, marked stale with the reason,
+ *   when the provider fails;
+ * - early refresh: a hit within WEATHER_EARLY_REFRESH of expiry refreshes the key in the background;
  * - a dead cache degrades to calling the provider directly.
+ * This class only says how a weather entry is read, loaded and stored, and presents the engine's account.
  */
 @Injectable()
 export class WeatherService {
-  private readonly logger = new Logger('WeatherService');
-  private readonly options: WeatherCacheOptions;
-  private readonly inflight = new Map<string, Promise<Served>>();
-  private readonly refreshing = new Set<string>();
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly guard: CacheGuard,
-    private readonly lock: DistributedLock,
-    private readonly fill: FillNotifier,
-    private readonly stats: CacheStatsService,
     private readonly cache: CacheService,
+    private readonly stats: CacheStatsService,
     private readonly provider: WeatherProviderClient,
-    @Optional() @Inject(WEATHER_CACHE_OPTIONS) options?: Partial<WeatherCacheOptions>,
-  ) {
-    this.options = { stampedeProtection: true, coalesce: true, ...options };
-  }
+  ) {}
 
   async current(req: WeatherRequest): Promise<WeatherResult> {
     const started = performance.now();
-    const since = Date.now();
     const city = this.city(req.country, req.zip);
     const lockTtlMs = this.lockTtl(req.lockTtlMs);
+    if (req.cache === false) return this.uncached(city, started);
 
-    if (req.cache === false) return this.reply(city, await this.direct(city, {}), started);
-
-    if (!req.refresh) {
-      const entry = await this.read(city.key);
-      if (entry === undefined)
-        return this.reply(city, await this.direct(city, { cacheUnavailable: true }), started);
-      if (entry && this.isFresh(entry)) {
-        const earlyRefresh = this.refreshIfExpiringSoon(city, entry, lockTtlMs);
-        return this.reply(
-          city,
-          this.fromCache(city, entry, { lock: 'none', lockWaitMs: 0, earlyRefresh }),
-          started,
-        );
-      }
+    const { ttlSeconds, staleGraceSeconds, earlyRefreshSeconds, upstreamTimeoutMs } = this.config.weather;
+    let result: CacheResult<Reading | null>;
+    try {
+      result = await this.cache.getOrBuild<Reading, Reading>({
+        key: city.key,
+        queryClass: QUERY_CLASS,
+        refresh: req.refresh,
+        tags: [],
+        loaderSource: 'upstream',
+        read: (kind) => this.read(city.key, kind),
+        load: () => this.fetch(city, Math.min(upstreamTimeoutMs, lockTtlMs - LOCK_SAFETY_MARGIN_MS)),
+        toValue: (reading) => reading,
+        store: (reading, fence) => this.store(city, reading, fence),
+        // The provider call is bounded by its own timeout; this is only a backstop.
+        loaderTimeoutMs: upstreamTimeoutMs + 1000,
+        graceMs: staleGraceSeconds * 1000,
+        // Never more than half the TTL, or every hit of a fresh value would refresh it again.
+        earlyRefreshMs: Math.min(earlyRefreshSeconds, ttlSeconds / 2) * 1000,
+        lockTtlMs,
+        // Bound the whole wait: an owner that vanished is replaced after its lock expires, never waited for forever.
+        lockWaitMs: 2 * lockTtlMs + upstreamTimeoutMs,
+        shareFailures: true,
+      });
+    } catch (e) {
+      throw failureException(city, e);
     }
-    if (!this.guard.isAvailable)
-      return this.reply(city, await this.direct(city, { cacheUnavailable: true }), started);
-    if (!this.options.stampedeProtection) {
-      return this.reply(
-        city,
-        await this.fetchAndStore(city, lockTtlMs, null, { lock: 'bypassed', lockWaitMs: 0 }),
-        started,
-      );
-    }
-    if (!this.options.coalesce)
-      return this.reply(city, await this.loadThroughLock(city, lockTtlMs, !!req.refresh, since), started);
-
-    // Concurrent misses in this process share one trip through the lock.
-    const shared = this.inflight.get(city.key);
-    if (shared) {
-      this.stats.count(QUERY_CLASS, 'coalesced');
-      const served = await shared;
-      const lockWaitMs = performance.now() - started;
-      return this.reply(
-        city,
-        {
-          ...served,
-          source: 'cache',
-          meta: { ...served.meta, lock: 'waited', lockWaitMs, wokenBy: 'in-process', upstreamMs: undefined },
-        },
-        started,
-      );
-    }
-    const load = this.loadThroughLock(city, lockTtlMs, !!req.refresh, since).finally(() =>
-      this.inflight.delete(city.key),
-    );
-    this.inflight.set(city.key, load);
-    return this.reply(city, await load, started);
+    if (result.value === null) throw notFound(city);
+    return this.reply(city, result as CacheResult<Reading>, started);
   }
 
   /** The cities the provider knows (cached like any other provider answer). */
@@ -179,234 +124,116 @@ export class WeatherService {
     return { ...result, value: result.value ?? [] };
   }
 
-  /** Removes a city's cached weather (demos start cold with it). */
+  /** Removes a city's cached weather (demos start cold with it); fenced, like every invalidation. */
   async evict(country: string, zip: string): Promise<{ cacheKey: string; deleted: number }> {
     const city = this.city(country, zip);
-    const deleted = await this.cache.delete([city.key, Keys.weatherFailure(city.country, city.zip)]);
-    return { cacheKey: this.guard.key(city.key), deleted };
+    const deleted = await this.cache.delete([city.key, InfraKeys.loadFailure(city.key)]);
+    return { cacheKey: this.cache.key(city.key), deleted: Math.max(0, deleted) };
   }
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private async loadThroughLock(
-    city: City,
-    lockTtlMs: number,
-    refresh: boolean,
-    since: number,
-  ): Promise<Served> {
-    // Bound the whole wait: an owner that vanished is replaced after its lock expires, never waited for forever.
-    const deadline = Date.now() + 2 * lockTtlMs + this.config.weather.upstreamTimeoutMs;
-    let lockWaitMs = 0;
-    let wokenBy: WeatherMeta['wokenBy'];
-    // A refresh accepts only a value fetched after it was asked for.
-    const usable = (e: Entry | null | undefined): e is Entry =>
-      !!e && this.isFresh(e) && (!refresh || e.fetchedAt >= since);
-
-    for (;;) {
-      let token: string | null;
-      try {
-        token = await this.lock.acquire(city.key, lockTtlMs);
-      } catch (e) {
-        if (e instanceof CacheUnavailableError) return this.direct(city, { cacheUnavailable: true });
-        throw e;
-      }
-      if (token) {
-        try {
-          // Someone may have stored the value between our miss and our lock.
-          const current = await this.read(city.key);
-          if (usable(current))
-            return this.fromCache(city, current, { lock: 'acquired', lockWaitMs, wokenBy });
-          return await this.fetchAndStore(city, lockTtlMs, current ?? null, {
-            lock: 'acquired',
-            lockWaitMs,
-            wokenBy,
-          });
-        } finally {
-          await this.lock.release(city.key, token);
-          // Wake the waiters whether a value or a failure was stored: they read which one it was.
-          await this.fill.notify(city.key);
-        }
-      }
-
-      if (Date.now() >= deadline) {
-        throw new GatewayTimeoutException(`Gave up waiting for the weather of ${city.country} ${city.zip}`);
-      }
-      this.stats.count(QUERY_CLASS, 'waits');
-      const waitStarted = performance.now();
-      const woken = this.fill.waitFor(city.key, Math.max(1, Math.min(lockTtlMs, deadline - Date.now())));
-      // The owner may have finished between our failed acquire and our subscription: look once more.
-      let [entry, failure] = await this.readWithFailure(city);
-      if (usable(entry) || (failure && failure.at >= since)) {
-        wokenBy = 'recheck';
-      } else {
-        wokenBy = (await woken) ? 'notification' : 'timeout';
-        [entry, failure] = await this.readWithFailure(city);
-      }
-      lockWaitMs += performance.now() - waitStarted;
-
-      if (usable(entry)) return this.fromCache(city, entry, { lock: 'waited', lockWaitMs, wokenBy });
-      if (failure && failure.at >= since) {
-        // The owner's call failed while we waited: share its outcome instead of calling the provider again.
-        if (entry && this.withinGrace(entry))
-          return this.stale(city, entry, failure.reason, { lock: 'waited', lockWaitMs, wokenBy });
-        throw failureException(city, failure);
-      }
-      // The owner vanished without a result (crashed, or its lock expired): try to take over.
-    }
-  }
-
-  /** Calls the provider and stores the outcome. Runs under the lock (or with protection off, in the bench). */
-  private async fetchAndStore(
-    city: City,
-    lockTtlMs: number,
-    previous: Entry | null,
-    meta: WeatherMeta,
-  ): Promise<Served> {
-    const timeoutMs = Math.min(this.config.weather.upstreamTimeoutMs, lockTtlMs - LOCK_SAFETY_MARGIN_MS);
-    this.stats.count(QUERY_CLASS, 'loads');
+  /** One provider call: a reading, null when the provider does not know the city, or a thrown failure. */
+  private async fetch(city: City, timeoutMs: number): Promise<Reading | null> {
     const outcome = await this.provider.current(city.country, city.zip, timeoutMs);
-    const now = Date.now();
-    const { ttlSeconds, staleGraceSeconds } = this.config.weather;
     switch (outcome.kind) {
       case 'ok': {
-        const entry: Entry = { data: outcome.data, fetchedAt: now, freshUntil: now + ttlSeconds * 1000 };
-        // Kept past its freshness so that a failing provider can still be answered from it.
-        const cached = await this.write(city.key, entry, (ttlSeconds + staleGraceSeconds) * 1000);
-        return { entry, source: 'upstream', cached, meta: { ...meta, upstreamMs: outcome.ms } };
+        const now = Date.now();
+        return {
+          data: outcome.data,
+          fetchedAt: now,
+          freshUntil: now + this.config.weather.ttlSeconds * 1000,
+        };
       }
-      case 'not-found': {
-        const negativeMs = this.config.cache.ttl.negative * 1000;
-        await this.write(city.key, { data: null, fetchedAt: now, freshUntil: now + negativeMs }, negativeMs);
-        throw notFound(city);
-      }
-      default: {
-        const failure: Failure = { kind: outcome.kind, reason: outcome.reason, at: now };
-        await this.guard.run((c) =>
-          c.set(
-            this.guard.key(Keys.weatherFailure(city.country, city.zip)),
-            JSON.stringify(failure),
-            'PX',
-            FAILURE_TTL_MS,
-          ),
-        );
-        if (previous && this.withinGrace(previous)) {
-          return this.stale(city, previous, outcome.reason, { ...meta, upstreamMs: outcome.ms });
-        }
-        throw failureException(city, failure);
-      }
+      case 'not-found':
+        return null;
+      case 'timeout':
+        throw new SourceTimeoutError(outcome.reason);
+      default:
+        throw new Error(outcome.reason);
     }
   }
 
-  /** No cache at all (cache=false, or the cache is down): straight to the provider. */
-  private async direct(city: City, extra: Partial<WeatherMeta>): Promise<Served> {
-    this.stats.count(QUERY_CLASS, extra.cacheUnavailable ? 'bypassed' : 'loads');
-    const outcome: UpstreamOutcome = await this.provider.current(city.country, city.zip);
-    if (outcome.kind === 'not-found') throw notFound(city);
-    if (outcome.kind !== 'ok')
-      throw failureException(city, { kind: outcome.kind, reason: outcome.reason, at: Date.now() });
-    return {
-      entry: { data: outcome.data, fetchedAt: Date.now(), freshUntil: 0 },
-      source: 'upstream',
-      cached: false,
-      meta: { lock: 'bypassed', lockWaitMs: 0, upstreamMs: outcome.ms, ...extra },
-    };
-  }
-
-  /**
-   * Early refresh: a hit within WEATHER_EARLY_REFRESH of expiry refreshes the key in the background, under the
-   * lock, while this and every other request keeps being served the current value. True when this hit started it.
-   */
-  private refreshIfExpiringSoon(city: City, entry: Entry, lockTtlMs: number): boolean {
-    if (!this.options.stampedeProtection || entry.data === null) return false;
-    // Never more than half the TTL, or every hit of a fresh value would refresh it again.
-    const windowMs =
-      Math.min(this.config.weather.earlyRefreshSeconds, this.config.weather.ttlSeconds / 2) * 1000;
-    if (entry.freshUntil - Date.now() > windowMs || this.refreshing.has(city.key)) return false;
-    this.refreshing.add(city.key);
-    const refresh = async () => {
-      const token = await this.lock.acquire(city.key, lockTtlMs).catch(() => null);
-      if (!token) return; // another request or process is loading it already
-      try {
-        const current = await this.read(city.key);
-        if (current && current.fetchedAt > entry.fetchedAt) return; // refreshed elsewhere meanwhile
-        await this.fetchAndStore(city, lockTtlMs, current ?? entry, { lock: 'acquired', lockWaitMs: 0 });
-      } finally {
-        await this.lock.release(city.key, token);
-        await this.fill.notify(city.key);
-      }
-    };
-    refresh()
-      .catch((e: Error) => this.logger.warn(`early refresh of ${city.key} failed: ${e.message}`))
-      .finally(() => this.refreshing.delete(city.key));
-    return true;
-  }
-
-  private fromCache(city: City, entry: Entry, meta: WeatherMeta): Served {
-    if (entry.data === null) throw notFound(city);
-    return { entry, source: 'cache', cached: true, meta };
-  }
-
-  private stale(city: City, entry: Entry, reason: string, meta: WeatherMeta): Served {
-    return {
-      ...this.fromCache(city, entry, meta),
-      meta: {
-        ...meta,
-        stale: true,
-        staleReason: `${reason}; serving the value from ${new Date(entry.fetchedAt).toISOString()}`,
-      },
-    };
-  }
-
-  private reply(city: City, served: Served, started: number): WeatherResult {
+  /** cache=false: straight to the provider, nothing read or written (the "no cache" run of demo:weather). */
+  private async uncached(city: City, started: number): Promise<WeatherResult> {
+    this.stats.count(QUERY_CLASS, 'loads');
+    let reading: Reading | null;
+    const loadStarted = performance.now();
+    try {
+      reading = await this.fetch(city, this.config.weather.upstreamTimeoutMs);
+    } catch (e) {
+      throw failureException(city, e);
+    }
+    if (reading === null) throw notFound(city);
     const latencyMs = performance.now() - started;
-    this.stats.record(QUERY_CLASS, served.source, latencyMs);
-    const meta: WeatherMeta = { ...served.meta, fetchedAt: new Date(served.entry.fetchedAt).toISOString() };
-    if (meta.upstreamMs === undefined) delete meta.upstreamMs;
-    if (served.cached) {
+    this.stats.record(QUERY_CLASS, 'upstream', latencyMs);
+    return this.reply(
+      city,
+      {
+        value: reading,
+        source: 'upstream',
+        latencyMs,
+        cacheKey: null,
+        trace: { lock: 'bypassed', lockWaitMs: 0, loadMs: performance.now() - loadStarted },
+      },
+      started,
+    );
+  }
+
+  /** The engine's account of the request, in the weather contract's terms. */
+  private reply(city: City, r: CacheResult<Reading>, started: number): WeatherResult {
+    const trace = r.trace ?? { lock: 'none', lockWaitMs: 0 };
+    // Requests of this process that joined another one's load were served what it fetched.
+    const joined = trace.coalesced && trace.lock !== 'none';
+    const meta: WeatherMeta = joined
+      ? { lock: 'waited', lockWaitMs: r.latencyMs, wokenBy: 'in-process' }
+      : {
+          lock: trace.lock,
+          lockWaitMs: trace.lockWaitMs,
+          ...(trace.wokenBy ? { wokenBy: trace.wokenBy } : {}),
+          ...(r.source === 'upstream' && trace.loadMs !== undefined ? { upstreamMs: trace.loadMs } : {}),
+          ...(trace.earlyRefresh ? { earlyRefresh: true } : {}),
+          ...(trace.cacheUnavailable ? { cacheUnavailable: true } : {}),
+        };
+    meta.fetchedAt = new Date(r.value.fetchedAt).toISOString();
+    if (r.stale) {
+      meta.stale = true;
+      meta.staleReason = trace.staleReason;
+    }
+    if (r.cacheKey) {
       meta.ttlSeconds = this.config.weather.ttlSeconds;
-      meta.expiresInSeconds = Math.max(0, Math.round((served.entry.freshUntil - Date.now()) / 1000));
+      meta.expiresInSeconds = Math.max(0, Math.round((r.value.freshUntil - Date.now()) / 1000));
     }
     return {
-      value: served.entry.data!,
-      source: served.source,
-      latencyMs,
-      cacheKey: served.cached ? this.guard.key(city.key) : null,
-      ...(meta.stale ? { stale: true } : {}),
+      value: r.value.data,
+      source: joined ? 'cache' : r.source,
+      latencyMs: performance.now() - started,
+      cacheKey: r.cacheKey,
+      ...(r.stale ? { stale: true } : {}),
       weather: meta,
     };
   }
 
-  // -------------------------------------------------------------------------------------------------------------
-
-  /** The entry; null when there is none; undefined when the cache is unavailable. */
-  private async read(key: string): Promise<Entry | null | undefined> {
-    const raw = await this.guard.run((c) => c.get(this.guard.key(key)));
-    return raw === undefined ? undefined : raw === null ? null : (JSON.parse(raw) as Entry);
+  /** The entry as the engine sees it: freshness left, when it was fetched, null value for an unknown city. */
+  private async read(key: string, kind: 'read' | 'script'): Promise<CachedEntry<Reading> | null> {
+    const raw = await this.cache.guard((c) => c.get(this.cache.key(key)), kind);
+    if (!raw) return null;
+    const entry = JSON.parse(raw) as Entry;
+    return {
+      value: entry.data === null ? null : (entry as Reading),
+      freshForMs: entry.freshUntil - Date.now(),
+      storedAt: entry.fetchedAt,
+    };
   }
 
-  private async readWithFailure(city: City): Promise<[Entry | null, Failure | null]> {
-    const raw = await this.guard.run((c) =>
-      c.mget(this.guard.key(city.key), this.guard.key(Keys.weatherFailure(city.country, city.zip))),
-    );
-    const [entry, failure] = raw ?? [null, null];
-    return [entry ? (JSON.parse(entry) as Entry) : null, failure ? (JSON.parse(failure) as Failure) : null];
-  }
-
-  private async write(key: string, entry: Entry, ttlMs: number): Promise<boolean> {
-    const ok = await this.guard.run((c) =>
-      c.set(this.guard.key(key), JSON.stringify(entry), 'PX', Math.max(1, Math.round(ttlMs))),
-    );
-    return ok === 'OK';
-  }
-
-  private isFresh(entry: Entry): boolean {
-    return Date.now() < entry.freshUntil;
-  }
-
-  private withinGrace(entry: Entry): boolean {
-    return (
-      entry.data !== null && Date.now() < entry.freshUntil + this.config.weather.staleGraceSeconds * 1000
-    );
+  /** Kept past its freshness for the grace period, so a failing provider can still be answered from it. */
+  private store(city: City, reading: Reading | null, fence: string): Promise<boolean> {
+    const now = Date.now();
+    const { ttlSeconds, staleGraceSeconds } = this.config.weather;
+    const negativeSeconds = this.config.cache.ttl.negative;
+    const entry: Entry = reading ?? { data: null, fetchedAt: now, freshUntil: now + negativeSeconds * 1000 };
+    const ttl = reading ? ttlSeconds + staleGraceSeconds : negativeSeconds;
+    return this.cache.storeEntry(city.key, JSON.stringify(entry), ttl, [], fence);
   }
 
   private city(country: string, zip: string): City {
@@ -436,28 +263,19 @@ export class WeatherService {
  * A WeatherService outside Nest (bench and tests): on one set of cache primitives, with its own provider client.
  * Several of them on separate primitives behave like separate weather-service processes sharing one Valkey.
  */
-export function createWeatherService(
-  config: AppConfig,
-  p: CachePrimitives,
-  options?: Partial<WeatherCacheOptions>,
-): WeatherService {
-  return new WeatherService(
-    config,
-    p.guard,
-    p.lock,
-    p.fill,
-    p.stats,
-    p.cache,
-    new WeatherProviderClient(config),
-    options,
-  );
+export function createWeatherService(config: AppConfig, p: CachePrimitives): WeatherService {
+  return new WeatherService(config, p.cache, p.stats, new WeatherProviderClient(config));
 }
 
 function notFound(city: City): HttpException {
   return new NotFoundException(`The weather provider does not know the city ${city.country} ${city.zip}`);
 }
 
-function failureException(city: City, failure: Failure): HttpException {
-  const message = `Weather for ${city.country} ${city.zip} unavailable and nothing cached to serve: ${failure.reason}`;
-  return failure.kind === 'timeout' ? new GatewayTimeoutException(message) : new BadGatewayException(message);
+/** A failed provider call (this request's, or the owner's it waited for) with nothing to serve: 504 or 502. */
+function failureException(city: City, e: unknown): HttpException {
+  if (e instanceof HttpException) return e;
+  const timeout =
+    e instanceof SourceTimeoutError || (e instanceof LoadFailedError && e.failure.kind === 'timeout');
+  const message = `Weather for ${city.country} ${city.zip} unavailable and nothing cached to serve: ${(e as Error).message}`;
+  return timeout ? new GatewayTimeoutException(message) : new BadGatewayException(message);
 }

@@ -1,35 +1,68 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG } from '@app/platform/config';
-import { AppConfig } from '@app/platform/config';
+import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { CACHE_CLIENT } from './valkey.module';
 import { ValkeyClient } from './valkey-client';
 
-type BreakerState = 'closed' | 'open' | 'half-open';
+type BreakerState = 'closed' | 'open';
 
-/** Consecutive failures that open the breaker. */
-const FAILURES_TO_OPEN = 3;
+/** How the cache looks from this process: answering, answering slowly, or not answering at all. */
+export type CacheHealth = 'up' | 'degraded' | 'down';
 
 /**
- * Every cache command goes through here. A dead or slow Valkey must cost a read microseconds, not seconds:
- * - the connection has no offline queue and a short command timeout, so a command fails fast;
- * - after a few consecutive failures the breaker opens and commands are not even sent for a cool-down;
- * - then one trial command is let through (half-open); its success closes the breaker again.
- * Callers get `undefined` instead of an exception and fall back to the database.
+ * Which deadline a command gets. Reads are cheap to give up on (a late GET is a miss); lock and script commands
+ * change state, so a caller must learn their outcome: they get the longer deadline.
+ */
+export type CommandKind = 'read' | 'script';
+
+/** Consecutive connection errors that open the breaker. */
+const CONNECTION_ERRORS_TO_OPEN = 3;
+/** Timeouts inside TIMEOUT_WINDOW_MS that make the guard probe the server. */
+const TIMEOUTS_TO_PROBE = 3;
+const TIMEOUT_WINDOW_MS = 10_000;
+/** How long the cache is reported "degraded" after the last sign of slowness. */
+const DEGRADED_FOR_MS = 10_000;
+
+class CommandTimeout extends Error {
+  constructor(ms: number) {
+    super(`cache command timed out after ${ms} ms`);
+    this.name = 'CommandTimeout';
+  }
+}
+
+/**
+ * Every cache command goes through here. The failure detector tells a slow cache from a dead one:
+ * - dead: the connection is down (iovalkey reconnects in the background; nothing is sent meanwhile), three
+ *   connection errors in a row, or a server that does not answer a PING probe within CACHE_PROBE_TIMEOUT_MS. The
+ *   breaker opens: commands are not sent and callers go to the source; after CACHE_BREAKER_COOLDOWN_MS a probe
+ *   (PING) decides whether to close it again.
+ * - slow: a command past its deadline is given up by its caller (a read becomes a miss), but a timeout is not
+ *   proof of death. Several in a window start a probe; a server that answers it is "degraded", never "dead",
+ *   so the lock keeps working (one loader per key) on a busy machine.
+ * - a reply error (WRONGTYPE, a script error) says nothing about the server's health and is not counted.
+ * Callers get `undefined` instead of an exception.
  */
 @Injectable()
 export class CacheGuard {
   private readonly logger = new Logger('CacheGuard');
   private state: BreakerState = 'closed';
-  private failures = 0;
   private openedAt = 0;
-  private trialInFlight = false;
-  /** Failures seen (including the ones short-circuited by the open breaker); exposed for /api/stats. */
+  private connectionErrors = 0;
+  private timeouts: number[] = [];
+  private probing?: Promise<void>;
+  private degradedUntil = 0;
+  private lastError = '';
+  /** Commands not sent or given up (breaker open, connection down, failure, timeout); for /api/stats. */
   bypassed = 0;
 
   constructor(
     @Inject(CACHE_CLIENT) readonly client: ValkeyClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    // A reconnected client while the breaker is open: check at once instead of waiting for the cool-down.
+    client.on('ready', () => {
+      if (this.state === 'open') void this.probe();
+    });
+  }
 
   get prefix(): string {
     return this.config.cache.keyPrefix;
@@ -44,31 +77,52 @@ export class CacheGuard {
     return this.state;
   }
 
-  /** True when a command would be sent now (connection ready and breaker not open). */
+  /** True when a command would be sent now (connection ready and breaker closed). */
   get isAvailable(): boolean {
-    if (this.client.status !== 'ready') return false;
-    if (this.state === 'open') return Date.now() - this.openedAt >= this.config.cache.breakerCooldownMs;
-    return !(this.state === 'half-open' && this.trialInFlight);
+    return this.admit();
   }
 
-  /** Runs a cache operation; `undefined` when the cache is unavailable, slow, or failed. */
-  async run<T>(op: (client: ValkeyClient) => Promise<T>): Promise<T | undefined> {
+  /** up, degraded (answering, but slowly) or down (not connected, or found dead); with the reason. */
+  health(): { state: CacheHealth; reason?: string } {
+    if (this.client.status !== 'ready')
+      return { state: 'down', reason: `not connected (${this.client.status})` };
+    if (this.state === 'open') return { state: 'down', reason: this.lastError || 'not answering' };
+    if (this.probing || Date.now() < this.degradedUntil)
+      return { state: 'degraded', reason: this.lastError || 'slow replies' };
+    return { state: 'up' };
+  }
+
+  /** Runs a cache operation within its deadline; `undefined` when the cache is unavailable, too slow, or failed. */
+  async run<T>(op: (client: ValkeyClient) => Promise<T>, kind: CommandKind = 'read'): Promise<T | undefined> {
     if (!this.admit()) {
       this.bypassed++;
       return undefined;
     }
-    const trial = this.state === 'half-open';
-    if (trial) this.trialInFlight = true;
+    const ms = kind === 'read' ? this.config.cache.commandTimeoutMs : this.config.cache.scriptTimeoutMs;
+    const pending = op(this.client);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await op(this.client);
-      this.onSuccess();
+      const result = await Promise.race([
+        pending,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new CommandTimeout(ms)), ms);
+        }),
+      ]);
+      this.onReply();
       return result;
     } catch (e) {
-      this.onFailure(e as Error);
       this.bypassed++;
+      if (e instanceof CommandTimeout) {
+        // A late reply still proves the server alive.
+        pending.then(
+          () => this.onReply(),
+          () => undefined,
+        );
+      }
+      this.onFailure(e as Error);
       return undefined;
     } finally {
-      if (trial) this.trialInFlight = false;
+      clearTimeout(timer);
     }
   }
 
@@ -76,29 +130,70 @@ export class CacheGuard {
     // Not connected: iovalkey is reconnecting in the background; do not wait for it.
     if (this.client.status !== 'ready') return false;
     if (this.state === 'closed') return true;
-    if (this.state === 'open') {
-      if (Date.now() - this.openedAt < this.config.cache.breakerCooldownMs) return false;
-      this.state = 'half-open';
-    }
-    return !this.trialInFlight;
+    if (Date.now() - this.openedAt >= this.config.cache.breakerCooldownMs) void this.probe();
+    return false;
   }
 
-  private onSuccess() {
-    if (this.state !== 'closed') this.logger.log('cache reachable again: breaker closed');
-    this.state = 'closed';
-    this.failures = 0;
+  private onReply() {
+    this.connectionErrors = 0;
   }
 
   private onFailure(e: Error) {
-    this.failures++;
-    if (this.state === 'half-open' || this.failures >= FAILURES_TO_OPEN) {
-      if (this.state !== 'open') {
-        this.logger.warn(
-          `cache failing (${e.message}); reading from the database for ${this.config.cache.breakerCooldownMs} ms`,
-        );
-      }
-      this.state = 'open';
-      this.openedAt = Date.now();
-    }
+    if (e instanceof CommandTimeout || /timed out/i.test(e.message)) return this.onTimeout(e);
+    if (isReplyError(e)) return; // the server answered: healthy
+    this.lastError = e.message;
+    if (++this.connectionErrors >= CONNECTION_ERRORS_TO_OPEN) this.open(e.message);
   }
+
+  private onTimeout(e: Error) {
+    const now = Date.now();
+    this.lastError = e.message;
+    this.degradedUntil = now + DEGRADED_FOR_MS;
+    this.timeouts = this.timeouts.filter((t) => now - t < TIMEOUT_WINDOW_MS);
+    this.timeouts.push(now);
+    if (this.timeouts.length >= TIMEOUTS_TO_PROBE) void this.probe();
+  }
+
+  /** One PING at a time with the probe deadline: answered -> alive (breaker closed), not answered -> open. */
+  private probe(): Promise<void> {
+    if (this.probing) return this.probing;
+    const ms = this.config.cache.probeTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    this.probing = Promise.race([
+      this.client.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CommandTimeout(ms)), ms);
+      }),
+    ])
+      .then(
+        () => {
+          this.timeouts = [];
+          this.connectionErrors = 0;
+          if (this.state === 'open') this.logger.log('cache answers again: breaker closed');
+          this.state = 'closed';
+        },
+        (e: Error) => this.open(`no answer to a probe within ${ms} ms (${e.message})`),
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        this.probing = undefined;
+      });
+    return this.probing;
+  }
+
+  private open(reason: string) {
+    if (this.state !== 'open') {
+      this.logger.warn(
+        `cache dead (${reason}); going to the source for ${this.config.cache.breakerCooldownMs} ms, then probing`,
+      );
+    }
+    this.lastError = reason;
+    this.state = 'open';
+    this.openedAt = Date.now();
+  }
+}
+
+/** An error reply from the server (it answered): iovalkey's ReplyError. */
+function isReplyError(e: Error): boolean {
+  return e?.name === 'ReplyError';
 }

@@ -33,7 +33,8 @@ export async function createCachePrimitives(
 ): Promise<CachePrimitives> {
   const { createValkeyClient } = await import('./valkey-client');
   const client = createValkeyClient(config.cache, {
-    commandTimeoutMs: config.cache.commandTimeoutMs,
+    // A backstop only: CacheGuard gives each command its own, shorter deadline.
+    commandTimeoutMs: config.cache.scriptTimeoutMs,
     offlineQueue: false,
   });
   const guard = new CacheGuard(client, config);

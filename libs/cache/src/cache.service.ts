@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { APP_CONFIG } from '@app/platform/config';
-import { AppConfig } from '@app/platform/config';
+import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { CacheGuard } from './cache-guard';
-import { CacheResult, GetOrLoadOptions } from './cache.types';
+import { CacheResult, GetOrLoadOptions, LoadTrace } from './cache.types';
 import { FillNotifier } from './fill-notifier';
-import { InfraKeys, NON_CACHE_KEY_PREFIXES, TAG_VERSION_TTL_SECONDS } from './keys';
+import { InfraKeys, NON_CACHE_KEY_PREFIXES, TAG_VERSION_TTL_SECONDS, fenceTtlSeconds } from './keys';
 import { CacheUnavailableError, DistributedLock } from './lock';
-import { INVALIDATE_TAGS, SET_WITH_TAGS, serverMicros } from './lua';
+import { runScript } from './scripts';
 import { CacheStatsService } from './stats.service';
 import { ValkeyClient } from './valkey-client';
 
@@ -19,24 +18,66 @@ export function isNotFoundEntry(raw: string): boolean {
   return raw === NOT_FOUND;
 }
 
+/** An entry as read from the cache. */
+export interface CachedEntry<T> {
+  /** null: a cached "not found". */
+  value: T | null;
+  /** Freshness left in ms; 0 or less: past its freshness, kept only for grace. Unknown: fresh. */
+  freshForMs?: number;
+  /** When it was stored (ms since the epoch), when the entry knows. */
+  storedAt?: number;
+}
+
+/** A failed load, as recorded for the callers that waited for it. */
+export interface LoadFailure {
+  kind: 'error' | 'timeout';
+  reason: string;
+  /** ms since the epoch. */
+  at: number;
+}
+
+/** Thrown by the engine when a load failed: the loader's own error (cause), a timeout, or one shared by the owner. */
+export class LoadFailedError extends Error {
+  constructor(
+    readonly failure: LoadFailure,
+    readonly cause?: unknown,
+  ) {
+    super(failure.reason);
+    this.name = 'LoadFailedError';
+  }
+}
+
 /** How to read, load and store one entry, whatever its shape (see getOrBuild). */
 export interface BuildSpec<T, L> {
-  /** Logical key naming the entry: its lock, its wake-ups and the reported cacheKey. */
+  /** Logical key naming the entry: its lock, its wake-ups, its fence and the reported cacheKey. */
   key: string;
   queryClass: string;
   refresh?: boolean;
   tags: string[];
   loaderSource?: 'database' | 'upstream';
-  /** Reads the entry: null on a miss, { value: null } for a cached "not found". Should go through `guard`. */
-  read: () => Promise<{ value: T | null } | null>;
+  /** Reads the entry: null on a miss (or when the cache could not answer). Should go through `guard`. */
+  read: (kind: 'read' | 'script') => Promise<CachedEntry<T> | null>;
   /** Loads from the source; null means "not found". */
   load: () => Promise<L | null>;
   toValue: (loaded: L) => T;
   /**
-   * Stores what was loaded (null: a "not found" marker) unless one of its tags was invalidated at or after
-   * `loadStartedUs` (Valkey server time in µs; compare with the tag versions). Returns true when stored.
+   * Stores what was loaded (null: a "not found" marker) unless the entry or one of its tags was invalidated at or
+   * after `fence` (Valkey server time in µs the load started). Returns true when stored.
    */
-  store: (loaded: L | null, loadStartedUs: string) => Promise<boolean>;
+  store: (loaded: L | null, fence: string) => Promise<boolean>;
+  /** Longest the loader may run (default CACHE_LOADER_TIMEOUT_MS). */
+  loaderTimeoutMs?: number;
+  /** Serve a value past its freshness (marked stale) for this long when the loader fails or times out. */
+  graceMs?: number;
+  /** A fresh hit with less freshness than this left is refreshed in the background by one caller. */
+  earlyRefreshMs?: number;
+  lockTtlMs?: number;
+  /** How long a waiter waits for another process's load (default CACHE_LOCK_WAIT_MS). */
+  lockWaitMs?: number;
+  /** A failed load is recorded so that the callers that waited for it share the failure instead of retrying. */
+  shareFailures?: boolean;
+  /** Called after a load failed and before the waiters are woken (weather records its own failure shape). */
+  onLoadFailed?: (failure: LoadFailure) => Promise<void>;
 }
 
 export interface SetOptions {
@@ -44,19 +85,35 @@ export interface SetOptions {
   tags?: string[];
 }
 
+/** Per-request state of one trip through the engine. */
+interface Trip<T> {
+  started: number;
+  startedAt: number;
+  trace: LoadTrace;
+  /** An entry past its freshness, kept for grace. */
+  stale: CachedEntry<T> | null;
+}
+
 /**
- * Cache-aside with the protections a production read path needs, written out on iovalkey:
- * - one loader call per key across all processes (a lock with an owner token), waiters woken by pub/sub when the
- *   value lands, a bounded wait after which a waiter loads by itself, and one shared promise per key in-process;
- * - tags (a set of keys per tag) for exact invalidation without SCAN, with tag versions so a load that raced an
- *   invalidation never writes its stale result back;
- * - negative caching of "not found";
- * - a dead or slow cache falls through to the loader (CacheGuard: timeout + circuit breaker).
+ * The stampede engine: cache-aside with the protections a production read path needs, written out on iovalkey.
+ * - Coalescing first: concurrent callers of one key in one process share one read, one lock attempt and one load,
+ *   so a burst of N requests costs O(1) Valkey commands per process.
+ * - One loader per key across processes: an owner-token lock (extended by a watchdog while the loader runs),
+ *   waiters woken by pub/sub when the value lands, a bounded wait (CACHE_LOCK_WAIT_MS) after which a waiter loads
+ *   by itself, so an owner that died never blocks anyone longer than that.
+ * - Fencing: every invalidation (by key: `delete`, by tag: `invalidateTags`) stamps the server time; a load that
+ *   started before it never writes its result back.
+ * - Grace (serve the last value, marked stale, when the loader fails or times out), early refresh (one caller
+ *   reloads a value close to expiry while everyone keeps hitting), a loader timeout, negative caching.
+ * - A dead cache (CacheGuard) falls through to the loader; a slow one keeps the lock working.
  */
 @Injectable()
 export class CacheService {
   private readonly logger = new Logger('CacheService');
-  private readonly inflight = new Map<string, Promise<CacheResult<unknown>>>();
+  /** In-process coalescing: one promise per key (and refresh flag) while it is being answered. */
+  private readonly pending = new Map<string, Promise<CacheResult<unknown>>>();
+  /** Keys this process is refreshing ahead of expiry. */
+  private readonly refreshing = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -80,11 +137,15 @@ export class CacheService {
     return this.cacheGuard.client;
   }
 
-  /** Runs a raw cache operation through the timeout and circuit breaker; undefined when the cache is unavailable. */
-  guard<T>(op: (client: ValkeyClient) => Promise<T>): Promise<T | undefined> {
-    return this.cacheGuard.run(op);
+  /** Runs a raw cache operation within its deadline; undefined when the cache is unavailable. */
+  guard<T>(
+    op: (client: ValkeyClient) => Promise<T>,
+    kind: 'read' | 'script' = 'read',
+  ): Promise<T | undefined> {
+    return this.cacheGuard.run(op, kind);
   }
 
+  /** Cache-aside of one JSON value: getOrBuild with a string entry. */
   async getOrLoad<T>(
     logicalKey: string,
     loader: () => Promise<T | null>,
@@ -92,63 +153,89 @@ export class CacheService {
   ): Promise<CacheResult<T | null>> {
     const tags = opts.tags ?? [];
     const allTags = (value: T) => [...new Set([...tags, ...(opts.tagsOf?.(value) ?? [])])];
+    const graceSeconds = opts.graceSeconds ?? 0;
     return this.getOrBuild<T, T>({
       key: logicalKey,
       queryClass: opts.queryClass,
       refresh: opts.refresh,
       tags,
       loaderSource: opts.loaderSource,
-      read: () => this.read<T>(logicalKey),
+      loaderTimeoutMs: opts.loaderTimeoutMs,
+      graceMs: graceSeconds * 1000,
+      earlyRefreshMs: (opts.earlyRefreshSeconds ?? 0) * 1000,
+      read: (kind) => this.readJson<T>(logicalKey, graceSeconds, kind),
       load: loader,
       toValue: (v) => v,
-      store: (value, loadStartedUs) =>
+      store: (value, fence) =>
         value === null
-          ? this.store(
+          ? this.storeEntry(
               logicalKey,
               NOT_FOUND,
               opts.negativeTtl ?? this.config.cache.ttl.negative,
               tags,
-              loadStartedUs,
+              fence,
             )
-          : this.store(logicalKey, JSON.stringify(value), opts.ttl, allTags(value), loadStartedUs),
+          : this.storeEntry(
+              logicalKey,
+              JSON.stringify(value),
+              opts.ttl + graceSeconds,
+              allTags(value),
+              fence,
+            ),
     });
   }
 
   /**
-   * The cache-aside core for any shape of entry (a JSON string, or a hash + bitmap...): read it; on a miss, build it
-   * once across all processes under the key's lock while the others wait for the fill notification; store it only if
-   * none of its tags was invalidated meanwhile. `getOrLoad` is this with a JSON string.
+   * The cache-aside core for any shape of entry (a JSON string, a hash + bitmap, weather with its own freshness):
+   * read it; on a miss, build it once across all processes under the key's lock while the others wait for the fill
+   * notification; store it only if nothing it depends on was invalidated meanwhile.
    */
-  async getOrBuild<T, L>(spec: BuildSpec<T, L>): Promise<CacheResult<T | null>> {
+  getOrBuild<T, L>(spec: BuildSpec<T, L>): Promise<CacheResult<T | null>> {
     const started = performance.now();
-    if (!spec.refresh) {
-      const hit = await spec.read();
-      if (hit) return this.hit(spec, hit.value, started);
-    }
-    // Concurrent misses in this process share one build (and one trip through the lock).
-    const flightKey = `${spec.refresh ? 'r' : 'm'}|${spec.key}`;
-    const shared = this.inflight.get(flightKey) as Promise<CacheResult<T | null>> | undefined;
+    if (!this.config.cache.coalesce) return this.answer(spec, started);
+    const coalesceKey = `${spec.refresh ? 'r' : 'm'}|${spec.key}`;
+    const shared = this.pending.get(coalesceKey) as Promise<CacheResult<T | null>> | undefined;
     if (shared) {
       this.stats.count(spec.queryClass, 'coalesced');
-      return shared;
+      return shared.then((r) => ({
+        ...r,
+        latencyMs: performance.now() - started,
+        trace: { ...(r.trace ?? { lock: 'none', lockWaitMs: 0 }), coalesced: true },
+      }));
     }
-    const promise = this.buildThroughLock(spec, started).finally(() => this.inflight.delete(flightKey));
-    this.inflight.set(flightKey, promise);
-    return promise;
+    const answer = this.answer(spec, started).finally(() => this.pending.delete(coalesceKey));
+    this.pending.set(coalesceKey, answer);
+    return answer;
   }
 
   /** Stores a value under its tags (write-through and warming). */
   async set(logicalKey: string, value: unknown, opts: SetOptions): Promise<boolean> {
-    return this.store(logicalKey, JSON.stringify(value), opts.ttl, opts.tags ?? [], '');
-  }
-
-  async delete(logicalKeys: string[]): Promise<number> {
-    if (logicalKeys.length === 0) return 0;
-    return (await this.cacheGuard.run((c) => c.unlink(...logicalKeys.map((k) => this.key(k))))) ?? 0;
+    return this.storeEntry(logicalKey, JSON.stringify(value), opts.ttl, opts.tags ?? [], '');
   }
 
   /**
-   * Deletes every entry under these tags in one atomic step and bumps the tags' versions.
+   * Invalidates entries by key: deletes them and fences them, so a load of one of them that started before this
+   * call never writes its result back. Returns the number deleted; -1 when the cache was unreachable.
+   */
+  async delete(logicalKeys: string[]): Promise<number> {
+    if (logicalKeys.length === 0) return 0;
+    const keys = [
+      ...logicalKeys.map((k) => this.key(k)),
+      ...logicalKeys.map((k) => this.key(InfraKeys.fence(k))),
+    ];
+    const n = await this.cacheGuard.run(
+      (c) =>
+        runScript<number>(c, 'delete-fenced', keys, [
+          logicalKeys.length,
+          fenceTtlSeconds(this.config.cache.loaderTimeoutMs),
+        ]),
+      'script',
+    );
+    return n ?? -1;
+  }
+
+  /**
+   * Deletes every entry under these tags in one atomic step and bumps the tags' versions (their fences).
    * Returns the number of entries deleted; -1 when the cache was unreachable (the caller may retry).
    */
   async invalidateTags(tags: string[]): Promise<number> {
@@ -158,14 +245,8 @@ export class CacheService {
       ...tags.map((t) => this.key(InfraKeys.tagVersion(t))),
     ];
     const n = await this.cacheGuard.run(
-      (c) =>
-        c.eval(
-          INVALIDATE_TAGS,
-          keys.length,
-          ...keys,
-          String(tags.length),
-          String(TAG_VERSION_TTL_SECONDS),
-        ) as Promise<number>,
+      (c) => runScript<number>(c, 'invalidate-tags', keys, [tags.length, TAG_VERSION_TTL_SECONDS]),
+      'script',
     );
     return n ?? -1;
   }
@@ -180,7 +261,7 @@ export class CacheService {
    * DELETE /api/cache: removes this project's cached entries (its prefix only), leaving state of record
    * (write-behind bookings, queues) and bookkeeping alone. SCAN is fine here: an admin action, not a hot path.
    */
-  async flushProjectKeys(): Promise<number> {
+  async purgeCachedEntries(): Promise<number> {
     const prefix = this.config.cache.keyPrefix;
     const keep = NON_CACHE_KEY_PREFIXES.map((p) => prefix + p);
     const deleted = await this.cacheGuard.run(async (c) => {
@@ -193,28 +274,47 @@ export class CacheService {
         if (doomed.length) n += await c.unlink(...doomed);
       } while (cursor !== '0');
       return n;
-    });
+    }, 'script');
     if (deleted === undefined) throw new CacheUnavailableError();
     return deleted;
   }
 
-  // -------------------------------------------------------------------------------------------------------------
-
-  private async read<T>(logicalKey: string): Promise<{ value: T | null } | null> {
-    const raw = await this.cacheGuard.run((c) => c.get(this.key(logicalKey)));
-    if (raw === undefined || raw === null) return null;
-    if (raw === NOT_FOUND) return { value: null };
-    return { value: JSON.parse(raw) as T };
+  /** @deprecated name kept for callers not yet renamed: see purgeCachedEntries. */
+  flushProjectKeys(): Promise<number> {
+    return this.purgeCachedEntries();
   }
 
-  private async buildThroughLock<T, L>(
-    spec: BuildSpec<T, L>,
-    started: number,
-  ): Promise<CacheResult<T | null>> {
-    const { lockTtlMs, lockWaitMs } = this.config.cache;
-    const deadline = Date.now() + lockWaitMs;
-    let refresh = spec.refresh;
-    while (this.cacheGuard.isAvailable && Date.now() < deadline) {
+  // -------------------------------------------------------------------------------------------------------------
+
+  /** One caller's (or one coalesced group's) trip: hit, or load under the lock, or wait for the owner. */
+  private async answer<T, L>(spec: BuildSpec<T, L>, started: number): Promise<CacheResult<T | null>> {
+    const trip: Trip<T> = {
+      started,
+      startedAt: Date.now(),
+      trace: { lock: 'none', lockWaitMs: 0 },
+      stale: null,
+    };
+    if (!spec.refresh) {
+      const entry = await spec.read('read');
+      if (entry && this.isFresh(entry)) {
+        const earlyRefresh = this.refreshAhead(spec, entry);
+        return this.hit(spec, entry, trip, earlyRefresh ? { earlyRefresh } : undefined);
+      }
+      if (entry) trip.stale = entry;
+    }
+    if (!this.cacheGuard.isAvailable) return this.loadDirectly(spec, trip);
+    return this.throughLock(spec, trip);
+  }
+
+  private async throughLock<T, L>(spec: BuildSpec<T, L>, trip: Trip<T>): Promise<CacheResult<T | null>> {
+    const lockTtlMs = spec.lockTtlMs ?? this.config.cache.lockTtlMs;
+    const deadline = Date.now() + (spec.lockWaitMs ?? this.config.cache.lockWaitMs);
+    let refresh = !!spec.refresh;
+    // A refresh accepts only a value stored after it was asked for (when the entry knows when it was stored).
+    const usable = (e: CachedEntry<T> | null): e is CachedEntry<T> =>
+      !!e && this.isFresh(e) && (!refresh || e.storedAt === undefined || e.storedAt >= trip.startedAt);
+
+    while (Date.now() < deadline) {
       let token: string | null;
       try {
         token = await this.lock.acquire(spec.key, lockTtlMs);
@@ -223,87 +323,282 @@ export class CacheService {
         throw e;
       }
       if (token) {
+        trip.trace.lock = 'acquired';
         try {
           // Someone may have filled the key between our miss and our lock.
-          if (!refresh) {
-            const hit = await spec.read();
-            if (hit) return this.hit(spec, hit.value, started);
+          if (!spec.refresh) {
+            const current = await spec.read('script');
+            if (usable(current)) return this.hit(spec, current, trip);
+            if (current) trip.stale = current;
           }
-          return await this.build(spec, started);
+          return await this.loadAndStore(spec, trip, token, lockTtlMs);
         } finally {
           await this.lock.release(spec.key, token);
           // Wake the waiters whether we stored a value or failed: they re-check and one of them takes over.
           await this.fill.notify(spec.key);
         }
       }
-      // Another process is building: wait for its notification, then read what it stored.
+
+      // Another request or process is loading: wait for its notification, then read what it stored.
       this.stats.count(spec.queryClass, 'waits');
-      const waiting = this.fill.waitFor(spec.key, Math.max(1, deadline - Date.now()));
-      // The value may have landed before we subscribed to the wake-up: look once more.
-      const early = refresh ? null : await spec.read();
-      if (early) return this.hit(spec, early.value, started);
-      await waiting;
-      const hit = await spec.read();
-      if (hit) return this.hit(spec, hit.value, started);
+      trip.trace.lock = 'waited';
+      const waitStarted = performance.now();
+      const woken = this.fill.waitFor(spec.key, Math.max(1, Math.min(lockTtlMs, deadline - Date.now())));
+      // The owner may have finished between our failed acquire and our subscription: look once more.
+      let entry = await spec.read('script');
+      if (usable(entry)) {
+        trip.trace.wokenBy = 'recheck';
+      } else {
+        trip.trace.wokenBy = (await woken) ? 'notification' : 'timeout';
+        entry = await spec.read('script');
+      }
+      trip.trace.lockWaitMs += performance.now() - waitStarted;
+      if (usable(entry)) return this.hit(spec, entry, trip);
+      if (entry) trip.stale = entry;
+      if (spec.shareFailures) {
+        const failure = await this.readFailure(spec.key);
+        // The owner's load failed while we waited: share its outcome instead of loading again.
+        if (failure && failure.at >= trip.startedAt) return this.failed(spec, trip, failure);
+      }
+      // The owner vanished without a result (crashed, or its lock expired), or a refresh waited for a load that
+      // is not ours: try to take over.
       refresh = false;
     }
-    // Cache unavailable, or the owner did not deliver in time: build by ourselves (bounded wait, never forever).
-    if (!this.cacheGuard.isAvailable) this.stats.count(spec.queryClass, 'bypassed');
-    return this.build(spec, started);
+    // The cache is unavailable, or no owner delivered within the wait: load by ourselves (bounded, never forever).
+    return this.loadDirectly(spec, trip);
   }
 
-  private hit<T, L>(spec: BuildSpec<T, L>, value: T | null, started: number): CacheResult<T | null> {
-    const ms = performance.now() - started;
-    this.stats.record(spec.queryClass, 'cache', ms);
-    return { value, source: 'cache', latencyMs: ms, cacheKey: this.key(spec.key) };
+  /** Loads without the lock (cache down, or the wait ran out); stores only when the load's start is known. */
+  private async loadDirectly<T, L>(spec: BuildSpec<T, L>, trip: Trip<T>): Promise<CacheResult<T | null>> {
+    if (!this.cacheGuard.isAvailable) {
+      this.stats.count(spec.queryClass, 'bypassed');
+      trip.trace.lock = 'bypassed';
+      trip.trace.cacheUnavailable = true;
+    }
+    return this.loadAndStore(spec, trip, null, 0);
   }
 
-  private async build<T, L>(spec: BuildSpec<T, L>, started: number): Promise<CacheResult<T | null>> {
+  private async loadAndStore<T, L>(
+    spec: BuildSpec<T, L>,
+    trip: Trip<T>,
+    token: string | null,
+    lockTtlMs: number,
+  ): Promise<CacheResult<T | null>> {
     // The server's clock when loading starts: an invalidation after it makes the result unfit to cache.
-    const time = await this.cacheGuard.run((c) => c.time());
+    const time = this.cacheGuard.isAvailable
+      ? await this.cacheGuard.run((c) => c.time(), 'script')
+      : undefined;
+    // The owner keeps its lock while its loader runs, however long that takes (up to the loader timeout).
+    const watchdog = token
+      ? setInterval(() => void this.lock.extend(spec.key, token, lockTtlMs), Math.max(50, lockTtlMs / 3))
+      : undefined;
     this.stats.count(spec.queryClass, 'loads');
-    const loaded = await spec.load();
+    const loadStarted = performance.now();
+    let loaded: L | null;
+    try {
+      loaded = await withTimeout(spec.load(), spec.loaderTimeoutMs ?? this.config.cache.loaderTimeoutMs);
+    } catch (e) {
+      trip.trace.loadMs = performance.now() - loadStarted;
+      const failure: LoadFailure = {
+        kind: e instanceof SourceTimeoutError ? 'timeout' : 'error',
+        reason: (e as Error)?.message ?? String(e),
+        at: Date.now(),
+      };
+      if (spec.shareFailures) await this.recordFailure(spec.key, failure);
+      await spec.onLoadFailed?.(failure);
+      if (trip.stale && this.withinGrace(spec, trip.stale)) return this.serveStale(spec, trip, failure);
+      throw e;
+    } finally {
+      clearInterval(watchdog);
+    }
+    trip.trace.loadMs = performance.now() - loadStarted;
     if (loaded === null) this.stats.count(spec.queryClass, 'negative');
     // Start time unknown (cache down) means freshness cannot be proven: do not store.
-    const stored = time !== undefined && (await spec.store(loaded, serverMicros(time as [number, number])));
+    const stored = time !== undefined && (await spec.store(loaded, serverMicros(time[0], time[1])));
     const source = spec.loaderSource ?? 'database';
-    const ms = performance.now() - started;
+    const ms = performance.now() - trip.started;
     this.stats.record(spec.queryClass, source, ms);
     return {
       value: loaded === null ? null : spec.toValue(loaded),
       source,
       latencyMs: ms,
       cacheKey: stored ? this.key(spec.key) : null,
+      trace: trip.trace,
     };
   }
 
-  private async store(
+  /** A waiter whose owner failed: the stale value within grace, or the owner's failure. */
+  private failed<T, L>(spec: BuildSpec<T, L>, trip: Trip<T>, failure: LoadFailure): CacheResult<T | null> {
+    if (trip.stale && this.withinGrace(spec, trip.stale)) return this.serveStale(spec, trip, failure);
+    throw new LoadFailedError(failure);
+  }
+
+  private serveStale<T, L>(
+    spec: BuildSpec<T, L>,
+    trip: Trip<T>,
+    failure: LoadFailure,
+  ): CacheResult<T | null> {
+    const stale = trip.stale!;
+    this.stats.count(spec.queryClass, 'stale');
+    const since = stale.storedAt ? `; serving the value from ${new Date(stale.storedAt).toISOString()}` : '';
+    return {
+      ...this.hit(spec, stale, trip),
+      stale: true,
+      trace: { ...trip.trace, staleReason: `${failure.reason}${since}` },
+    };
+  }
+
+  private hit<T, L>(
+    spec: BuildSpec<T, L>,
+    entry: CachedEntry<T>,
+    trip: Trip<T>,
+    extra?: Partial<LoadTrace>,
+  ): CacheResult<T | null> {
+    const ms = performance.now() - trip.started;
+    this.stats.record(spec.queryClass, 'cache', ms);
+    const plain = trip.trace.lock === 'none' && !extra;
+    return {
+      value: entry.value,
+      source: 'cache',
+      latencyMs: ms,
+      cacheKey: this.key(spec.key),
+      ...(plain ? {} : { trace: { ...trip.trace, ...extra } }),
+    };
+  }
+
+  /**
+   * Early refresh: a hit within `earlyRefreshMs` of expiry reloads the entry in the background under the lock,
+   * while this and every other request keeps being served the current value. True when this hit started it.
+   */
+  private refreshAhead<T, L>(spec: BuildSpec<T, L>, entry: CachedEntry<T>): boolean {
+    const windowMs = spec.earlyRefreshMs ?? 0;
+    if (windowMs <= 0 || entry.value === null || entry.freshForMs === undefined) return false;
+    if (entry.freshForMs > windowMs || this.refreshing.has(spec.key)) return false;
+    this.refreshing.add(spec.key);
+    const lockTtlMs = spec.lockTtlMs ?? this.config.cache.lockTtlMs;
+    const refresh = async () => {
+      const token = await this.lock.acquire(spec.key, lockTtlMs).catch(() => null);
+      if (!token) return; // another request or process is loading it already
+      try {
+        const current = await spec.read('script');
+        if (current && current.freshForMs !== undefined && current.freshForMs > windowMs) return; // done elsewhere
+        const trip: Trip<T> = {
+          started: performance.now(),
+          startedAt: Date.now(),
+          trace: { lock: 'acquired', lockWaitMs: 0 },
+          stale: current ?? entry,
+        };
+        await this.loadAndStore(spec, trip, token, lockTtlMs);
+      } finally {
+        await this.lock.release(spec.key, token);
+        await this.fill.notify(spec.key);
+      }
+    };
+    refresh()
+      .catch((e: Error) => this.logger.warn(`early refresh of ${spec.key} failed: ${e.message}`))
+      .finally(() => this.refreshing.delete(spec.key));
+    return true;
+  }
+
+  private isFresh(entry: CachedEntry<unknown>): boolean {
+    return entry.freshForMs === undefined || entry.freshForMs > 0;
+  }
+
+  private withinGrace<T, L>(spec: BuildSpec<T, L>, entry: CachedEntry<T>): boolean {
+    if (entry.value === null) return false;
+    return entry.freshForMs === undefined || entry.freshForMs > -(spec.graceMs ?? 0);
+  }
+
+  private async recordFailure(key: string, failure: LoadFailure): Promise<void> {
+    await this.cacheGuard.run(
+      (c) => c.set(this.key(InfraKeys.loadFailure(key)), JSON.stringify(failure), 'PX', FAILURE_TTL_MS),
+      'script',
+    );
+  }
+
+  private async readFailure(key: string): Promise<LoadFailure | null> {
+    const raw = await this.cacheGuard.run((c) => c.get(this.key(InfraKeys.loadFailure(key))), 'script');
+    return raw ? (JSON.parse(raw) as LoadFailure) : null;
+  }
+
+  /** A JSON entry; with grace, its freshness is its remaining TTL less the grace. */
+  private async readJson<T>(
+    logicalKey: string,
+    graceSeconds: number,
+    kind: 'read' | 'script',
+  ): Promise<CachedEntry<T> | null> {
+    const key = this.key(logicalKey);
+    if (graceSeconds <= 0) {
+      const raw = await this.cacheGuard.run((c) => c.get(key), kind);
+      if (raw === undefined || raw === null) return null;
+      return { value: raw === NOT_FOUND ? null : (JSON.parse(raw) as T) };
+    }
+    const got = await this.cacheGuard.run(
+      (c) => Promise.all([c.get(key), c.pttl(key)]) as Promise<[string | null, number]>,
+      kind,
+    );
+    if (!got || got[0] === null) return null;
+    const [raw, pttl] = got;
+    const value = raw === NOT_FOUND ? null : (JSON.parse(raw) as T);
+    return { value, freshForMs: pttl < 0 ? undefined : pttl - graceSeconds * 1000 };
+  }
+
+  /**
+   * Stores one string entry under its tags unless it or a tag was invalidated at or after `fence` (the server time,
+   * in µs, its load started; '' = no check). For entries with a shape of their own (weather).
+   */
+  async storeEntry(
     logicalKey: string,
     payload: string,
     ttl: number,
     tags: string[],
-    loadStartedUs: string,
+    fence: string,
   ): Promise<boolean> {
     const keys = [
       this.key(logicalKey),
+      this.key(InfraKeys.fence(logicalKey)),
       ...tags.map((t) => this.key(InfraKeys.tagSet(t))),
       ...tags.map((t) => this.key(InfraKeys.tagVersion(t))),
     ];
     const ok = await this.cacheGuard.run(
-      (c) =>
-        c.eval(
-          SET_WITH_TAGS,
-          keys.length,
-          ...keys,
-          payload,
-          String(ttl),
-          String(tags.length),
-          loadStartedUs,
-        ) as Promise<number>,
+      (c) => runScript<number>(c, 'set-with-tags', keys, [payload, ttl, tags.length, fence]),
+      'script',
     );
-    if (ok === 0) this.logger.debug(`not caching ${logicalKey}: a tag was invalidated while it loaded`);
+    if (ok === 0) this.logger.debug(`not caching ${logicalKey}: it was invalidated while it loaded`);
     return ok === 1;
   }
+}
+
+/** A failure is shared with the requests that waited for it; it only has to outlive their wake-up. */
+const FAILURE_TTL_MS = 30_000;
+
+/** A loader that gave up on its source in time throws this (or the engine does, at the loader timeout). */
+export class SourceTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceTimeoutError';
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SourceTimeoutError(`the source did not answer within ${ms} ms`)),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Server time in µs (a load's start, compared with fences and tag versions by the store scripts). Microseconds,
+ * so that a load starting right after an invalidation is not mistaken for one that started with it.
+ */
+export function serverMicros(seconds: number | string, micros: number | string): string {
+  return String(Number(seconds) * 1_000_000 + Number(micros));
 }
 
 function escapeGlob(s: string): string {

@@ -64,7 +64,7 @@ export class FillNotifier implements OnModuleInit, OnModuleDestroy {
   async notify(logicalKey: string): Promise<void> {
     // Local waiters first: no round trip needed for them.
     this.wake(logicalKey, true);
-    await this.guard.run((c) => c.publish(this.channel, logicalKey));
+    await this.guard.run((c) => c.publish(this.channel, logicalKey), 'script');
   }
 
   /** How many requests of this process are waiting (diagnostics). */

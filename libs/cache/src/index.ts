@@ -9,3 +9,4 @@ export * from './stats.service';
 export * from './cache.service';
 export * from './cache.module';
 export * from './seat-map';
+export * from './scripts';

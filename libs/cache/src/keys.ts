@@ -87,6 +87,10 @@ export const InfraKeys = {
   tagVersion: (tag: string) => `tagver:${tag}`,
   /** Set of the query classes that have statistics. */
   statsClasses: () => 'stats:classes',
+  /** Fence of an entry: server time (µs) of its last invalidation by key; a load started before it does not store. */
+  fence: (key: string) => `fence:${key}`,
+  /** The last failed load of a key, shared with the callers that waited for it (see BuildSpec.shareFailures). */
+  loadFailure: (key: string) => `load-failure:${key}`,
   /** Stampede lock for a key. */
   lock: (key: string) => `lock:${key}`,
   /** Pub/sub channel on which "key filled" notifications are published (message = logical key). */
@@ -101,10 +105,23 @@ export const InfraKeys = {
  * Key families that DELETE /api/cache must leave alone: they are not cached copies but state of record
  * (pending write-behind bookings, queues) or bookkeeping (statistics, locks).
  */
-export const NON_CACHE_KEY_PREFIXES = ['wb:', 'bull:', 'stats:', 'lock:', 'leaderboard:', 'tagver:'] as const;
+export const NON_CACHE_KEY_PREFIXES = [
+  'wb:',
+  'bull:',
+  'stats:',
+  'lock:',
+  'leaderboard:',
+  'tagver:',
+  'fence:',
+] as const;
 
 /** How long a tag's version outlives its last invalidation (longer than any load can take). */
 export const TAG_VERSION_TTL_SECONDS = 24 * 3600;
+
+/** How long an entry's fence outlives its invalidation: longer than any load may run (CACHE_LOADER_TIMEOUT_MS). */
+export function fenceTtlSeconds(loaderTimeoutMs: number): number {
+  return Math.ceil(loaderTimeoutMs / 1000) * 2 + 60;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Writes (writer-service, cache-warmer): added by the write-path work.

@@ -1,40 +1,17 @@
-/**
- * The one script that builds a flight's seat map in Valkey, used by the query-service (on a read miss) and by the
- * writer-service (before taking a seat). The map is a cache: bitmap Keys.seatMap (bit seatIndex = taken) and hash
- * Keys.seatCounters {capacity, booked, available}. It is built from the database's booked seats plus every seat the
- * database does not know yet (DurableWriteKeys.pendingSeats: write-behind reservations, write-through holds), and
- * refused (returns 0: read the database again) when a seat change was committed after the caller read the database
- * (the pending hash's "version" moved) or, for a read, when the flight's tag was invalidated after the load began.
- *
- * KEYS[1]=seat map, KEYS[2]=counters, KEYS[3]=pending, KEYS[4]=flight tag set, KEYS[5]=flight tag version
- * ARGV[1]=capacity, ARGV[2]=bookings in the database (seatless ones included), ARGV[3]=pending version seen before
- * reading the database, ARGV[4]=ttl s, ARGV[5]=load start (server µs; '' = no tag check), ARGV[6]='keep' (leave an
- * existing map alone) or 'replace', ARGV[7..]=seat indexes booked in the database.
- */
-export const BUILD_SEAT_MAP = `
-if ARGV[6] == 'keep' and redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
-if (redis.call('HGET', KEYS[3], 'version') or '0') ~= ARGV[3] then return 0 end
-if ARGV[5] ~= '' then
-  local invalidated = redis.call('GET', KEYS[5])
-  if invalidated and tonumber(invalidated) >= tonumber(ARGV[5]) then return 0 end
-end
-local capacity = tonumber(ARGV[1])
-local booked = tonumber(ARGV[2])
-local ttl = tonumber(ARGV[4])
-redis.call('DEL', KEYS[1], KEYS[2])
--- Size the bitmap first so an empty flight still has a key (and "exists" means "built").
-redis.call('SETBIT', KEYS[1], capacity - 1, 0)
-for i = 7, #ARGV do redis.call('SETBIT', KEYS[1], ARGV[i], 1) end
-local pending = redis.call('HGETALL', KEYS[3])
-for i = 1, #pending, 2 do
-  if pending[i] ~= 'version' and redis.call('SETBIT', KEYS[1], pending[i], 1) == 0 then booked = booked + 1 end
-end
-redis.call('HSET', KEYS[2], 'capacity', capacity, 'booked', booked, 'available', math.max(0, capacity - booked))
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('EXPIRE', KEYS[2], ttl)
-redis.call('SADD', KEYS[4], KEYS[1], KEYS[2])
-if redis.call('TTL', KEYS[4]) < ttl then redis.call('EXPIRE', KEYS[4], ttl) end
-return 1`;
+import { runScript } from './scripts';
+import { ValkeyClient } from './valkey-client';
+
+/** The prefixed keys lua/build-seat-map.lua works on. */
+export interface SeatMapKeys {
+  seatMap: string;
+  counters: string;
+  pending: string;
+  /** The flight's tag set and tag version. */
+  tagSet: string;
+  tagVersion: string;
+  /** The seat map's fence (CacheService.delete). */
+  fence: string;
+}
 
 export interface SeatMapBuild {
   capacity: number;
@@ -50,8 +27,8 @@ export interface SeatMapBuild {
   mode: 'keep' | 'replace';
 }
 
-/** ARGV of BUILD_SEAT_MAP. */
-export function seatMapArgs(b: SeatMapBuild): string[] {
+/** ARGV of lua/build-seat-map.lua. */
+function seatMapArgs(b: SeatMapBuild): string[] {
   return [
     String(b.capacity),
     String(b.bookings),
@@ -61,4 +38,18 @@ export function seatMapArgs(b: SeatMapBuild): string[] {
     b.mode,
     ...b.indexes.map(String),
   ];
+}
+
+/**
+ * Builds a flight's seat map (lua/build-seat-map.lua): used by the query-service on a read miss and by the
+ * writer-service before taking a seat. 1 when built or kept, 0 when refused (a seat change or an invalidation
+ * raced the database read: read it again).
+ */
+export function buildSeatMap(c: ValkeyClient, keys: SeatMapKeys, build: SeatMapBuild): Promise<number> {
+  return runScript<number>(
+    c,
+    'build-seat-map',
+    [keys.seatMap, keys.counters, keys.pending, keys.tagSet, keys.tagVersion, keys.fence],
+    seatMapArgs(build),
+  );
 }

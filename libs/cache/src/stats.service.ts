@@ -4,7 +4,7 @@ import { CacheSource } from './cache.types';
 import { InfraKeys } from './keys';
 
 /** Counters kept per query class, besides latencies per source. */
-export type StatsCounter = 'loads' | 'coalesced' | 'waits' | 'bypassed' | 'negative';
+export type StatsCounter = 'loads' | 'coalesced' | 'waits' | 'bypassed' | 'negative' | 'stale';
 
 export interface LatencySummary {
   count: number;

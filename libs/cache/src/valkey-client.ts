@@ -1,4 +1,5 @@
 import Valkey, { RedisOptions } from 'iovalkey';
+import { defineScripts } from './scripts';
 import { RedisEndpoint } from '@app/platform/config';
 
 export type ValkeyClient = Valkey;
@@ -34,6 +35,7 @@ export function createValkeyClient(endpoint: RedisEndpoint, opts: ValkeyClientOp
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
   };
   const client = new Valkey(options);
+  defineScripts(client);
   // Connection errors are reported by health checks and the circuit breaker; an unhandled 'error' event
   // would otherwise crash the process.
   client.on('error', () => undefined);

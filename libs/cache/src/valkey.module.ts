@@ -17,7 +17,8 @@ export const QUEUE_CLIENT = Symbol('QUEUE_CLIENT');
       useFactory: (config: AppConfig) =>
         createValkeyClient(config.cache, {
           name: `cmiyc-${process.env.CMIYC_APP ?? 'app'}-cache`,
-          commandTimeoutMs: config.cache.commandTimeoutMs,
+          // A backstop only: CacheGuard gives each command its own, shorter deadline.
+          commandTimeoutMs: config.cache.scriptTimeoutMs,
           offlineQueue: false,
           autoPipelining: true,
         }),

@@ -6,11 +6,7 @@ import {
   startWeatherProvider,
   WeatherProviderHandle,
 } from '../../../apps/weather-service/src/provider/weather-provider.server';
-import {
-  createWeatherService,
-  WeatherCacheOptions,
-  WeatherService,
-} from '../../../apps/weather-service/src/weather.service';
+import { createWeatherService, WeatherService } from '../../../apps/weather-service/src/weather.service';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,10 +48,13 @@ export interface WeatherNode {
 
 export async function startWeatherNode(
   config: AppConfig,
-  options?: Partial<WeatherCacheOptions>,
+  options: { coalesce?: boolean } = {},
 ): Promise<WeatherNode> {
-  const p = await createCachePrimitives(config);
-  return { service: createWeatherService(config, p, options), primitives: p, close: () => p.close() };
+  const p = await createCachePrimitives({
+    ...config,
+    cache: { ...config.cache, coalesce: options.coalesce ?? config.cache.coalesce },
+  });
+  return { service: createWeatherService(config, p), primitives: p, close: () => p.close() };
 }
 
 /** Deletes every key of the suite's prefix. */

@@ -104,6 +104,7 @@ export class ReadsService {
       pending: this.cache.key(DurableWriteKeys.pendingSeats(flightId)),
       tagSet: this.cache.key(InfraKeys.tagSet(Tags.flight(flightId))),
       tagVersion: this.cache.key(InfraKeys.tagVersion(Tags.flight(flightId))),
+      fence: this.cache.key(InfraKeys.fence(Keys.seatMap(flightId))),
     };
     const r = await this.structures.getOrBuild<SeatAvailability, SeatRows>({
       queryClass: 'seats',

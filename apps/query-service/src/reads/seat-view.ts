@@ -1,22 +1,16 @@
-import { BUILD_SEAT_MAP, PENDING_VERSION_FIELD, ValkeyClient, seatMapArgs } from '@app/cache';
+import { PENDING_VERSION_FIELD, SeatMapKeys, ValkeyClient, buildSeatMap } from '@app/cache';
 import { seatIndex, seatName } from '@app/contracts';
 import { SeatAvailability } from '@app/contracts';
 import { SeatRows } from './reads.repository';
 import { StoreContext } from './structured-cache';
 
 /**
- * The seat map the read path shows is the structure the writer-service books against (see BUILD_SEAT_MAP in
- * libs/contracts): besides the database's bookings it holds the seats the database does not have yet, so a rebuild
+ * The seat map the read path shows is the structure the writer-service books against (see
+ * libs/cache/src/lua/build-seat-map.lua): besides the database's bookings it holds the seats the database does not have yet, so a rebuild
  * from the database alone would show pending seats as free.
  */
-export interface SeatViewKeys {
-  /** Prefixed: seat map, counters, pending hash, flight tag set, flight tag version. */
-  seatMap: string;
-  counters: string;
-  pending: string;
-  tagSet: string;
-  tagVersion: string;
-}
+/** Prefixed: seat map, counters, pending hash, flight tag set and version, the seat map's fence. */
+export type SeatViewKeys = SeatMapKeys;
 
 /** Reads counters + bitmap in one round trip; a partial structure (evicted bitmap) is a miss. */
 export async function readSeatView(
@@ -86,7 +80,7 @@ export async function storeSeatView(
       .exec();
     return true;
   }
-  const args = seatMapArgs({
+  const ok = await buildSeatMap(c, keys, {
     capacity: rows.capacity,
     bookings: rows.seats.length,
     indexes: bookedIndexes(rows),
@@ -95,16 +89,6 @@ export async function storeSeatView(
     loadStartedUs: ctx.loadStartedUs,
     mode: 'replace',
   });
-  const ok = await c.eval(
-    BUILD_SEAT_MAP,
-    5,
-    keys.seatMap,
-    keys.counters,
-    keys.pending,
-    keys.tagSet,
-    keys.tagVersion,
-    ...args,
-  );
   return ok === 1;
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CacheResult, CacheService, InfraKeys, QueryClass, ValkeyClient } from '@app/cache';
+import { CacheResult, CacheService, InfraKeys, QueryClass, ValkeyClient, runScript } from '@app/cache';
 
 /** One write into a structure: [command, index into `keys`, ...arguments]. Run inside one Lua script. */
 export type StructureCommand = [string, number, ...string[]];
@@ -38,30 +38,6 @@ export interface StoreContext {
 }
 
 /**
- * Replace the structure and register it under its tags, unless a tag was invalidated while it loaded (same rule as
- * CacheService's SET_WITH_TAGS, for entries that are not one string).
- * KEYS = entries (e), tag sets (n), tag versions (n); ARGV = e, n, ttl, load start (server µs), commands as JSON.
- */
-const STORE_STRUCTURE = `
-local e = tonumber(ARGV[1])
-local n = tonumber(ARGV[2])
-local ttl = tonumber(ARGV[3])
-for i = 1, n do
-  local invalidated = redis.call('GET', KEYS[e + n + i])
-  if invalidated and tonumber(invalidated) >= tonumber(ARGV[4]) then return 0 end
-end
-for i = 1, e do redis.call('DEL', KEYS[i]) end
-for _, c in ipairs(cjson.decode(ARGV[5])) do
-  redis.call(c[1], KEYS[c[2] + 1], unpack(c, 3))
-end
-for i = 1, e do redis.call('EXPIRE', KEYS[i], ttl) end
-for i = 1, n do
-  for k = 1, e do redis.call('SADD', KEYS[e + i], KEYS[k]) end
-  if redis.call('TTL', KEYS[e + i]) < ttl then redis.call('EXPIRE', KEYS[e + i], ttl) end
-end
-return 1`;
-
-/**
  * Cache-aside for entries kept as Valkey data structures (seat counters + bitmap, profile hash + sorted set)
  * rather than one JSON string. Same guarantees as CacheService.getOrLoad: one build per key across processes
  * (the owner-token lock, waiters woken by pub/sub, bounded wait), in-process sharing of a build, negative
@@ -81,9 +57,9 @@ export class StructuredCache {
       queryClass: spec.queryClass,
       refresh: spec.refresh,
       tags: spec.tags,
-      read: async () => (await this.cache.guard((c) => spec.read(c, keys()))) ?? null,
+      read: async (kind) => (await this.cache.guard((c) => spec.read(c, keys()), kind)) ?? null,
       load: async () => {
-        if (spec.custom) guardSeen = await this.cache.guard(spec.custom.before);
+        if (spec.custom) guardSeen = await this.cache.guard(spec.custom.before, 'script');
         return spec.load();
       },
       toValue: spec.toValue,
@@ -93,8 +69,10 @@ export class StructuredCache {
           if (guardSeen === undefined) return false;
           const guard = guardSeen;
           return (
-            (await this.cache.guard((c) => spec.custom!.store(c, loaded, { guard, loadStartedUs, ttl }))) ===
-            true
+            (await this.cache.guard(
+              (c) => spec.custom!.store(c, loaded, { guard, loadStartedUs, ttl }),
+              'script',
+            )) === true
           );
         }
         return this.storeCommands(spec, loaded, ttl, loadStartedUs);
@@ -108,25 +86,21 @@ export class StructuredCache {
     ttl: number,
     loadStartedUs: string,
   ) {
-    const tagKeys = spec.tags.map((t) => this.cache.key(InfraKeys.tagSet(t)));
-    const versionKeys = spec.tags.map((t) => this.cache.key(InfraKeys.tagVersion(t)));
-    const commands = JSON.stringify(spec.toCommands?.(loaded) ?? []);
+    const keys = [
+      ...spec.keys.map((k) => this.cache.key(k)),
+      ...spec.keys.map((k) => this.cache.key(InfraKeys.fence(k))),
+      ...spec.tags.map((t) => this.cache.key(InfraKeys.tagSet(t))),
+      ...spec.tags.map((t) => this.cache.key(InfraKeys.tagVersion(t))),
+    ];
+    const args = [
+      spec.keys.length,
+      spec.tags.length,
+      ttl,
+      loadStartedUs,
+      JSON.stringify(spec.toCommands?.(loaded) ?? []),
+    ];
     return (
-      (await this.cache.guard(
-        (c) =>
-          c.eval(
-            STORE_STRUCTURE,
-            spec.keys.length + 2 * spec.tags.length,
-            ...spec.keys.map((k) => this.cache.key(k)),
-            ...tagKeys,
-            ...versionKeys,
-            String(spec.keys.length),
-            String(spec.tags.length),
-            String(ttl),
-            loadStartedUs,
-            commands,
-          ) as Promise<number>,
-      )) === 1
+      (await this.cache.guard((c) => runScript<number>(c, 'store-structure', keys, args), 'script')) === 1
     );
   }
 }

@@ -8,18 +8,10 @@ import {
   PENDING_VERSION_FIELD,
   Tags,
   ValkeyClient,
-  BUILD_SEAT_MAP,
-  seatMapArgs,
+  buildSeatMap,
+  runScript,
 } from '@app/cache';
 import { BookingsRepository } from '../bookings/bookings.repository';
-import {
-  COMMIT_HOLD,
-  FINALIZE_WRITE_BEHIND,
-  HOLD_SEAT,
-  RELEASE_HOLD,
-  RELEASE_SEAT,
-  RESERVE_WRITE_BEHIND,
-} from './seat-scripts';
 
 export type SeatClaim = { outcome: 'ok'; token: string } | { outcome: 'taken' } | { outcome: 'unavailable' };
 
@@ -41,7 +33,7 @@ export interface WriteBehindOutcome {
 
 /**
  * The seat bitmap, counters and pending reservations of a flight, changed only through the scripts in
- * seat-scripts.ts. Every method degrades to "unavailable" when the cache is down (never throws for that):
+ * libs/cache/src/lua. Every method degrades to "unavailable" when the cache is down (never throws for that):
  * write-through then relies on the database's unique key alone; write-behind refuses (it cannot accept without it).
  */
 @Injectable()
@@ -57,21 +49,23 @@ export class SeatInventory {
   /** Write-through: holds the seat until the insert commits or fails. */
   async hold(flightId: number, capacity: number, seatIndex: number): Promise<SeatClaim> {
     const reply = await this.withSeatMap(flightId, capacity, (c) =>
-      c.eval(HOLD_SEAT, 3, ...this.seatKeys(flightId), String(seatIndex), String(HOLD_MS)),
+      runScript(c, 'hold-seat', this.seatKeys(flightId), [seatIndex, HOLD_MS]),
     );
     if (reply === undefined) return { outcome: 'unavailable' };
     return reply[0] === 'OK' ? { outcome: 'ok', token: reply[1] } : { outcome: 'taken' };
   }
 
   async commitHold(flightId: number, seatIndex: number, token: string): Promise<void> {
-    await this.cache.guard((c) =>
-      c.eval(COMMIT_HOLD, 1, this.pendingKey(flightId), String(seatIndex), token),
+    await this.cache.guard(
+      (c) => runScript(c, 'commit-hold', [this.pendingKey(flightId)], [seatIndex, token]),
+      'script',
     );
   }
 
   async releaseHold(flightId: number, seatIndex: number, token: string): Promise<void> {
-    await this.cache.guard((c) =>
-      c.eval(RELEASE_HOLD, 3, ...this.seatKeys(flightId), String(seatIndex), token),
+    await this.cache.guard(
+      (c) => runScript(c, 'release-hold', this.seatKeys(flightId), [seatIndex, token]),
+      'script',
     );
   }
 
@@ -91,9 +85,9 @@ export class SeatInventory {
       this.cache.key(DurableWriteKeys.bookingStatus(reference)),
       this.cache.key(DurableWriteKeys.writeBehindStream()),
     ];
-    const args = [String(seatIndex), reference, ...Object.entries(fields).flat()];
+    const args = [seatIndex, reference, ...Object.entries(fields).flat()];
     const reply = await this.withSeatMap(flightId, capacity, (c) =>
-      c.eval(RESERVE_WRITE_BEHIND, keys.length, ...keys, ...args),
+      runScript(c, 'reserve-write-behind', keys, args),
     );
     if (reply === undefined) return { outcome: 'unavailable' };
     return reply[0] === 'OK' ? { outcome: 'ok', token: reply[1] } : { outcome: 'taken' };
@@ -101,8 +95,9 @@ export class SeatInventory {
 
   /** Cancellation: frees the seat (null index: a booking without a seat on the map still frees a place). */
   async release(flightId: number, seatIndex: number | null): Promise<void> {
-    await this.cache.guard((c) =>
-      c.eval(RELEASE_SEAT, 3, ...this.seatKeys(flightId), seatIndex === null ? '' : String(seatIndex)),
+    await this.cache.guard(
+      (c) => runScript(c, 'release-seat', this.seatKeys(flightId), [seatIndex === null ? '' : seatIndex]),
+      'script',
     );
   }
 
@@ -116,7 +111,7 @@ export class SeatInventory {
       keys.push(this.cache.key(DurableWriteKeys.bookingStatus(o.reference)), pending, seatMap, counters);
       args.push(String(o.seatIndex), o.reference, o.persisted ? 'persisted' : 'failed', o.detail, at);
     }
-    await client.eval(FINALIZE_WRITE_BEHIND, keys.length, ...keys, ...args);
+    await runScript(client, 'finalize-write-behind', keys, args);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -141,7 +136,7 @@ export class SeatInventory {
     script: (c: ValkeyClient) => Promise<unknown>,
   ): Promise<[string, string] | undefined> {
     for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
-      const reply = (await this.cache.guard(script)) as [string, string] | undefined;
+      const reply = (await this.cache.guard(script, 'script')) as [string, string] | undefined;
       if (reply === undefined || reply[0] !== 'NOMAP') return reply;
       const built = await this.buildSeatMap(flightId, capacity);
       if (built === undefined) return undefined;
@@ -156,25 +151,29 @@ export class SeatInventory {
   private async buildSeatMap(flightId: number, capacity: number): Promise<boolean | undefined> {
     const pending = this.pendingKey(flightId);
     for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
-      const version = await this.cache.guard((c) => c.hget(pending, PENDING_VERSION_FIELD));
+      const version = await this.cache.guard((c) => c.hget(pending, PENDING_VERSION_FIELD), 'script');
       if (version === undefined) return undefined;
       const { indexes, bookings } = await this.bookings.bookedSeatIndexes(flightId, capacity);
-      const keys = [
-        ...this.seatKeys(flightId),
-        this.cache.key(InfraKeys.tagSet(Tags.flight(flightId))),
-        this.cache.key(InfraKeys.tagVersion(Tags.flight(flightId))),
-      ];
+      const [seatMap, counters] = this.seatKeys(flightId);
+      const keys = {
+        seatMap,
+        counters,
+        pending,
+        tagSet: this.cache.key(InfraKeys.tagSet(Tags.flight(flightId))),
+        tagVersion: this.cache.key(InfraKeys.tagVersion(Tags.flight(flightId))),
+        fence: this.cache.key(InfraKeys.fence(Keys.seatMap(flightId))),
+      };
       // 'keep': another process may have built it meanwhile; the pending version guards the booking side.
-      const args = seatMapArgs({
+      const build = {
         capacity,
         bookings,
         indexes,
         pendingVersion: version ?? '0',
         ttl: this.config.cache.ttl.seats,
         loadStartedUs: '',
-        mode: 'keep',
-      });
-      const ok = await this.cache.guard((c) => c.eval(BUILD_SEAT_MAP, keys.length, ...keys, ...args));
+        mode: 'keep' as const,
+      };
+      const ok = await this.cache.guard((c) => buildSeatMap(c, keys, build), 'script');
       if (ok === undefined) return undefined;
       if (ok === 1) return true;
     }

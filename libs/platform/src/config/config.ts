@@ -31,7 +31,15 @@ export interface AppConfig {
     engine: 'valkey' | 'redis';
     keyPrefix: string;
     defaultTtl: number;
+    /** Deadline of a read (GET): slower counts as a miss. */
     commandTimeoutMs: number;
+    /** Deadline of lock and script commands. */
+    scriptTimeoutMs: number;
+    /** Deadline of the liveness probe that tells slow from dead. */
+    probeTimeoutMs: number;
+    loaderTimeoutMs: number;
+    /** In-process coalescing of concurrent requests for one key. */
+    coalesce: boolean;
     breakerCooldownMs: number;
     lockTtlMs: number;
     lockWaitMs: number;
@@ -193,6 +201,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       keyPrefix: prefix,
       defaultTtl: num('CACHE_TTL'),
       commandTimeoutMs: num('CACHE_COMMAND_TIMEOUT_MS'),
+      scriptTimeoutMs: num('CACHE_SCRIPT_TIMEOUT_MS'),
+      probeTimeoutMs: num('CACHE_PROBE_TIMEOUT_MS'),
+      loaderTimeoutMs: num('CACHE_LOADER_TIMEOUT_MS'),
+      coalesce: get<boolean>('CACHE_COALESCE') as boolean,
       breakerCooldownMs: num('CACHE_BREAKER_COOLDOWN_MS'),
       lockTtlMs: num('CACHE_LOCK_TTL_MS'),
       lockWaitMs: num('CACHE_LOCK_WAIT_MS'),

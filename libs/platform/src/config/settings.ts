@@ -129,7 +129,46 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: '250',
     min: 5,
     max: 60000,
-    description: 'A cache command slower than this counts as a failure and the read goes to the database',
+    description:
+      'Deadline of a cache read: a slower GET is treated as a miss (the read goes through the lock). Slowness alone never opens the breaker',
+    group: 'Cache',
+  },
+  {
+    name: 'CACHE_COALESCE',
+    kind: 'bool',
+    default: 'true',
+    description:
+      'Concurrent requests for one key in one process share one cache read and one load (false only to measure what that saves)',
+    group: 'Cache',
+  },
+  {
+    name: 'CACHE_SCRIPT_TIMEOUT_MS',
+    kind: 'int',
+    default: '5000',
+    min: 50,
+    max: 60000,
+    description:
+      'Deadline of lock and script commands (they change state, so their outcome must be known): longer than a read',
+    group: 'Cache',
+  },
+  {
+    name: 'CACHE_PROBE_TIMEOUT_MS',
+    kind: 'int',
+    default: '2000',
+    min: 50,
+    max: 60000,
+    description:
+      'After repeated timeouts a PING probe decides: answered within this -> slow ("degraded"), not answered -> dead (breaker opens)',
+    group: 'Cache',
+  },
+  {
+    name: 'CACHE_LOADER_TIMEOUT_MS',
+    kind: 'int',
+    default: '30000',
+    min: 10,
+    max: 600000,
+    description:
+      'Longest a loader (the database query behind a miss) may run; past it the read fails (or serves a stale value within its grace)',
     group: 'Cache',
   },
   {
@@ -138,7 +177,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: '2000',
     min: 50,
     max: 600000,
-    description: 'After repeated cache failures, skip the cache for this long before trying again',
+    description: 'Once the cache is found dead, skip it for this long before probing it again',
     group: 'Cache',
   },
   {
