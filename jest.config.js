@@ -28,6 +28,8 @@ module.exports = {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'],
+      // A unit test that opens a connection fails (no server is assumed to run).
+      setupFilesAfterEnv: ['<rootDir>/test/support/no-network.ts'],
     },
     {
       ...shared,
