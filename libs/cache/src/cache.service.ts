@@ -163,7 +163,7 @@ export class CacheService {
       loaderTimeoutMs: opts.loaderTimeoutMs,
       graceMs: graceSeconds * 1000,
       earlyRefreshMs: (opts.earlyRefreshSeconds ?? 0) * 1000,
-      read: (kind) => this.readJson<T>(logicalKey, graceSeconds, kind),
+      read: (kind) => this.readJson<T>(logicalKey, graceSeconds, !!opts.earlyRefreshSeconds, kind),
       load: loader,
       toValue: (v) => v,
       store: (value, fence) =>
@@ -521,14 +521,15 @@ export class CacheService {
     return raw ? (JSON.parse(raw) as LoadFailure) : null;
   }
 
-  /** A JSON entry; with grace, its freshness is its remaining TTL less the grace. */
+  /** A JSON entry; with grace or early refresh, its freshness is its remaining TTL (less the grace). */
   private async readJson<T>(
     logicalKey: string,
     graceSeconds: number,
+    needsFreshness: boolean,
     kind: 'read' | 'script',
   ): Promise<CachedEntry<T> | null> {
     const key = this.key(logicalKey);
-    if (graceSeconds <= 0) {
+    if (graceSeconds <= 0 && !needsFreshness) {
       const raw = await this.cacheGuard.run((c) => c.get(key), kind);
       if (raw === undefined || raw === null) return null;
       return { value: raw === NOT_FOUND ? null : (JSON.parse(raw) as T) };
