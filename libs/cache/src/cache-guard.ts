@@ -73,6 +73,15 @@ export class CacheGuard {
     return this.config.cache.keyPrefix + logical;
   }
 
+  /** Deadline of a read, and of the liveness probe (health checks use the same). */
+  get readTimeoutMs(): number {
+    return this.config.cache.commandTimeoutMs;
+  }
+
+  get probeTimeoutMs(): number {
+    return this.config.cache.probeTimeoutMs;
+  }
+
   get breakerState(): BreakerState {
     return this.state;
   }

@@ -1,4 +1,5 @@
-import { AppConfig } from '@app/platform';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { AppConfig, DependencyHealth } from '@app/platform';
 import { CachePrimitives, createCachePrimitives, LoadFailedError, SourceTimeoutError } from '@app/cache';
 import { CpuHogs, StampedeWorkers } from '../../../tools/stampede/workers';
 import { testConfig } from '../../support/test-env';
@@ -301,6 +302,9 @@ describe('failure detector: slow is not dead', () => {
         expect(calls).toBe(5);
         expect(p.guard.breakerState).toBe('closed');
         expect(p.guard.health().state).toBe('degraded');
+        // /health's Valkey check: up (it answers), saying degraded.
+        const report = await new DependencyHealth(new HealthIndicatorService()).valkey(p.guard);
+        expect(report.valkey).toMatchObject({ status: 'up', state: 'degraded' });
       } finally {
         await blocker.stop();
       }
@@ -319,6 +323,8 @@ describe('failure detector: slow is not dead', () => {
       expect(p.guard.breakerState).toBe('open');
       expect(p.guard.health().state).toBe('down');
       expect(p.cache.isAvailable).toBe(false);
+      const report = await new DependencyHealth(new HealthIndicatorService()).valkey(p.guard);
+      expect(report.valkey).toMatchObject({ status: 'down' });
     } finally {
       server.resume();
     }

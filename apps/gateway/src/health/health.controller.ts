@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientProxy } from '@nestjs/microservices';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { CACHE_CLIENT, ValkeyClient } from '@app/cache';
+import { CacheGuard } from '@app/cache';
 import { DependencyHealth } from '@app/platform';
 import { HEALTH_PATTERN, HealthReport, SERVICES, ServiceName, callService } from '@app/contracts';
 
@@ -19,7 +19,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly deps: DependencyHealth,
     private readonly indicator: HealthIndicatorService,
-    @Inject(CACHE_CLIENT) private readonly cache: ValkeyClient,
+    private readonly cache: CacheGuard,
     @Inject(SERVICES.query) query: ClientProxy,
     @Inject(SERVICES.writer) writer: ClientProxy,
     @Inject(SERVICES.weather) weather: ClientProxy,

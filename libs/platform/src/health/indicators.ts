@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { ValkeyClient } from '@app/cache';
+import { CacheGuard } from '@app/cache';
 
 /** Terminus checks shared by every app: the database answers a query, Valkey answers PING. */
 @Injectable()
@@ -18,14 +19,30 @@ export class DependencyHealth {
     }
   }
 
-  async valkey(client: ValkeyClient, key = 'valkey') {
+  /**
+   * Valkey: "down" when it does not answer a PING within the probe deadline (or the connection is gone); "up" with
+   * state "degraded" when it answers, but slower than a read's deadline or after recent timeouts. A slow cache is
+   * not a dead one: it keeps serving (and /health stays 200).
+   */
+  async valkey(guard: CacheGuard, key = 'valkey') {
     const check = this.indicator.check(key);
+    const started = performance.now();
     try {
-      const pong = await withTimeout(client.ping(), 1000);
-      return pong === 'PONG' ? check.up() : check.down({ message: `unexpected reply ${pong}` });
+      const pong = await withTimeout(guard.client.ping(), guard.probeTimeoutMs);
+      if (pong !== 'PONG') return check.down({ message: `unexpected reply ${pong}` });
     } catch (e) {
       return check.down({ message: (e as Error).message });
     }
+    const pingMs = Math.round((performance.now() - started) * 10) / 10;
+    const seen = guard.health();
+    if (pingMs > guard.readTimeoutMs || seen.state !== 'up') {
+      const message =
+        pingMs > guard.readTimeoutMs
+          ? `PING took ${pingMs} ms (read deadline ${guard.readTimeoutMs} ms)`
+          : `recently: ${seen.reason}`;
+      return check.up({ state: 'degraded', message, pingMs });
+    }
+    return check.up();
   }
 }
 

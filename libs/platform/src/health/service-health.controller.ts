@@ -1,8 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
-import { CACHE_CLIENT } from '@app/cache';
-import { ValkeyClient } from '@app/cache';
+import { CacheGuard } from '@app/cache';
 import { HEALTH_PATTERN, HealthReport } from '@app/contracts';
 import { DependencyHealth } from './indicators';
 
@@ -14,7 +13,7 @@ export class ServiceHealthController {
   constructor(
     @Inject(SERVICE_NAME) private readonly service: string,
     private readonly ds: DataSource,
-    @Inject(CACHE_CLIENT) private readonly cache: ValkeyClient,
+    private readonly cache: CacheGuard,
     private readonly health: DependencyHealth,
   ) {}
 
