@@ -8,20 +8,27 @@ import {
   startWeatherProvider,
   WeatherProviderHandle,
 } from '../apps/weather-service/src/provider/weather-provider.server';
-import { createWeatherService, WeatherCacheOptions } from '../apps/weather-service/src/weather.service';
+import { createWeatherService } from '../apps/weather-service/src/weather.service';
+import { CpuHogs, StampedeWorkers } from '../tools/stampede/workers';
+import { loadavg } from 'node:os';
 
 const USAGE = `
-npm run bench:stampede -- [--concurrency 1,10,100,1000] [--processes 2] [--delay 300] [--repeat 3]
+npm run bench:stampede -- [--concurrency 1,10,100,1000] [--processes 2] [--delay 300] [--repeat 3] [--skip-weather]
 
-Cold-key stampede on the weather cache: N concurrent requests for one city that nobody has cached, spread over
+Part 1, the cache core across OS processes: --processes Node processes (tools/stampede/worker.ts) call
+CacheService.getOrLoad at the same moment with a loader that takes --delay ms: N concurrent cold requests for one
+key per process, and 200 per process for each of 5 keys. Reported: loader calls (goal: exactly one per key) and
+waiter overhead (latency minus the loader's delay) p50/p99, with coalescing on and off, on an idle machine and
+again with two CPU-bound processes (node -e 'for(;;){}') running beside it, with the load average.
+
+Part 2, cold-key stampede on the weather cache: N concurrent requests for one city that nobody has cached, spread over
 several weather-service "processes" (each its own Valkey connections, lock client and pub/sub subscriber),
 against an in-process mock provider with a fixed delay. For each N and each mode it reports the provider calls
 and the cost of waiting: for every request that did not call the provider itself, its completion minus the moment
 the provider answered (what the lock, the fill notification and the cache read add).
 
-Modes: "lock"         the default: distributed lock + fill notification + in-process sharing;
-       "lock, no sharing" every single request goes through the Valkey lock and pub/sub;
-       "no lock"      plain cache-aside (stampedeProtection off; a bench-only constructor flag).
+Modes: "lock"         the default: distributed lock + fill notification + in-process coalescing;
+       "lock, no sharing" CACHE_COALESCE=false: every single request goes through the Valkey lock and pub/sub.
 
   --concurrency LIST  comma-separated request counts (default 1,10,100,1000)
   --processes N       independent service instances sharing one Valkey (default 2)
@@ -31,13 +38,12 @@ Modes: "lock"         the default: distributed lock + fill notification + in-pro
 
 interface Mode {
   name: string;
-  options: Partial<WeatherCacheOptions>;
+  coalesce: boolean;
 }
 
 const MODES: Mode[] = [
-  { name: 'lock', options: {} },
-  { name: 'lock, no sharing', options: { coalesce: false } },
-  { name: 'no lock', options: { stampedeProtection: false } },
+  { name: 'lock', coalesce: true },
+  { name: 'lock, no sharing', coalesce: false },
 ];
 
 const CITY = { country: 'DE', zip: '10115', id: 'DE:10115' };
@@ -56,6 +62,7 @@ async function main() {
       processes: { type: 'string', default: '2' },
       delay: { type: 'string', default: '300' },
       repeat: { type: 'string', default: '3' },
+      'skip-weather': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -67,6 +74,9 @@ async function main() {
   const repeat = intArg('repeat', values.repeat, 1, 100);
 
   Logger.overrideLogger(['error']);
+  await crossProcess(levels, processes, delay, repeat);
+  if (values['skip-weather']) return;
+
   let firstReplyAt = 0;
   const provider = await startWeatherProvider({
     port: 0,
@@ -138,6 +148,102 @@ async function main() {
   );
 }
 
+interface CrossRow {
+  label: string;
+  keys: number;
+  perKey: number;
+}
+
+/** Part 1: the cache core called by several OS processes at once, idle and beside two CPU hogs. */
+async function crossProcess(levels: number[], processes: number, delay: number, repeat: number) {
+  const rows: CrossRow[] = [
+    ...levels.map((n) => ({ label: `${n} x 1 key`, keys: 1, perKey: n })),
+    { label: '200 x 5 keys', keys: 5, perKey: 200 },
+  ];
+  const base = loadConfig({ ...process.env, LOG_LEVEL: 'error' });
+  const prefix = `cmiyc-bench:stampede:${process.pid}:`;
+  console.log(
+    `\nbench:stampede part 1 — the cache core across ${processes} OS processes, loader ${delay} ms, ` +
+      `${repeat} run(s) per row, Valkey ${base.cache.host}:${base.cache.port}\n`,
+  );
+  const out: string[][] = [];
+  let run = 0;
+  for (const busy of [false, true]) {
+    const hogs = busy ? CpuHogs.start(2) : undefined;
+    try {
+      for (const coalesce of [true, false]) {
+        const workers = await StampedeWorkers.start(processes, {
+          CACHE_HOST: base.cache.host,
+          CACHE_PORT: String(base.cache.port),
+          CACHE_KEY_PREFIX: prefix,
+          CACHE_COALESCE: String(coalesce),
+          LOG_LEVEL: 'error',
+        });
+        try {
+          // Warm-up (not reported): JIT and connections.
+          await workers.run({ keys: ['warm'], perKey: 10, loaderMs: delay });
+          for (const row of rows) {
+            const calls: number[] = [];
+            const overheads: number[] = [];
+            let failures = 0;
+            const loads: number[] = [];
+            for (let r = 0; r < repeat; r++) {
+              run++;
+              const keys = Array.from({ length: row.keys }, (_, k) => `cold:${run}:${k}`);
+              const reports = await workers.run({ keys, perKey: row.perKey, loaderMs: delay });
+              calls.push(reports.reduce((n, x) => n + x.loaderCalls, 0));
+              failures += reports.reduce((n, x) => n + x.failures, 0);
+              for (const x of reports) overheads.push(...x.latencies.map((ms) => ms - delay));
+              loads.push(loadavg()[0]);
+            }
+            const o = percentiles(overheads);
+            out.push([
+              busy ? 'CPU hogs x2' : 'idle',
+              coalesce ? 'on' : 'off',
+              row.label,
+              calls.join('/'),
+              `${row.keys}`,
+              String(failures),
+              fmt(o.p50),
+              fmt(o.p99),
+              Math.max(...loads).toFixed(2),
+            ]);
+            process.stdout.write('.');
+          }
+        } finally {
+          await workers.stop();
+        }
+      }
+    } finally {
+      await hogs?.stop();
+    }
+  }
+  process.stdout.write('\n\n');
+  table(
+    [
+      'machine',
+      'coalescing',
+      'requests per process',
+      'loader calls/run',
+      'goal',
+      'failed',
+      'overhead p50',
+      'overhead p99',
+      'load avg (1 min)',
+    ],
+    out,
+  );
+  const cleanup = await createCachePrimitives({ ...base, cache: { ...base.cache, keyPrefix: prefix } });
+  try {
+    await cleanup.guard.run(async (c) => {
+      const keys = await c.keys(`${prefix}*`);
+      if (keys.length) await c.del(...keys);
+    }, 'script');
+  } finally {
+    await cleanup.close();
+  }
+}
+
 /** One cold stampede: fresh key prefix, fresh service instances, N requests fired at once. */
 async function stampede(
   base: AppConfig,
@@ -149,12 +255,12 @@ async function stampede(
 ): Promise<RunResult> {
   const config: AppConfig = {
     ...base,
-    cache: { ...base.cache, keyPrefix: `cmiyc-bench:${process.pid}:${Date.now()}:` },
+    cache: { ...base.cache, coalesce: mode.coalesce, keyPrefix: `cmiyc-bench:${process.pid}:${Date.now()}:` },
   };
   const nodes: CachePrimitives[] = await Promise.all(
     Array.from({ length: processes }, () => createCachePrimitives(config)),
   );
-  const services = nodes.map((p) => createWeatherService(config, p, mode.options));
+  const services = nodes.map((p) => createWeatherService(config, p));
   const before = provider.stats().byCity[CITY.id] ?? 0;
   const latencies: number[] = [];
   const completions: number[] = [];
@@ -226,7 +332,7 @@ const fmt = (v: number) => `${v.toFixed(2)} ms`;
 function table(headers: string[], rows: string[][]) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(headers));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
