@@ -1,3 +1,5 @@
 export * from './test-env';
 export * from './redis-server';
 export * from './seeded';
+export * from './child-process';
+export * from './test-run';

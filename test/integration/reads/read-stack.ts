@@ -1,11 +1,12 @@
 import { INestMicroservice } from '@nestjs/common';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import { AppConfig, startMicroservice } from '@app/platform';
 import { CacheService, CacheStatsService } from '@app/cache';
-import { freePort, waitForPort } from '../../support/redis-server';
+import { freePort } from '../../support/redis-server';
+import { startListeningNode, stopProcess } from '../../support/child-process';
 import { QueryServiceModule } from '../../../apps/query-service/src/app.module';
 import { ReadsRepository } from '../../../apps/query-service/src/reads/reads.repository';
 import { configEnv } from '../../../bench/env';
@@ -46,8 +47,8 @@ export class GatewayProcess {
         gateway: { host: '127.0.0.1', port },
       }),
     };
-    const proc = spawn(process.execPath, [GATEWAY_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    await waitForPort(port, 20000);
+    // A gateway that misses the deadline (or exits first) is stopped, not left running.
+    const proc = await startListeningNode(GATEWAY_MAIN, env, port, 20000);
     return new GatewayProcess(port, proc);
   }
 
@@ -56,11 +57,7 @@ export class GatewayProcess {
   }
 
   async close(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    await new Promise<void>((done) => {
-      this.proc.once('exit', () => done());
-      this.proc.kill('SIGTERM');
-    });
+    await stopProcess(this.proc);
   }
 }
 
@@ -79,7 +76,10 @@ export async function startQueryService(
 
 export async function startReadStack(config: AppConfig): Promise<ReadStack> {
   const { app: queryService, port } = await startQueryService(config);
-  const gateway = await GatewayProcess.start(config, port);
+  const gateway = await GatewayProcess.start(config, port).catch(async (e) => {
+    await queryService.close(); // a failed start leaves nothing running
+    throw e;
+  });
   return {
     config,
     queryService,

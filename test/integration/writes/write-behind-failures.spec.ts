@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig, Dialect, bind } from '@app/platform';
-import { CacheService } from '@app/cache';
+import { CacheService, DurableWriteKeys } from '@app/cache';
 import { seatName } from '@app/contracts';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
 import { createSeededTestDatabase } from '../../support/seeded';
@@ -143,6 +143,40 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
     await flusher(config);
     await allPersisted(references);
     await expectExactlyOnce(flightId, references);
+  });
+
+  it('the stream and its group are deleted under a running flusher: it creates them again and flushes on', async () => {
+    const app = await flusher(config);
+    const cache = acceptor.get(CacheService);
+    const stream = cache.key(DurableWriteKeys.writeBehindStream());
+    const first = await acceptBookings(5);
+    await allPersisted(first.references);
+    // As a clean-up (or an operator) would: the flusher is blocked in XREADGROUP on the stream right now.
+    await cache.client.del(stream);
+    await eventually(async () => ((await cache.client.exists(stream)) === 1 ? true : undefined));
+    const second = await acceptBookings(5);
+    await allPersisted(second.references);
+    await expectExactlyOnce(second.flightId, second.references);
+    expect(app.get(WriteBehindFlusher).isRunning).toBe(true);
+  });
+
+  it('a flusher stops within its deadline on close, even while it waits for the database', async () => {
+    const proxy = await DbProxy.start({ host: config.db.host, port: config.db.port });
+    try {
+      const viaProxy: AppConfig = { ...config, db: { ...config.db, host: '127.0.0.1', port: proxy.port } };
+      const app = await startWriterContext(viaProxy, { flusher: true });
+      await proxy.cut();
+      const { references } = await acceptBookings(3);
+      await eventually(async () => (app.get(WriteBehindFlusher).totals.retries > 0 ? true : undefined));
+      const started = Date.now();
+      await app.close();
+      expect(app.get(WriteBehindFlusher).isRunning).toBe(false);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // Nothing was lost or refused: the bookings stay pending for the next flusher.
+      expect(new Set(await statuses(references))).toEqual(new Set(['pending']));
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('the database goes away while bookings arrive: all are accepted, and persisted once it is back', async () => {

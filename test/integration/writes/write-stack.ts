@@ -1,6 +1,5 @@
 import { INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Server, Socket, createServer, connect } from 'node:net';
 import { resolve } from 'node:path';
@@ -8,7 +7,8 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig, Dialect, bind, startMicroservice } from '@app/platform';
 import { CacheService } from '@app/cache';
-import { freePort, waitForPort } from '../../support/redis-server';
+import { freePort } from '../../support/redis-server';
+import { startListeningNode, stopProcess } from '../../support/child-process';
 import { CacheWarmerModule } from '../../../apps/cache-warmer/src/app.module';
 import { WriterOptions, WriterServiceModule } from '../../../apps/writer-service/src/app.module';
 import { configEnv } from '../../../bench/env';
@@ -80,7 +80,15 @@ export async function startWriteStack(config: AppConfig, opts: WriteStackOptions
   const gateway =
     opts.gateway === false
       ? undefined
-      : await spawnGateway({ ...withQuery, writerService: { host: '127.0.0.1', port: writerPort } });
+      : await spawnGateway({ ...withQuery, writerService: { host: '127.0.0.1', port: writerPort } }).catch(
+          async (e) => {
+            // A failed start leaves nothing running.
+            await warmer?.close();
+            await writer.close();
+            await query?.app.close();
+            throw e;
+          },
+        );
   return {
     config: withQuery,
     writer,
@@ -107,19 +115,11 @@ async function spawnGateway(config: AppConfig) {
     WRITER_SERVICE_HOST: config.writerService.host,
     WRITER_SERVICE_PORT: String(config.writerService.port),
   };
-  const proc: ChildProcess = spawn(process.execPath, [GATEWAY_MAIN], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitForPort(port, 20000);
+  // A gateway that misses the deadline (or exits first) is stopped, not left running.
+  const proc = await startListeningNode(GATEWAY_MAIN, env, port, 20000);
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((done) => {
-        if (proc.exitCode !== null) return done();
-        proc.once('exit', () => done());
-        proc.kill('SIGTERM');
-      }),
+    close: () => stopProcess(proc),
   };
 }
 
