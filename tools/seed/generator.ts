@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { DEPARTMENTS, WEATHER_KINDS } from '@app/platform';
 import { seatLayout, seatName } from '@app/contracts';
 import { Prng, ZipfSampler } from './prng';
 import {
   AIRLINE_NAME_SUFFIXES,
   AIRPORT_NAME_SUFFIXES,
+  DEPARTMENTS,
   FIRST_NAMES_FEMALE,
   FIRST_NAMES_MALE,
   HUB_IATAS,
@@ -17,6 +17,7 @@ import {
   RealAirport,
   STREET_NAMES,
   SYNTHETIC_REGIONS,
+  WEATHER_KINDS,
 } from './reference-data';
 import { REFERENCE_COUNTS, SCALE_SPECS, Scale, ScaleSpec } from './scales';
 

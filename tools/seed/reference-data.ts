@@ -553,3 +553,19 @@ export const AIRPORT_NAME_SUFFIXES = [
   'Municipal Airport',
 ];
 export const AIRLINE_NAME_SUFFIXES = ['Air', 'Airways', 'Airlines', 'Aviation', 'Express', 'Jet'];
+
+/** employee.department values of the original dump. */
+export const DEPARTMENTS = ['marketing', 'accounting', 'management', 'logistics', 'airfield'] as const;
+
+/** weatherdata.weather values: the schema's enum (MySQL) / CHECK (PostgreSQL), see the initial migration. */
+export const WEATHER_KINDS = [
+  'fog-snowfall',
+  'snowfall',
+  'rain',
+  'rain-snowfall',
+  'fog-rain',
+  'fog-rain-thunderstorm',
+  'thunderstorm',
+  'fog',
+  'rain-thunderstorm',
+] as const;

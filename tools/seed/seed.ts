@@ -89,7 +89,7 @@ const DATA_TABLES = ['airport', 'flight', 'booking', 'passenger'];
 
 /** Opens the database, or returns null when it does not exist. */
 async function openExisting(db: AppConfig['db']): Promise<DataSource | null> {
-  const ds = createDataSource({ ...db, poolSize: 1 }, { entities: [], migrations: [] });
+  const ds = createDataSource({ ...db, poolSize: 1 }, { migrations: [] });
   try {
     await ds.initialize();
     return ds;

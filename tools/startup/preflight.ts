@@ -106,7 +106,7 @@ export async function checkDatabase(
 ): Promise<PreflightFailure | null> {
   const ds = createDataSource(
     { ...db, name: db.engine === 'postgres' ? 'postgres' : '', poolSize: 1 },
-    { entities: [], migrations: [] },
+    { migrations: [] },
   );
   const where = describeDatabase(db);
   const initializing = ds.initialize();

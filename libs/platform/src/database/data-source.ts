@@ -2,7 +2,6 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { types as pgTypes } from 'pg';
 import { AppConfig } from '../config/config';
 import { Dialect } from './dialect';
-import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
 // FlughafenDB timestamps carry no zone; the project treats them as UTC on both engines.
@@ -20,7 +19,6 @@ export function dataSourceOptions(
     username: db.user,
     password: db.password,
     database: db.name,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'cmiyc_migrations',
     synchronize: false,
@@ -62,7 +60,6 @@ async function withAdminConnection(
   work: (admin: DataSource) => Promise<void>,
 ): Promise<void> {
   const admin = createDataSource({ ...db, name: db.engine === 'postgres' ? 'postgres' : '', poolSize: 1 }, {
-    entities: [],
     migrations: [],
   } as Partial<DataSourceOptions>);
   await admin.initialize();

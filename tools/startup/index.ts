@@ -1,3 +1,0 @@
-export * from './apps';
-export * from './preflight';
-export * from './env-docs';
