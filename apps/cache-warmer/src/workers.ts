@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig, queueOptions } from '@app/platform';
+import { APP_CONFIG, AppConfig, RepeatLimiter, queueOptions, suppressedNote } from '@app/platform';
 import { EventName, QUEUES, WARMING_JOBS } from '@app/contracts';
 import { EventHandlers } from './event-handlers';
 import { LagRecorder } from './lag-recorder';
@@ -45,7 +45,12 @@ export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutd
       w.on('failed', (job, err) =>
         this.logger.warn(`${w.name} job ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`),
       );
-      w.on('error', (err) => this.logger.error(`${w.name} worker: ${err.message}`));
+      // A queue server that is away fails every reconnect attempt: logged at a bounded rate.
+      const errors = new RepeatLimiter();
+      w.on('error', (err) => {
+        const { log, suppressed } = errors.take(err.message);
+        if (log) this.logger.error(`${w.name} worker: ${err.message}${suppressedNote(suppressed)}`);
+      });
     }
     this.workers = [events, warming];
     this.warmingQueue = new Queue(QUEUES.warming, opts);

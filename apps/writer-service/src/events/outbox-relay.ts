@@ -6,7 +6,7 @@ import {
   OnApplicationShutdown,
   Optional,
 } from '@nestjs/common';
-import { withTimeout } from '@app/platform';
+import { RepeatLimiter, suppressedNote, withTimeout } from '@app/platform';
 import { PUBLISH_TIMEOUT_MS } from '../write-side-effects';
 import { EventPublisher } from './event-publisher';
 import { OutboxRepository } from './outbox.repository';
@@ -33,6 +33,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** A queue server or database that stays away fails every round: logged at a bounded rate. */
+  private readonly failures = new RepeatLimiter();
   /** Events this process relayed since start. */
   relayed = 0;
 
@@ -78,7 +80,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (n > 0) this.logger.log(`relayed ${n} event(s) from the outbox`);
       } catch (e) {
         // Database or queue server away: the rows stay, the next round tries again.
-        this.logger.warn(`outbox relay round failed: ${(e as Error).message}`);
+        const message = (e as Error).message;
+        const { log, suppressed } = this.failures.take(message);
+        if (log) this.logger.warn(`outbox relay round failed: ${message}${suppressedNote(suppressed)}`);
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, RELAY_EVERY_MS);

@@ -9,13 +9,13 @@ import {
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { APP_CONFIG, AppConfig } from '@app/platform';
+import { APP_CONFIG, AppConfig, RepeatLimiter, suppressedNote } from '@app/platform';
 import { CacheService, DurableWriteKeys, ValkeyClient, createValkeyClient } from '@app/cache';
 import { bookingCreated } from '../events/booking-events';
 import { EventPublisher } from '../events/event-publisher';
 import { SeatInventory } from '../seats/seat-inventory';
 import { FlushOutcome, FlushRepository, StreamBooking } from './flush.repository';
-import { RepeatLimiter, backoffMs, isMissingGroupError, suppressedNote } from './retry';
+import { backoffMs, isMissingGroupError } from './retry';
 import { StreamEntry, bookingsOf } from './stream-entry';
 
 /**
