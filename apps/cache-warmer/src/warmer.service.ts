@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CacheService, Keys } from '@app/cache';
-import { READ_PATTERNS, SERVICES, callService } from '@app/contracts';
+import { OperationClient, READS, SERVICES, popularRouteMember } from '@app/contracts';
 import { Leaderboards } from './leaderboard';
 
 /** Parallel warming calls at once: enough to overlap round trips, few enough not to crowd out real reads. */
@@ -10,22 +10,25 @@ const CONCURRENCY = 4;
 const CALL_TIMEOUT_MS = 10_000;
 
 /**
- * Loads hot entries into the cache by sending the query-service exactly the message the gateway sends, with
- * refresh (so each query is defined once, in the query-service). `warm: true` tells it this is not a user's
- * search, so the popular-routes ranking is not inflated by the warmer itself.
+ * Loads hot entries into the cache by sending the query-service exactly the read the gateway sends, with refresh
+ * (so each query is defined once, in the query-service). `warm: true` tells it this is not a user's search, so the
+ * popular-routes ranking is not inflated by the warmer itself.
  */
 @Injectable()
 export class WarmerService {
   private readonly logger = new Logger('WarmerService');
   /** Route/day searches being warmed: the running call and at most one queued behind it. */
   private readonly searchesWarming = new Map<string, { running: Promise<void>; queued?: Promise<void> }>();
+  private readonly reads: OperationClient<typeof READS>;
 
   constructor(
-    @Inject(SERVICES.query) private readonly queryService: ClientProxy,
+    @Inject(SERVICES.query) queryService: ClientProxy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cache: CacheService,
     private readonly leaderboards: Leaderboards,
-  ) {}
+  ) {
+    this.reads = new OperationClient(queryService, 'query-service', READS);
+  }
 
   /** The N most searched routes as [from, to]. */
   async topRoutes(n = this.config.warming.topRoutes): Promise<Array<[string, string]>> {
@@ -37,7 +40,7 @@ export class WarmerService {
 
   async isHotRoute(from: string, to: string): Promise<boolean> {
     const rank = await this.cache.guard((c) =>
-      c.zrevrank(this.cache.key(Keys.popularRoutes()), `${from}:${to}`),
+      c.zrevrank(this.cache.key(Keys.popularRoutes()), popularRouteMember(from, to)),
     );
     return typeof rank === 'number' && rank < this.config.warming.topRoutes;
   }
@@ -56,15 +59,12 @@ export class WarmerService {
   }
 
   private runWarmSearch(key: string, from: string, to: string, date: string): Promise<void> {
-    const running: Promise<void> = this.send('searchFlights', {
-      from,
-      to,
-      date,
-      refresh: true,
-      warm: true,
-    }).finally(() => {
-      if (this.searchesWarming.get(key)?.running === running) this.searchesWarming.delete(key);
-    });
+    const running: Promise<void> = this.reads
+      .send('searchFlights', { from, to, date, refresh: true, warm: true }, CALL_TIMEOUT_MS)
+      .then(() => undefined)
+      .finally(() => {
+        if (this.searchesWarming.get(key)?.running === running) this.searchesWarming.delete(key);
+      });
     this.searchesWarming.set(key, { running });
     return running;
   }
@@ -84,14 +84,14 @@ export class WarmerService {
   async warmActivePassengers(): Promise<number> {
     const passengers = await this.leaderboards.topPassengers(this.config.warming.topPassengers);
     const work = passengers.map((p) => async () => {
-      await this.send('passengerFlights', { passportNo: p.passportNo, refresh: true });
-      await this.send('passengerProfile', { passengerId: p.passengerId, refresh: true });
+      await this.reads.send('passengerFlights', { passportNo: p.passportNo, refresh: true }, CALL_TIMEOUT_MS);
+      await this.reads.send(
+        'passengerProfile',
+        { passengerId: p.passengerId, refresh: true },
+        CALL_TIMEOUT_MS,
+      );
     });
     return this.runAll(work);
-  }
-
-  private async send(pattern: keyof typeof READ_PATTERNS, payload: object): Promise<void> {
-    await callService(this.queryService, 'query-service', READ_PATTERNS[pattern], payload, CALL_TIMEOUT_MS);
   }
 
   /** Runs the calls CONCURRENCY at a time; a failed call is logged and does not stop the others. */

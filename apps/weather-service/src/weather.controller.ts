@@ -1,24 +1,24 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { WEATHER_PATTERNS, WeatherCityRequest, WeatherRequest } from '@app/contracts';
+import { Payload } from '@nestjs/microservices';
+import { Handles, WEATHER, WeatherPayload } from '@app/contracts';
 import { WeatherService } from './weather.service';
 
 @Controller()
 export class WeatherController {
   constructor(private readonly weather: WeatherService) {}
 
-  @MessagePattern(WEATHER_PATTERNS.current)
-  current(@Payload() req: WeatherRequest) {
-    return this.weather.current(req);
+  @Handles(WEATHER.current)
+  current(@Payload() p: WeatherPayload<'current'>) {
+    return this.weather.current(p);
   }
 
-  @MessagePattern(WEATHER_PATTERNS.cities)
+  @Handles(WEATHER.cities)
   cities() {
     return this.weather.cities();
   }
 
-  @MessagePattern(WEATHER_PATTERNS.evict)
-  evict(@Payload() req: WeatherCityRequest) {
-    return this.weather.evict(req.country, req.zip);
+  @Handles(WEATHER.evict)
+  evict(@Payload() p: WeatherPayload<'evict'>) {
+    return this.weather.evict(p.country, p.zip);
   }
 }

@@ -8,7 +8,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminAuthGuard } from './admin-auth.guard';
-import { StatsReportService } from './stats.service';
+import { StatsReportService } from './stats-report.service';
 
 @ApiTags('operations')
 @Controller('api')

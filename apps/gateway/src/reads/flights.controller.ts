@@ -1,20 +1,19 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { FlightDetails, ManifestEntry, SeatAvailability } from '@app/contracts';
-import { FlightIdParams, RefreshQuery } from './reads.dto';
-import { QueryClient } from './query-client.service';
+import { FlightIdParams, RefreshQuery } from '@app/contracts';
+import { ReadsClient } from './reads-client';
 import { ReadController } from './read-controller.decorator';
 
 @ReadController('api/flights')
 export class FlightsController {
-  constructor(private readonly query: QueryClient) {}
+  constructor(private readonly reads: ReadsClient) {}
 
   @Get(':flightId')
   @ApiOperation({ summary: 'Flight details: flight, airline, both airports, status (cache-aside)' })
   @ApiOkResponse({ description: '{data, meta:{source, latencyMs, cacheKey}}' })
   @ApiNotFoundResponse({ description: 'No such flight' })
   flight(@Param() p: FlightIdParams, @Query() q: RefreshQuery) {
-    return this.query.read<FlightDetails>('flight', { flightId: p.flightId, refresh: q.refresh });
+    return this.reads.call('flight', { flightId: p.flightId, refresh: q.refresh });
   }
 
   @Get(':flightId/manifest')
@@ -22,7 +21,7 @@ export class FlightsController {
   @ApiOkResponse({ description: '{data: ManifestEntry[], meta}' })
   @ApiNotFoundResponse({ description: 'No such flight' })
   manifest(@Param() p: FlightIdParams, @Query() q: RefreshQuery) {
-    return this.query.read<ManifestEntry[]>('manifest', { flightId: p.flightId, refresh: q.refresh });
+    return this.reads.call('manifest', { flightId: p.flightId, refresh: q.refresh });
   }
 
   @Get(':flightId/seats')
@@ -32,6 +31,6 @@ export class FlightsController {
   @ApiOkResponse({ description: '{data: SeatAvailability, meta}' })
   @ApiNotFoundResponse({ description: 'No such flight' })
   seats(@Param() p: FlightIdParams, @Query() q: RefreshQuery) {
-    return this.query.read<SeatAvailability>('seats', { flightId: p.flightId, refresh: q.refresh });
+    return this.reads.call('seats', { flightId: p.flightId, refresh: q.refresh });
   }
 }

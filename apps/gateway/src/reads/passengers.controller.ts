@@ -1,19 +1,18 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { PassengerFlights, PassengerProfile, PassengerSampleEntry } from '@app/contracts';
-import { PassengerIdParams, PassportParams, RefreshQuery, SampleQuery } from './reads.dto';
-import { QueryClient } from './query-client.service';
+import { PassengerIdParams, PassportParams, RefreshQuery, SampleQuery } from '@app/contracts';
+import { ReadsClient } from './reads-client';
 import { ReadController } from './read-controller.decorator';
 
 @ReadController('api/passengers')
 export class PassengersController {
-  constructor(private readonly query: QueryClient) {}
+  constructor(private readonly reads: ReadsClient) {}
 
   @Get('sample')
   @ApiOperation({ summary: 'Random passengers that have bookings, with their booking counts' })
   @ApiOkResponse({ description: '{data: PassengerSampleEntry[], meta}' })
   sample(@Query() q: SampleQuery) {
-    return this.query.read<PassengerSampleEntry[]>('passengerSample', { count: q.count, refresh: q.refresh });
+    return this.reads.call('passengerSample', { count: q.count, refresh: q.refresh });
   }
 
   @Get(':passportNo/flights')
@@ -23,10 +22,7 @@ export class PassengersController {
   @ApiOkResponse({ description: '{data: {passenger, flights}, meta}' })
   @ApiNotFoundResponse({ description: 'No passenger with this passport number' })
   flights(@Param() p: PassportParams, @Query() q: RefreshQuery) {
-    return this.query.read<PassengerFlights>('passengerFlights', {
-      passportNo: p.passportNo,
-      refresh: q.refresh,
-    });
+    return this.reads.call('passengerFlights', { passportNo: p.passportNo, refresh: q.refresh });
   }
 
   @Get(':passengerId/profile')
@@ -36,9 +32,6 @@ export class PassengersController {
   @ApiOkResponse({ description: '{data: PassengerProfile, meta}' })
   @ApiNotFoundResponse({ description: 'No such passenger' })
   profile(@Param() p: PassengerIdParams, @Query() q: RefreshQuery) {
-    return this.query.read<PassengerProfile>('passengerProfile', {
-      passengerId: p.passengerId,
-      refresh: q.refresh,
-    });
+    return this.reads.call('passengerProfile', { passengerId: p.passengerId, refresh: q.refresh });
   }
 }

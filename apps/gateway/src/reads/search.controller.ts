@@ -1,6 +1,5 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { FlightOffer, HubRoute, PopularRoute, QueryPlan, RoundTrip } from '@app/contracts';
 import {
   ExplainParams,
   HubRoutesQuery,
@@ -8,13 +7,13 @@ import {
   RefreshQuery,
   RoundTripQuery,
   SearchQuery,
-} from './reads.dto';
-import { QueryClient } from './query-client.service';
+} from '@app/contracts';
+import { ReadsClient } from './reads-client';
 import { ReadController } from './read-controller.decorator';
 
 @ReadController('api')
 export class SearchController {
-  constructor(private readonly query: QueryClient) {}
+  constructor(private readonly reads: ReadsClient) {}
 
   @Get('search/flights')
   @ApiOperation({
@@ -22,19 +21,14 @@ export class SearchController {
   })
   @ApiOkResponse({ description: '{data: FlightOffer[], meta}' })
   search(@Query() q: SearchQuery) {
-    return this.query.read<FlightOffer[]>('searchFlights', {
-      from: q.from,
-      to: q.to,
-      date: q.date,
-      refresh: q.refresh,
-    });
+    return this.reads.call('searchFlights', { from: q.from, to: q.to, date: q.date, refresh: q.refresh });
   }
 
   @Get('search/roundtrip')
   @ApiOperation({ summary: 'Both directions in one answer' })
   @ApiOkResponse({ description: '{data: {outbound, return}, meta}' })
   roundTrip(@Query() q: RoundTripQuery) {
-    return this.query.read<RoundTrip>('roundTrip', {
+    return this.reads.call('roundTrip', {
       from: q.from,
       to: q.to,
       depart: q.depart,
@@ -47,7 +41,7 @@ export class SearchController {
   @ApiOperation({ summary: 'Most searched routes (a Valkey sorted set bumped by every search)' })
   @ApiOkResponse({ description: '{data: PopularRoute[], meta}' })
   popular(@Query() q: LimitQuery) {
-    return this.query.read<PopularRoute[]>('popularRoutes', { limit: q.limit });
+    return this.reads.call('popularRoutes', { limit: q.limit });
   }
 
   @Get('routes/hubs')
@@ -56,17 +50,13 @@ export class SearchController {
   })
   @ApiOkResponse({ description: '{data: HubRoute[], meta}' })
   hubs(@Query() q: HubRoutesQuery) {
-    return this.query.read<HubRoute[]>('hubRoutes', {
-      airports: q.airports,
-      limit: q.limit,
-      refresh: q.refresh,
-    });
+    return this.reads.call('hubRoutes', { airports: q.airports, limit: q.limit, refresh: q.refresh });
   }
 
   @Get('queries/:name/explain')
   @ApiOperation({ summary: "The database's plan for a named query on the active engine" })
   @ApiOkResponse({ description: '{data: QueryPlan, meta}' })
   explain(@Param() p: ExplainParams, @Query() q: RefreshQuery) {
-    return this.query.read<QueryPlan>('explain', { name: p.name, refresh: q.refresh });
+    return this.reads.call('explain', { name: p.name, refresh: q.refresh });
   }
 }

@@ -1,29 +1,23 @@
 import { Controller, Delete, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
 import { ApiBasicAuth, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '@app/platform';
-import { CacheResult, toEnvelope } from '@app/cache';
-import { SERVICES, WEATHER_PATTERNS, WeatherCity, WeatherResult, callService } from '@app/contracts';
+import { WeatherCityParams, WeatherQuery, toEnvelope } from '@app/contracts';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
-import { WeatherCityParams, WeatherQuery } from './weather.dto';
-
-const SERVICE = 'weather-service';
+import { WeatherClient } from './weather-client';
 
 /** Current weather from a slow external API, cached with a stampede lock (weather-service). */
 @ApiTags('weather')
 @Controller('api/weather')
 export class WeatherController {
   constructor(
-    @Inject(SERVICES.weather) private readonly client: ClientProxy,
+    private readonly weather: WeatherClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('cities')
   @ApiOperation({ summary: 'The cities the weather provider knows (country code, zip, name)' })
   async cities() {
-    return toEnvelope(
-      await callService<CacheResult<WeatherCity[]>>(this.client, SERVICE, WEATHER_PATTERNS.cities, {}),
-    );
+    return toEnvelope(await this.weather.send('cities', {}));
   }
 
   @Get(':country/:zip')
@@ -35,10 +29,8 @@ export class WeatherController {
       'was served. 404 unknown city, 502 provider error / 504 provider timeout with nothing cached to serve.',
   })
   async current(@Param() city: WeatherCityParams, @Query() query: WeatherQuery) {
-    const { weather, ...result } = await callService<WeatherResult>(
-      this.client,
-      SERVICE,
-      WEATHER_PATTERNS.current,
+    const { weather, ...result } = await this.weather.send(
+      'current',
       { ...city, ...query },
       this.answerTimeoutMs(query.lockTtlMs),
     );
@@ -54,13 +46,7 @@ export class WeatherController {
   })
   @ApiUnauthorizedResponse({ description: 'Missing or wrong admin credentials' })
   async evict(@Param() city: WeatherCityParams) {
-    const evicted = await callService<{ cacheKey: string; deleted: number }>(
-      this.client,
-      SERVICE,
-      WEATHER_PATTERNS.evict,
-      city,
-    );
-    return { data: evicted };
+    return { data: await this.weather.send('evict', city) };
   }
 
   /** Longer than the service's own bound on a request (two lock lifetimes plus a provider call). */

@@ -12,23 +12,19 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
-  BookingStatusView,
-  BookingView,
-  CancelledBooking,
-  CreateBookingDto,
-  FlightUpdateView,
-  UpdateFlightDto,
-  WriteBehindAccepted,
+  BookingIdParams,
+  CreateBookingBody,
+  FlightIdParams,
+  ReferenceParams,
+  UpdateFlightBody,
 } from '@app/contracts';
-import { WriterClient } from './writer-client.service';
-import { BookingIdParams, ReferenceParams } from './writes.dto';
-import { FlightIdParams } from '../reads/reads.dto';
+import { WritesClient } from './writes-client';
 
 @ApiTags('writes')
 @ApiBadRequestResponse({ description: 'A malformed or unknown field (the message names it)' })
 @Controller('api')
 export class WritesController {
-  constructor(private readonly writer: WriterClient) {}
+  constructor(private readonly writes: WritesClient) {}
 
   @Post('bookings')
   @ApiOperation({
@@ -42,8 +38,8 @@ export class WritesController {
   @ApiServiceUnavailableResponse({
     description: 'The database (write-through) or Valkey (write-behind) is unavailable',
   })
-  async book(@Body() body: CreateBookingDto, @Res({ passthrough: true }) reply: FastifyReply) {
-    const result = await this.writer.send<BookingView | WriteBehindAccepted>('createBooking', body);
+  async book(@Body() body: CreateBookingBody, @Res({ passthrough: true }) reply: FastifyReply) {
+    const result = await this.writes.call('createBooking', body);
     reply.status(body.mode === 'write-behind' ? 202 : 201);
     return result;
   }
@@ -56,7 +52,7 @@ export class WritesController {
   @ApiOkResponse({ description: '{data: {reference, status, bookingId?, reason?, ...}, meta}' })
   @ApiNotFoundResponse({ description: 'No booking with this reference' })
   status(@Param() p: ReferenceParams) {
-    return this.writer.send<BookingStatusView>('bookingStatus', { reference: p.reference });
+    return this.writes.call('bookingStatus', { reference: p.reference });
   }
 
   @Delete('bookings/:bookingId')
@@ -65,7 +61,7 @@ export class WritesController {
   @ApiOkResponse({ description: '{data: {bookingId, flightId, passengerId, seat, cancelled: true}, meta}' })
   @ApiNotFoundResponse({ description: 'No such booking' })
   cancel(@Param() p: BookingIdParams) {
-    return this.writer.send<CancelledBooking>('cancelBooking', { bookingId: p.bookingId });
+    return this.writes.call('cancelBooking', { bookingId: p.bookingId });
   }
 
   @Patch('flights/:flightId')
@@ -75,7 +71,7 @@ export class WritesController {
   })
   @ApiOkResponse({ description: '{data: {flightId, departure, arrival, previous, comment}, meta}' })
   @ApiNotFoundResponse({ description: 'No such flight' })
-  updateFlight(@Param() p: FlightIdParams, @Body() body: UpdateFlightDto) {
-    return this.writer.send<FlightUpdateView>('updateFlight', { ...body, flightId: p.flightId });
+  updateFlight(@Param() p: FlightIdParams, @Body() body: UpdateFlightBody) {
+    return this.writes.call('updateFlight', { ...body, flightId: p.flightId });
   }
 }

@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { QueuesModule } from '../queues/queues.module';
 import { WritePathStatsService } from './write-path-stats.service';
-import { WriterClient } from './writer-client.service';
+import { WritesClient } from './writes-client';
 import { WritesController } from './writes.controller';
 
 /** The write routes of the contract (answered by the writer-service) and the write path's figures. */
 @Module({
   imports: [QueuesModule],
   controllers: [WritesController],
-  providers: [WriterClient, WritePathStatsService],
+  providers: [WritesClient, WritePathStatsService],
   exports: [WritePathStatsService],
 })
 export class WritesRoutesModule {}

@@ -12,32 +12,21 @@ import {
   ValkeyClient,
   ttlSeconds,
 } from '@app/cache';
-import { JSON_READS, presentRead, hubSet, bumpPopularRoute } from '@app/contracts';
+import { READS, ReadHandlers, ReadPayload, bumpPopularRoute, hubSet, jsonEntry } from '@app/contracts';
 import {
   AirportDetails,
   AirportSummary,
-  AirportsByCountryPayload,
-  ExplainPayload,
   FlightDetails,
-  FlightIdPayload,
   FlightOffer,
   HubRoute,
-  HubRoutesPayload,
-  IataPayload,
-  LimitPayload,
   ManifestEntry,
   PassengerFlights,
-  PassengerIdPayload,
   PassengerProfile,
   PassengerSampleEntry,
-  PassportPayload,
   PopularRoute,
   QueryPlan,
   RoundTrip,
-  RoundTripPayload,
-  SamplePayload,
   SeatAvailability,
-  SearchPayload,
 } from '@app/contracts';
 import { ProfileRows, ReadsRepository, SeatRows } from './reads.repository';
 import { pendingVersion, readSeatView, seatViewFromRows, SeatViewKeys, storeSeatView } from './seat-view';
@@ -61,11 +50,12 @@ interface CachedReadOptions<T> {
 }
 
 /**
- * Cache-aside reads. Each read names its key, TTL class and the tags that the write path invalidates; the cache
- * layer handles hits, misses, stampedes, negative caching and a dead cache. Unknown ids answer 404 (cached too).
+ * Cache-aside reads, one method per read of READS (its key, TTL class and statistics class come from there). Each
+ * read names the tags that the write path invalidates; the cache layer handles hits, misses, stampedes, negative
+ * caching and a dead cache. Unknown ids answer 404 (cached too).
  */
 @Injectable()
-export class ReadsService {
+export class ReadsService implements ReadHandlers {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cache: CacheService,
@@ -73,22 +63,20 @@ export class ReadsService {
     private readonly repo: ReadsRepository,
   ) {}
 
-  async flight({ flightId, refresh }: FlightIdPayload): Promise<CacheResult<FlightDetails>> {
+  async flight({ flightId, refresh }: ReadPayload<'flight'>): Promise<CacheResult<FlightDetails>> {
     const r = await this.cached(() => this.repo.flight(flightId), {
-      ...JSON_READS.flight({ flightId }),
-      ttl: 'flight',
+      ...jsonEntry(READS.flight, { flightId }),
       tags: [Tags.flight(flightId)],
       tagsOf: (f) => airportTags(f.from.iata, f.to.iata),
       refresh,
       notFound: `Flight ${flightId} not found`,
     });
-    return { ...r, value: presentRead('flight', r.value) };
+    return { ...r, value: READS.flight.present(r.value) };
   }
 
-  manifest({ flightId, refresh }: FlightIdPayload): Promise<CacheResult<ManifestEntry[]>> {
+  manifest({ flightId, refresh }: ReadPayload<'manifest'>): Promise<CacheResult<ManifestEntry[]>> {
     return this.cached(() => this.repo.manifest(flightId), {
-      ...JSON_READS.manifest({ flightId }),
-      ttl: 'manifest',
+      ...jsonEntry(READS.manifest, { flightId }),
       tags: [Tags.flight(flightId)],
       tagsOf: (entries) => entries.map((e) => Tags.passenger(e.passengerId)),
       refresh,
@@ -97,7 +85,7 @@ export class ReadsService {
   }
 
   /** Counters in a hash and booked seats in a bitmap (bit = seatIndex), built once under the lock on a miss. */
-  async seats({ flightId, refresh }: FlightIdPayload): Promise<CacheResult<SeatAvailability>> {
+  async seats({ flightId, refresh }: ReadPayload<'seats'>): Promise<CacheResult<SeatAvailability>> {
     const seatKeys: SeatViewKeys = {
       seatMap: this.cache.key(Keys.seatMap(flightId)),
       counters: this.cache.key(Keys.seatCounters(flightId)),
@@ -107,9 +95,9 @@ export class ReadsService {
       fence: this.cache.key(InfraKeys.fence(Keys.seatMap(flightId))),
     };
     const r = await this.structures.getOrBuild<SeatAvailability, SeatRows>({
-      queryClass: 'seats',
-      keys: [Keys.seatCounters(flightId), Keys.seatMap(flightId)],
-      ttl: ttlSeconds(this.config, 'seats'),
+      queryClass: READS.seats.queryClass,
+      keys: READS.seats.cache.structures({ flightId }),
+      ttl: ttlSeconds(this.config, READS.seats.ttl),
       negativeTtl: ttlSeconds(this.config, 'negative'),
       tags: [Tags.flight(flightId)],
       refresh,
@@ -124,17 +112,22 @@ export class ReadsService {
     return found(r, `Flight ${flightId} not found`);
   }
 
-  passengerSample({ count, refresh }: SamplePayload): Promise<CacheResult<PassengerSampleEntry[]>> {
+  passengerSample({
+    count,
+    refresh,
+  }: ReadPayload<'passengerSample'>): Promise<CacheResult<PassengerSampleEntry[]>> {
     return this.cached(() => this.repo.passengerSample(count), {
-      ...JSON_READS.passengerSample({ count }),
-      ttl: 'passenger',
+      ...jsonEntry(READS.passengerSample, { count }),
       tags: [],
       tagsOf: (sample) => sample.map((p) => Tags.passenger(p.passengerId)),
       refresh,
     });
   }
 
-  async passengerFlights({ passportNo, refresh }: PassportPayload): Promise<CacheResult<PassengerFlights>> {
+  async passengerFlights({
+    passportNo,
+    refresh,
+  }: ReadPayload<'passengerFlights'>): Promise<CacheResult<PassengerFlights>> {
     const r = await this.cached(
       async () => {
         const passenger = await this.repo.passengerByPassport(passportNo);
@@ -142,8 +135,7 @@ export class ReadsService {
         return { passenger, flights: await this.repo.passengerFlights(passportNo) };
       },
       {
-        ...JSON_READS.passengerFlights({ passportNo }),
-        ttl: 'passenger',
+        ...jsonEntry(READS.passengerFlights, { passportNo }),
         tags: [],
         tagsOf: (v) => [
           Tags.passenger(v.passenger.passengerId),
@@ -153,18 +145,18 @@ export class ReadsService {
         notFound: `No passenger with passport number ${passportNo}`,
       },
     );
-    return { ...r, value: presentRead('passengerFlights', r.value) };
+    return { ...r, value: READS.passengerFlights.present(r.value) };
   }
 
   /** Totals in a hash, routes in a sorted set scored by flights taken. */
   async passengerProfile({
     passengerId,
     refresh,
-  }: PassengerIdPayload): Promise<CacheResult<PassengerProfile>> {
+  }: ReadPayload<'passengerProfile'>): Promise<CacheResult<PassengerProfile>> {
     const r = await this.structures.getOrBuild<PassengerProfile, ProfileRows>({
-      queryClass: 'passenger_profile',
-      keys: [Keys.passengerProfile(passengerId), Keys.passengerRoutes(passengerId)],
-      ttl: ttlSeconds(this.config, 'passenger'),
+      queryClass: READS.passengerProfile.queryClass,
+      keys: READS.passengerProfile.cache.structures({ passengerId }),
+      ttl: ttlSeconds(this.config, READS.passengerProfile.ttl),
       negativeTtl: ttlSeconds(this.config, 'negative'),
       tags: [Tags.passenger(passengerId)],
       refresh,
@@ -180,39 +172,37 @@ export class ReadsService {
     country,
     limit,
     refresh,
-  }: AirportsByCountryPayload): Promise<CacheResult<AirportSummary[]>> {
+  }: ReadPayload<'airportsByCountry'>): Promise<CacheResult<AirportSummary[]>> {
     return this.cached(() => this.repo.airportsByCountry(country, limit), {
-      ...JSON_READS.airportsByCountry({ country, limit }),
-      ttl: 'reference',
+      ...jsonEntry(READS.airportsByCountry, { country, limit }),
       tags: [],
       tagsOf: (airports) => airportTags(...airports.map((a) => a.iata)),
       refresh,
     });
   }
 
-  airport({ iata, refresh }: IataPayload): Promise<CacheResult<AirportDetails>> {
+  airport({ iata, refresh }: ReadPayload<'airport'>): Promise<CacheResult<AirportDetails>> {
     return this.cached(() => this.repo.airport(iata), {
-      ...JSON_READS.airport({ iata }),
-      ttl: 'reference',
+      ...jsonEntry(READS.airport, { iata }),
       tags: [Tags.airport(iata)],
       refresh,
       notFound: `No airport with IATA code ${iata}`,
     });
   }
 
-  async searchFlights({ from, to, date, refresh, warm }: SearchPayload): Promise<CacheResult<FlightOffer[]>> {
-    if (!warm) bumpPopularRoute(this.cache, from, to);
+  async searchFlights(p: ReadPayload<'searchFlights'>): Promise<CacheResult<FlightOffer[]>> {
+    const { from, to, date, refresh } = p;
+    bumpPopularRoute(this.cache, READS.searchFlights.rankedRoute(p));
     return this.cached(() => this.repo.flightSearch(from, to, date), {
-      ...JSON_READS.searchFlights({ from, to, date }),
-      ttl: 'search',
+      ...jsonEntry(READS.searchFlights, { from, to, date }),
       tags: [Tags.route(from, to, date)],
       tagsOf: flightTags,
       refresh,
     });
   }
 
-  async roundTrip(p: RoundTripPayload): Promise<CacheResult<RoundTrip>> {
-    bumpPopularRoute(this.cache, p.from, p.to);
+  async roundTrip(p: ReadPayload<'roundTrip'>): Promise<CacheResult<RoundTrip>> {
+    bumpPopularRoute(this.cache, READS.roundTrip.rankedRoute(p));
     return this.cached(
       async () => {
         const [outbound, back] = await Promise.all([
@@ -222,8 +212,7 @@ export class ReadsService {
         return { outbound, return: back };
       },
       {
-        ...JSON_READS.roundTrip(p),
-        ttl: 'search',
+        ...jsonEntry(READS.roundTrip, p),
         tags: [Tags.route(p.from, p.to, p.depart), Tags.route(p.to, p.from, p.return)],
         tagsOf: (rt) => flightTags([...rt.outbound, ...rt.return]),
         refresh: p.refresh,
@@ -232,7 +221,7 @@ export class ReadsService {
   }
 
   /** The most searched routes: a sorted set bumped by every search; it lives only in Valkey. */
-  async popularRoutes({ limit }: LimitPayload): Promise<CacheResult<PopularRoute[]>> {
+  async popularRoutes({ limit }: ReadPayload<'popularRoutes'>): Promise<CacheResult<PopularRoute[]>> {
     const started = performance.now();
     const key = this.cache.key(Keys.popularRoutes());
     const flat = await this.cache.guard((c) => c.zrevrange(key, 0, limit - 1, 'WITHSCORES'));
@@ -251,21 +240,20 @@ export class ReadsService {
     };
   }
 
-  hubRoutes({ airports, limit, refresh }: HubRoutesPayload): Promise<CacheResult<HubRoute[]>> {
+  hubRoutes({ airports, limit, refresh }: ReadPayload<'hubRoutes'>): Promise<CacheResult<HubRoute[]>> {
     const hubs = hubSet(airports);
     return this.cached(() => this.repo.hubRoutes(hubs, limit), {
-      ...JSON_READS.hubRoutes({ airports: hubs, limit }),
-      ttl: 'bi',
+      ...jsonEntry(READS.hubRoutes, { airports: hubs, limit }),
       tags: airportTags(...hubs),
       refresh,
     });
   }
 
-  explain({ name, refresh }: ExplainPayload): Promise<CacheResult<QueryPlan>> {
+  explain({ name, refresh }: ReadPayload<'explain'>): Promise<CacheResult<QueryPlan>> {
     return this.cached(() => this.repo.explain(name), {
-      queryClass: 'explain',
-      key: Keys.explain(name, this.config.db.engine),
-      ttl: 'bi',
+      queryClass: READS.explain.queryClass,
+      key: READS.explain.cache.jsonPerEngine({ name }, this.config.db.engine),
+      ttl: READS.explain.ttl,
       tags: [],
       refresh,
     });

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CreateBookingDto, WRITE_PATTERNS } from '@app/contracts';
+import { Payload } from '@nestjs/microservices';
+import { Handles, WRITES, WritePayload } from '@app/contracts';
 import { BookingsService } from './bookings.service';
 
 /** Booking messages from the gateway (bodies were validated there). */
@@ -8,18 +8,18 @@ import { BookingsService } from './bookings.service';
 export class BookingsController {
   constructor(private readonly bookings: BookingsService) {}
 
-  @MessagePattern(WRITE_PATTERNS.createBooking)
-  create(@Payload() dto: CreateBookingDto) {
-    return this.bookings.create(dto);
+  @Handles(WRITES.createBooking)
+  create(@Payload() body: WritePayload<'createBooking'>) {
+    return this.bookings.create(body);
   }
 
-  @MessagePattern(WRITE_PATTERNS.bookingStatus)
-  status(@Payload() msg: { reference: string }) {
-    return this.bookings.status(msg.reference);
+  @Handles(WRITES.bookingStatus)
+  status(@Payload() p: WritePayload<'bookingStatus'>) {
+    return this.bookings.status(p.reference);
   }
 
-  @MessagePattern(WRITE_PATTERNS.cancelBooking)
-  cancel(@Payload() msg: { bookingId: number }) {
-    return this.bookings.cancel(msg.bookingId);
+  @Handles(WRITES.cancelBooking)
+  cancel(@Payload() p: WritePayload<'cancelBooking'>) {
+    return this.bookings.cancel(p.bookingId);
   }
 }

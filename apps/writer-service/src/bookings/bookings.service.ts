@@ -11,7 +11,7 @@ import {
   BookingStatusView,
   BookingView,
   CancelledBooking,
-  CreateBookingDto,
+  CreateBookingBody,
   WriteBehindAccepted,
   seatIndex,
   seatLayout,
@@ -44,7 +44,7 @@ export class BookingsService {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  async create(dto: CreateBookingDto): Promise<CacheResult<BookingView | WriteBehindAccepted>> {
+  async create(dto: CreateBookingBody): Promise<CacheResult<BookingView | WriteBehindAccepted>> {
     const started = performance.now();
     const valid = await this.validate(dto);
     return dto.mode === 'write-behind'
@@ -131,7 +131,7 @@ export class BookingsService {
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private async validate(dto: CreateBookingDto): Promise<Validated> {
+  private async validate(dto: CreateBookingBody): Promise<Validated> {
     const facts: BookingFacts = await unavailableIfDown(() => this.facts.load(dto.flightId, dto.passengerId));
     if (!facts.flight) throw new NotFoundException(`flight ${dto.flightId} does not exist`);
     if (!facts.passportNo) throw new NotFoundException(`passenger ${dto.passengerId} does not exist`);
@@ -152,7 +152,7 @@ export class BookingsService {
   }
 
   private async writeThrough(
-    dto: CreateBookingDto,
+    dto: CreateBookingBody,
     v: Validated,
     started: number,
   ): Promise<CacheResult<BookingView>> {
@@ -210,7 +210,7 @@ export class BookingsService {
   }
 
   private async writeBehind(
-    dto: CreateBookingDto,
+    dto: CreateBookingBody,
     v: Validated,
     started: number,
   ): Promise<CacheResult<WriteBehindAccepted>> {

@@ -1,14 +1,14 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { UpdateFlightMessage, WRITE_PATTERNS } from '@app/contracts';
+import { Payload } from '@nestjs/microservices';
+import { Handles, WRITES, WritePayload } from '@app/contracts';
 import { FlightsService } from './flights.service';
 
 @Controller()
 export class FlightsController {
   constructor(private readonly flights: FlightsService) {}
 
-  @MessagePattern(WRITE_PATTERNS.updateFlight)
-  update(@Payload() msg: UpdateFlightMessage) {
-    return this.flights.update(msg);
+  @Handles(WRITES.updateFlight)
+  update(@Payload() p: WritePayload<'updateFlight'>) {
+    return this.flights.update(p);
   }
 }

@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, Logger, NotFoundException } fr
 import { ClientProxy } from '@nestjs/microservices';
 import { performance } from 'node:perf_hooks';
 import { CacheResult, Tags } from '@app/cache';
-import { FlightUpdateView, READ_PATTERNS, SERVICES, UpdateFlightMessage, callService } from '@app/contracts';
+import { FlightUpdateView, OperationClient, READS, SERVICES, WritePayload } from '@app/contracts';
 import { BookingFactsCache } from '../bookings/booking-facts';
 import { unavailableIfDown } from '../database-errors';
 import { departureDay, flightUpdated } from '../events/booking-events';
@@ -16,21 +16,25 @@ const REFRESH_TIMEOUT_MS = 2000;
 @Injectable()
 export class FlightsService {
   private readonly logger = new Logger('FlightsService');
+  /** The query-service's reads: a moved flight is loaded into the cache again through them. */
+  private readonly reads: OperationClient<typeof READS>;
 
   constructor(
     private readonly repo: FlightsRepository,
     private readonly facts: BookingFactsCache,
     private readonly sideEffects: WriteSideEffects,
     private readonly outbox: OutboxRepository,
-    @Inject(SERVICES.query) private readonly queryService: ClientProxy,
-  ) {}
+    @Inject(SERVICES.query) queryService: ClientProxy,
+  ) {
+    this.reads = new OperationClient(queryService, 'query-service', READS);
+  }
 
   /**
    * Write-through update of a flight's times: one transaction with its flight_log row, then every cached entry
    * the move makes stale is dropped (the flight, its searches on the old and the new day) and the flight is
    * loaded into the cache again at once (the query-service's own loader, so the query is written once).
    */
-  async update(msg: UpdateFlightMessage): Promise<CacheResult<FlightUpdateView>> {
+  async update(msg: WritePayload<'updateFlight'>): Promise<CacheResult<FlightUpdateView>> {
     const started = performance.now();
     const departure = new Date(msg.departure);
     const arrival = new Date(msg.arrival);
@@ -75,13 +79,7 @@ export class FlightsService {
 
   private async refreshCachedFlight(flightId: number): Promise<void> {
     try {
-      await callService(
-        this.queryService,
-        'query-service',
-        READ_PATTERNS.flight,
-        { flightId, refresh: true },
-        REFRESH_TIMEOUT_MS,
-      );
+      await this.reads.send('flight', { flightId, refresh: true }, REFRESH_TIMEOUT_MS);
     } catch (e) {
       // The stale entry is gone already; the next read loads the new times.
       this.logger.warn(`could not re-cache flight ${flightId}: ${(e as Error).message}`);

@@ -1,6 +1,6 @@
 /**
- * The write path's messages between gateway and writer-service: patterns, request bodies (validated at the
- * gateway, so every bad field is a 400 naming it) and the answers.
+ * Every write of the writer-service, by name (WRITES.createBooking...): message pattern, payload and result, with
+ * the request classes the gateway validates (so every bad field is a 400 naming it) and the answers.
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
@@ -15,37 +15,32 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import type { CacheResult } from '@app/cache';
+import { FlightIdParams } from './flight-reads';
+import { operation, typed } from './operation';
+import { MAX_ID, PositiveId } from './request-fields';
 import { SEAT_PATTERN } from './seats';
-
-export const WRITE_PATTERNS = {
-  createBooking: { cmd: 'bookings.create' },
-  bookingStatus: { cmd: 'bookings.status' },
-  cancelBooking: { cmd: 'bookings.cancel' },
-  updateFlight: { cmd: 'flights.update' },
-} as const;
 
 export const BOOKING_MODES = ['write-through', 'write-behind'] as const;
 export type BookingMode = (typeof BOOKING_MODES)[number];
 
-/** Largest id the schema's `int` columns hold. */
-const MAX_INT = 2147483647;
 /** decimal(10,2). */
 const MAX_PRICE = 99999999.99;
 
 /** Write-behind references are UUIDs (random, so they reveal nothing and never collide across flushers). */
 export const BOOKING_REFERENCE_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export class CreateBookingDto {
+export class CreateBookingBody {
   @ApiProperty({ example: 115, minimum: 1 })
   @IsInt()
   @Min(1)
-  @Max(MAX_INT)
+  @Max(MAX_ID)
   flightId: number;
 
   @ApiProperty({ example: 1000, minimum: 1 })
   @IsInt()
   @Min(1)
-  @Max(MAX_INT)
+  @Max(MAX_ID)
   passengerId: number;
 
   @ApiProperty({ example: '12C', description: 'Row and letter; must exist on the aircraft (400 otherwise)' })
@@ -65,7 +60,23 @@ export class CreateBookingDto {
   mode?: BookingMode;
 }
 
-export class UpdateFlightDto {
+export class ReferenceParams {
+  @ApiProperty({
+    example: '5f0c6d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
+    description: 'As returned by a write-behind booking',
+  })
+  @Matches(BOOKING_REFERENCE_PATTERN, {
+    message: 'reference must be a booking reference (a lower-case UUID)',
+  })
+  reference: string;
+}
+
+export class BookingIdParams {
+  @PositiveId(1234, 'Booking id (positive integer)')
+  bookingId: number;
+}
+
+export class UpdateFlightBody {
   @ApiProperty({
     example: '2026-05-01T10:00:00Z',
     description: 'New departure (ISO 8601, UTC when no offset)',
@@ -82,11 +93,6 @@ export class UpdateFlightDto {
   @IsString()
   @MaxLength(200)
   comment?: string;
-}
-
-/** writer-service messages: the HTTP body plus the path parameter. */
-export interface UpdateFlightMessage extends UpdateFlightDto {
-  flightId: number;
 }
 
 export interface BookingView {
@@ -138,3 +144,41 @@ export interface FlightUpdateView {
   previous: { departure: string; arrival: string };
   comment: string | null;
 }
+
+export const WRITES = {
+  /** POST /api/bookings: write-through (in the database before the answer) or write-behind (202, pending). */
+  createBooking: operation({
+    pattern: { cmd: 'bookings.create' },
+    payload: typed<CreateBookingBody>(),
+    reply: typed<CacheResult<BookingView | WriteBehindAccepted>>(),
+  }),
+
+  /** GET /api/bookings/:reference: status of a write-behind booking. */
+  bookingStatus: operation({
+    pattern: { cmd: 'bookings.status' },
+    payload: typed<ReferenceParams>(),
+    reply: typed<CacheResult<BookingStatusView>>(),
+  }),
+
+  /** DELETE /api/bookings/:bookingId. */
+  cancelBooking: operation({
+    pattern: { cmd: 'bookings.cancel' },
+    payload: typed<BookingIdParams>(),
+    reply: typed<CacheResult<CancelledBooking>>(),
+  }),
+
+  /** PATCH /api/flights/:flightId: the body plus the flight from the path. */
+  updateFlight: operation({
+    pattern: { cmd: 'flights.update' },
+    payload: typed<UpdateFlightBody & FlightIdParams>(),
+    reply: typed<CacheResult<FlightUpdateView>>(),
+  }),
+};
+
+export type WriteName = keyof typeof WRITES;
+export type WritePayload<N extends WriteName> = (typeof WRITES)[N]['payload'];
+export type WriteResult<N extends WriteName> =
+  (typeof WRITES)[N]['reply'] extends CacheResult<infer R> ? R : never;
+
+/** Payload and result of every write (what the gateway's client is typed with). */
+export type WriteSignatures = { [N in WriteName]: { payload: WritePayload<N>; result: WriteResult<N> } };

@@ -1,6 +1,6 @@
 /**
- * Names of the TCP microservices and of every message pattern between gateway and services.
- * Written once here; services use them in @MessagePattern and the gateway in ClientProxy.send.
+ * Names of the TCP microservices (injection tokens of their clients) and the health message every one answers.
+ * The operations of each service are defined in reads.ts, writes.ts and weather.ts.
  */
 export const SERVICES = {
   query: 'QUERY_SERVICE',
