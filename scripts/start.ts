@@ -116,19 +116,23 @@ function superviseApps(): {
     if (stopping && commands.every((c) => !Command.canKill(c))) allStopped(exitCode);
   };
 
-  const stopAll = (code: number, reason: string) => {
-    if (stopping) return;
-    stopping = true;
-    exitCode = code;
-    say(reason);
-    for (const c of commands) c.kill('SIGTERM');
-    settleWhenAllStopped();
+  // An app that hangs on shutdown is killed after the grace period, so `npm start` always ends.
+  const killStragglersAfterGrace = () =>
     setTimeout(() => {
       const left = commands.filter((c) => Command.canKill(c));
       if (!left.length) return;
       say(red(`still running after ${STOP_GRACE_MS / 1000} s, killing: ${left.map(nameOf).join(', ')}`));
       left.forEach((c) => c.kill('SIGKILL'));
     }, STOP_GRACE_MS).unref();
+
+  const stopAll = (code: number, reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    exitCode = code;
+    say(reason);
+    for (const c of commands) c.kill('SIGTERM');
+    killStragglersAfterGrace();
+    settleWhenAllStopped();
   };
 
   // Restart a crashed app with a growing delay; one that crashes too often stops everything.
@@ -168,9 +172,13 @@ function superviseApps(): {
       commands.forEach((c) => c.kill('SIGKILL'));
       process.exit(130);
     }
+    if (stopping) return;
+    // A stop asked for is a clean stop: exit 0 once every app is down.
     stopping = true;
+    exitCode = 0;
     say(`${signal}: stopping every app...`);
-    commands.forEach((c) => c.kill(signal));
+    commands.forEach((c) => c.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal));
+    killStragglersAfterGrace();
     settleWhenAllStopped();
   };
 

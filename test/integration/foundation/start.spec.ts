@@ -9,6 +9,7 @@ import {
   distPath,
   envFor,
   exitOf,
+  spawnCommand,
   spawnNode,
   waitFor,
 } from './support';
@@ -32,6 +33,11 @@ function childrenOf(pid: number): Array<{ pid: number; args: string }> {
   } catch {
     return []; // ps exits 1 when there are none
   }
+}
+
+/** Every process below `pid` (npm -> node start.js -> the apps), depth first. */
+function descendantsOf(pid: number): number[] {
+  return childrenOf(pid).flatMap((c) => [c.pid, ...descendantsOf(c.pid)]);
 }
 
 const alive = (pid: number) => {
@@ -131,4 +137,49 @@ describe.each(TEST_ENGINES)('npm start on %s', (engine) => {
       expect(await exitOf(again, 20_000)).toBe(0);
     }
   }, 60_000);
+});
+
+/**
+ * `npm start` stopped the way an IDE, a process manager or `timeout` stops it: a signal to the npm process itself,
+ * not to the supervisor. (The signal path does not depend on the database engine; MariaDB only.)
+ */
+describe('npm start signalled through npm', () => {
+  let config: AppConfig;
+
+  beforeAll(async () => {
+    config = await configWithFreePorts('mysql', { SEED_SCALE: 'tiny' });
+  });
+
+  afterAll(async () => {
+    await deleteKeysWithPrefix(config);
+    await dropDatabase(config.db);
+  }, 30_000);
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(
+      `${signal} to the npm process stops every app and exits 0`,
+      async () => {
+        const npm = spawnCommand('npm', ['start', '--silent'], envFor(config, { SEED_SCALE: 'tiny' }));
+        try {
+          await waitFor(
+            async () => (npm.output().includes('everything is up') ? true : undefined),
+            UP_MS,
+            'everything is up',
+          ).catch((e: Error) => {
+            throw new Error(`${e.message}\n--- output:\n${npm.output()}`);
+          });
+          const below = descendantsOf(npm.process.pid!);
+          expect(below.length).toBeGreaterThanOrEqual(6); // the supervisor and five apps
+          npm.process.kill(signal);
+          expect(await exitOf(npm, 60_000)).toBe(0);
+          expect(npm.output()).toContain(`${signal}: stopping every app`);
+          expect(below.filter(alive)).toEqual([]);
+        } finally {
+          for (const pid of descendantsOf(npm.process.pid!)) process.kill(pid, 'SIGKILL');
+          if (npm.process.exitCode === null) npm.process.kill('SIGKILL');
+        }
+      },
+      UP_MS + 90_000,
+    );
+  }
 });

@@ -87,7 +87,12 @@ export interface Child {
 }
 
 export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Child {
-  const child = spawn(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnCommand(process.execPath, [script, ...args], env, cwd);
+}
+
+/** Any command (npm itself, say), with its output collected. */
+export function spawnCommand(command: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Child {
+  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
