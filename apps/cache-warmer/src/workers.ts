@@ -12,6 +12,11 @@ import { WarmerService } from './warmer.service';
  */
 const EVENT_CONCURRENCY = 64;
 const SCHEDULED_JOB_RETENTION = { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
+/**
+ * How often the job schedulers are checked and re-created when missing (a queue server restarted without
+ * persistence, a failover, a FLUSHALL): the schedule heals within this, without a restart.
+ */
+const SCHEDULE_RECONCILE_MS = 5_000;
 
 /**
  * The cache-warmer's BullMQ side: a worker on the events queue, a worker on the warming queue, and the job
@@ -22,6 +27,8 @@ export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger('WarmerWorkers');
   private workers: Worker[] = [];
   private warmingQueue?: Queue;
+  private reconcileTimer?: NodeJS.Timeout;
+  private readonly reconcileErrors = new RepeatLimiter();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -59,9 +66,11 @@ export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutd
     void this.schedule().catch((e) =>
       this.logger.error(`could not set up the warming schedule: ${(e as Error).message}`),
     );
+    this.reconcileTimer = setInterval(() => void this.reconcile(), SCHEDULE_RECONCILE_MS);
   }
 
   async onApplicationShutdown() {
+    clearInterval(this.reconcileTimer);
     await Promise.all(this.workers.map((w) => w.close()));
     // After the last job: the lag samples it measured are published too.
     await this.lag.flush();
@@ -87,6 +96,34 @@ export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutd
           .join(', ') || 'nothing'
       }`,
     );
+  }
+
+  /** Re-creates a job scheduler that disappeared; quiet when all are there. */
+  private async reconcile(): Promise<void> {
+    const q = this.warmingQueue;
+    if (!q) return;
+    try {
+      for (const name of this.enabledJobs()) {
+        if (await q.getJobScheduler(name)) continue;
+        await q.upsertJobScheduler(
+          name,
+          { every: this.config.warming.everyMs },
+          { name, opts: SCHEDULED_JOB_RETENTION },
+        );
+        this.logger.warn(`job scheduler ${name} was missing (queue data lost?): re-created`);
+      }
+    } catch (e) {
+      const message = (e as Error).message;
+      const { log, suppressed } = this.reconcileErrors.take(message);
+      if (log) this.logger.error(`checking the warming schedule: ${message}${suppressedNote(suppressed)}`);
+    }
+  }
+
+  private enabledJobs(): string[] {
+    return [
+      ...(this.config.warming.topRoutes > 0 ? [WARMING_JOBS.topRoutes] : []),
+      ...(this.config.warming.topPassengers > 0 ? [WARMING_JOBS.activePassengers] : []),
+    ];
   }
 
   private async warm(name: string): Promise<{ warmed: number }> {
