@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CacheService, Keys } from '@app/cache';
-import { OperationClient, READS, SERVICES, popularRouteMember } from '@app/contracts';
+import { OperationClient, READS, ReadName, ReadPayload, SERVICES, popularRouteMember } from '@app/contracts';
 import { Leaderboards } from './leaderboard';
 
 /** Parallel warming calls at once: enough to overlap round trips, few enough not to crowd out real reads. */
@@ -59,12 +59,15 @@ export class WarmerService {
   }
 
   private runWarmSearch(key: string, from: string, to: string, date: string): Promise<void> {
-    const running: Promise<void> = this.reads
-      .send('searchFlights', { from, to, date, refresh: true, warm: true }, CALL_TIMEOUT_MS)
-      .then(() => undefined)
-      .finally(() => {
-        if (this.searchesWarming.get(key)?.running === running) this.searchesWarming.delete(key);
-      });
+    const running: Promise<void> = this.send('searchFlights', {
+      from,
+      to,
+      date,
+      refresh: true,
+      warm: true,
+    }).finally(() => {
+      if (this.searchesWarming.get(key)?.running === running) this.searchesWarming.delete(key);
+    });
     this.searchesWarming.set(key, { running });
     return running;
   }
@@ -84,14 +87,15 @@ export class WarmerService {
   async warmActivePassengers(): Promise<number> {
     const passengers = await this.leaderboards.topPassengers(this.config.warming.topPassengers);
     const work = passengers.map((p) => async () => {
-      await this.reads.send('passengerFlights', { passportNo: p.passportNo, refresh: true }, CALL_TIMEOUT_MS);
-      await this.reads.send(
-        'passengerProfile',
-        { passengerId: p.passengerId, refresh: true },
-        CALL_TIMEOUT_MS,
-      );
+      await this.send('passengerFlights', { passportNo: p.passportNo, refresh: true });
+      await this.send('passengerProfile', { passengerId: p.passengerId, refresh: true });
     });
     return this.runAll(work);
+  }
+
+  /** One warming read (what it loaded is not needed here, only that it was loaded). */
+  private async send<N extends ReadName>(name: N, payload: ReadPayload<N>): Promise<void> {
+    await this.reads.send(name, payload, CALL_TIMEOUT_MS);
   }
 
   /** Runs the calls CONCURRENCY at a time; a failed call is logged and does not stop the others. */
