@@ -1,4 +1,4 @@
-import type { ManifestEntry, PassengerFlights } from '@app/contracts';
+import type { ExplainableQuery, ManifestEntry, PassengerFlights } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
 import {
   bookWriteThrough,
@@ -43,7 +43,8 @@ latency of misses and hits and the speedup.
 interface DemoQuery {
   level: string;
   title: string;
-  explain: string;
+  /** The query whose SQL --verbose shows (GET /api/queries/:name/explain). */
+  explain: ExplainableQuery;
   path: string;
   rows: (data: unknown) => number;
 }
