@@ -44,6 +44,7 @@ export interface ReadDefinition<P extends object, R> {
   ttl: TtlClass | null;
   cache: ReadCache<P>;
   explain: boolean;
+  /** Takes the value as cached, of whatever shape (`never` admits any parameter; the definition keeps its own). */
   present?: (stored: never) => R;
   rankedRoute?: (payload: P) => [from: string, to: string] | null;
 }
