@@ -10,9 +10,17 @@ export type CacheHealth = 'up' | 'degraded' | 'down';
 
 /**
  * Which deadline a command gets. Reads are cheap to give up on (a late GET is a miss); lock and script commands
- * change state, so a caller must learn their outcome: they get the longer deadline.
+ * change state, so a caller must learn their outcome: they get the longer deadline; a read-back that settles
+ * whether a timed-out write happened ('confirm') gets four times that.
  */
-export type CommandKind = 'read' | 'script';
+export type CommandKind = 'read' | 'script' | 'confirm';
+
+/**
+ * What became of a command: done (with its reply), not sent at all (so it certainly did not run), or unknown (it
+ * was sent, and then timed out or lost its connection: it may have run).
+ */
+export type Attempt<T> =
+  { outcome: 'done'; value: T } | { outcome: 'not-sent' } | { outcome: 'unknown'; reason: string };
 
 /** Consecutive connection errors that open the breaker. */
 const CONNECTION_ERRORS_TO_OPEN = 3;
@@ -103,22 +111,32 @@ export class CacheGuard {
 
   /** Runs a cache operation within its deadline; `undefined` when the cache is unavailable, too slow, or failed. */
   async run<T>(op: (client: ValkeyClient) => Promise<T>, kind: CommandKind = 'read'): Promise<T | undefined> {
+    const attempt = await this.attempt(op, kind);
+    return attempt.outcome === 'done' ? attempt.value : undefined;
+  }
+
+  /** Like run, but says whether a command that did not complete may still have run (see Attempt). */
+  async attempt<T>(
+    op: (client: ValkeyClient) => Promise<T>,
+    kind: CommandKind = 'read',
+  ): Promise<Attempt<T>> {
     if (!this.admit()) {
       this.bypassed++;
-      return undefined;
+      return { outcome: 'not-sent' };
     }
-    const ms = kind === 'read' ? this.config.cache.commandTimeoutMs : this.config.cache.scriptTimeoutMs;
+    const { commandTimeoutMs, scriptTimeoutMs } = this.config.cache;
+    const ms = kind === 'read' ? commandTimeoutMs : kind === 'script' ? scriptTimeoutMs : 4 * scriptTimeoutMs;
     const pending = op(this.client);
     let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await Promise.race([
+      const value = await Promise.race([
         pending,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new CommandTimeout(ms)), ms);
         }),
       ]);
       this.onReply();
-      return result;
+      return { outcome: 'done', value };
     } catch (e) {
       this.bypassed++;
       if (e instanceof CommandTimeout) {
@@ -129,7 +147,7 @@ export class CacheGuard {
         );
       }
       this.onFailure(e as Error);
-      return undefined;
+      return { outcome: 'unknown', reason: (e as Error).message };
     } finally {
       clearTimeout(timer);
     }

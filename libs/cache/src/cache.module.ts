@@ -31,11 +31,12 @@ export interface CachePrimitives {
 export async function createCachePrimitives(
   config: import('@app/platform/config').AppConfig,
 ): Promise<CachePrimitives> {
-  const { createValkeyClient } = await import('./valkey-client');
+  const { createValkeyClient, backstopTimeoutMs } = await import('./valkey-client');
   const client = createValkeyClient(config.cache, {
     // A backstop only: CacheGuard gives each command its own, shorter deadline.
-    commandTimeoutMs: config.cache.scriptTimeoutMs,
+    commandTimeoutMs: backstopTimeoutMs(config),
     offlineQueue: false,
+    resendAfterReconnect: false,
   });
   const guard = new CacheGuard(client, config);
   const lock = new DistributedLock(guard);

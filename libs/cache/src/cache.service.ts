@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
-import { CacheGuard } from './cache-guard';
+import { Attempt, CacheGuard, CommandKind } from './cache-guard';
 import { CacheResult, GetOrLoadOptions, LoadTrace } from './cache.types';
 import { FillNotifier } from './fill-notifier';
 import { InfraKeys, NON_CACHE_KEY_PREFIXES, TAG_VERSION_TTL_SECONDS, fenceTtlSeconds } from './keys';
@@ -138,11 +138,13 @@ export class CacheService {
   }
 
   /** Runs a raw cache operation within its deadline; undefined when the cache is unavailable. */
-  guard<T>(
-    op: (client: ValkeyClient) => Promise<T>,
-    kind: 'read' | 'script' = 'read',
-  ): Promise<T | undefined> {
+  guard<T>(op: (client: ValkeyClient) => Promise<T>, kind: CommandKind = 'read'): Promise<T | undefined> {
     return this.cacheGuard.run(op, kind);
+  }
+
+  /** Runs a raw cache operation and says whether one that did not complete may still have run. */
+  attempt<T>(op: (client: ValkeyClient) => Promise<T>, kind: CommandKind = 'script'): Promise<Attempt<T>> {
+    return this.cacheGuard.attempt(op, kind);
   }
 
   /** Cache-aside of one JSON value: getOrBuild with a string entry. */

@@ -1,6 +1,6 @@
 import Valkey, { RedisOptions } from 'iovalkey';
 import { defineScripts } from './scripts';
-import { RedisEndpoint } from '@app/platform/config';
+import { AppConfig, RedisEndpoint } from '@app/platform/config';
 
 export type ValkeyClient = Valkey;
 
@@ -14,6 +14,11 @@ export interface ValkeyClientOptions {
   /** BullMQ requires null here for its blocking connections. */
   maxRetriesPerRequest?: number | null;
   lazyConnect?: boolean;
+  /**
+   * Send again, after a reconnect, the commands that got no reply (default true). The cache connection says
+   * false: a write whose outcome a caller already settled (see CacheGuard.attempt) must not run later.
+   */
+  resendAfterReconnect?: boolean;
   /** Send the commands issued in one event-loop tick as one write (many concurrent requests, fewer syscalls). */
   autoPipelining?: boolean;
 }
@@ -31,6 +36,7 @@ export function createValkeyClient(endpoint: RedisEndpoint, opts: ValkeyClientOp
     maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 1 : opts.maxRetriesPerRequest,
     lazyConnect: opts.lazyConnect ?? false,
     enableAutoPipelining: opts.autoPipelining ?? false,
+    autoResendUnfulfilledCommands: opts.resendAfterReconnect ?? true,
     // Reconnect forever with a capped backoff: the cache coming back must be noticed without a restart.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
   };
@@ -40,4 +46,12 @@ export function createValkeyClient(endpoint: RedisEndpoint, opts: ValkeyClientOp
   // would otherwise crash the process.
   client.on('error', () => undefined);
   return client;
+}
+
+/**
+ * The cache connection's own command timeout: only a backstop for commands sent outside CacheGuard, longer than
+ * every deadline the guard gives (a read-back gets 4 x CACHE_SCRIPT_TIMEOUT_MS, a probe CACHE_PROBE_TIMEOUT_MS).
+ */
+export function backstopTimeoutMs(config: AppConfig): number {
+  return Math.max(4 * config.cache.scriptTimeoutMs, config.cache.probeTimeoutMs) + 1000;
 }

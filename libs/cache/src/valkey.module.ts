@@ -1,7 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '@app/platform/config';
 import { AppConfig } from '@app/platform/config';
-import { createValkeyClient, ValkeyClient } from './valkey-client';
+import { backstopTimeoutMs, createValkeyClient, ValkeyClient } from './valkey-client';
 
 /** Cache connection: fails fast (no offline queue, short command timeout) so a dead cache costs little. */
 export const CACHE_CLIENT = Symbol('CACHE_CLIENT');
@@ -18,8 +18,9 @@ export const QUEUE_CLIENT = Symbol('QUEUE_CLIENT');
         createValkeyClient(config.cache, {
           name: `cmiyc-${process.env.CMIYC_APP ?? 'app'}-cache`,
           // A backstop only: CacheGuard gives each command its own, shorter deadline.
-          commandTimeoutMs: config.cache.scriptTimeoutMs,
+          commandTimeoutMs: backstopTimeoutMs(config),
           offlineQueue: false,
+          resendAfterReconnect: false,
           autoPipelining: true,
         }),
     },

@@ -1,6 +1,7 @@
 import {
   BadRequestException,
   ConflictException,
+  GatewayTimeoutException,
   Injectable,
   NotFoundException,
   ServiceUnavailableException,
@@ -236,6 +237,13 @@ export class BookingsService {
       fields,
     );
     if (claim.outcome === 'taken') throw seatTaken(dto.seat, dto.flightId);
+    if (claim.outcome === 'unknown') {
+      // Not a 503: the booking may exist. Its reference lets the client find out.
+      throw new GatewayTimeoutException(
+        `Valkey did not confirm whether write-behind booking ${reference} was accepted; ` +
+          `GET /api/bookings/${reference} tells once it answers`,
+      );
+    }
     if (claim.outcome === 'unavailable') {
       throw new ServiceUnavailableException(
         'write-behind bookings are accepted by Valkey, which is unavailable right now; retry, or use mode write-through',

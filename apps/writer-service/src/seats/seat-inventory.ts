@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import {
+  Attempt,
   CacheService,
   DurableWriteKeys,
   InfraKeys,
@@ -13,10 +15,17 @@ import {
 } from '@app/cache';
 import { BookingsRepository } from '../bookings/bookings.repository';
 
-export type SeatClaim = { outcome: 'ok'; token: string } | { outcome: 'taken' } | { outcome: 'unavailable' };
+/** unknown: a reservation was sent and whether it ran could not be found out (the cache stayed unreachable). */
+export type SeatClaim =
+  | { outcome: 'ok'; token: string }
+  | { outcome: 'taken' }
+  | { outcome: 'unavailable' }
+  | { outcome: 'unknown' };
 
 /** How long a write-through hold lasts if its owner dies mid-insert (then the map is rebuilt from the database). */
 const HOLD_MS = 30_000;
+/** Read-backs of a reservation whose reply was lost, before giving up (each with the long 'confirm' deadline). */
+const CONFIRM_ATTEMPTS = 5;
 /** A rebuild refused because a seat change landed meanwhile is simply tried again, a few times. */
 const BUILD_ATTEMPTS = 5;
 /** Status of a finished write-behind booking stays this long in Valkey; the database answers after that. */
@@ -46,13 +55,25 @@ export class SeatInventory {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Write-through: holds the seat until the insert commits or fails. */
+  /**
+   * Write-through: holds the seat until the insert commits or fails. A hold whose reply was lost (a timeout) is
+   * read back under its token before answering, so a hold that did happen is used, not left to block the seat.
+   */
   async hold(flightId: number, capacity: number, seatIndex: number): Promise<SeatClaim> {
+    const token = randomUUID();
     const reply = await this.withSeatMap(flightId, capacity, (c) =>
-      runScript(c, 'hold-seat', this.seatKeys(flightId), [seatIndex, HOLD_MS]),
+      runScript(c, 'hold-seat', this.seatKeys(flightId), [seatIndex, HOLD_MS, token]),
     );
-    if (reply === undefined) return { outcome: 'unavailable' };
-    return reply[0] === 'OK' ? { outcome: 'ok', token: reply[1] } : { outcome: 'taken' };
+    if (reply.outcome === 'unknown') {
+      const held = await this.cache.guard(
+        (c) => c.hget(this.pendingKey(flightId), String(seatIndex)),
+        'confirm',
+      );
+      if (held?.endsWith(`:${token}`)) return { outcome: 'ok', token: held };
+      return { outcome: 'unavailable' };
+    }
+    if (reply.outcome !== 'done') return { outcome: 'unavailable' };
+    return reply.value[0] === 'OK' ? { outcome: 'ok', token: reply.value[1] } : { outcome: 'taken' };
   }
 
   async commitHold(flightId: number, seatIndex: number, token: string): Promise<void> {
@@ -86,11 +107,60 @@ export class SeatInventory {
       this.cache.key(DurableWriteKeys.writeBehindStream()),
     ];
     const args = [seatIndex, reference, ...Object.entries(fields).flat()];
-    const reply = await this.withSeatMap(flightId, capacity, (c) =>
-      runScript(c, 'reserve-write-behind', keys, args),
-    );
-    if (reply === undefined) return { outcome: 'unavailable' };
-    return reply[0] === 'OK' ? { outcome: 'ok', token: reply[1] } : { outcome: 'taken' };
+    for (let attempt = 0; attempt < CONFIRM_ATTEMPTS; attempt++) {
+      const reply = await this.withSeatMap(flightId, capacity, (c) =>
+        runScript(c, 'reserve-write-behind', keys, args),
+      );
+      if (reply.outcome === 'done') {
+        return reply.value[0] === 'OK' ? { outcome: 'ok', token: reply.value[1] } : { outcome: 'taken' };
+      }
+      if (reply.outcome === 'not-sent') return { outcome: 'unavailable' };
+      // Sent, reply lost: find out what the script did (or would have answered) before answering.
+      const found = await this.confirmReservation(reference, flightId, seatIndex);
+      if (found === 'no-map') {
+        if ((await this.buildSeatMap(flightId, capacity)) === undefined) return { outcome: 'unavailable' };
+        continue;
+      }
+      if (found !== 'not-reserved') return found;
+    }
+    return { outcome: 'unavailable' };
+  }
+
+  /**
+   * The reservation script was sent but its reply was lost: it may have run. Read back, on the same connection
+   * and after the script (replies come in order, and the cache connection never resends a command after a
+   * reconnect), what it did: reserved under our reference (ok), or not — because the seat is someone else's
+   * (taken), because the map was missing (no-map), or because it did not run (not-reserved). Only a cache that
+   * stays unreachable leaves the outcome unknown.
+   */
+  private async confirmReservation(
+    reference: string,
+    flightId: number,
+    seatIndex: number,
+  ): Promise<SeatClaim | 'no-map' | 'not-reserved'> {
+    const statusKey = this.cache.key(DurableWriteKeys.bookingStatus(reference));
+    const [seatMap, , pending] = this.seatKeys(flightId);
+    for (let attempt = 0; attempt < CONFIRM_ATTEMPTS; attempt++) {
+      const read = await this.cache.attempt(
+        (c) =>
+          Promise.all([
+            c.hget(statusKey, 'status'),
+            c.hget(pending, String(seatIndex)),
+            c.exists(seatMap),
+            c.getbit(seatMap, seatIndex),
+          ]),
+        'confirm',
+      );
+      if (read.outcome === 'done') {
+        const [status, holder, mapExists, bit] = read.value;
+        if (status !== null) return { outcome: 'ok', token: reference };
+        if (holder !== null || bit === 1) return { outcome: 'taken' };
+        return mapExists ? 'not-reserved' : 'no-map';
+      }
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+    this.logger.error(`write-behind booking ${reference}: could not find out whether it was reserved`);
+    return { outcome: 'unknown' };
   }
 
   /** Cancellation: frees the seat (null index: a booking without a seat on the map still frees a place). */
@@ -134,24 +204,24 @@ export class SeatInventory {
     flightId: number,
     capacity: number,
     script: (c: ValkeyClient) => Promise<unknown>,
-  ): Promise<[string, string] | undefined> {
+  ): Promise<Attempt<[string, string]>> {
     for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
-      const reply = (await this.cache.guard(script, 'script')) as [string, string] | undefined;
-      if (reply === undefined || reply[0] !== 'NOMAP') return reply;
+      const reply = (await this.cache.attempt(script, 'script')) as Attempt<[string, string]>;
+      if (reply.outcome !== 'done' || reply.value[0] !== 'NOMAP') return reply;
       const built = await this.buildSeatMap(flightId, capacity);
-      if (built === undefined) return undefined;
+      if (built === undefined) return { outcome: 'not-sent' };
     }
     this.logger.warn(
       `seat map of flight ${flightId} kept changing while being built; giving up this request`,
     );
-    return undefined;
+    return { outcome: 'not-sent' };
   }
 
   /** Builds the map from the database and the pending reservations (refused and retried if a change raced it). */
   private async buildSeatMap(flightId: number, capacity: number): Promise<boolean | undefined> {
     const pending = this.pendingKey(flightId);
     for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
-      const version = await this.cache.guard((c) => c.hget(pending, PENDING_VERSION_FIELD), 'script');
+      const version = await this.cache.guard((c) => c.hget(pending, PENDING_VERSION_FIELD), 'confirm');
       if (version === undefined) return undefined;
       const { indexes, bookings } = await this.bookings.bookedSeatIndexes(flightId, capacity);
       const [seatMap, counters] = this.seatKeys(flightId);
@@ -173,7 +243,14 @@ export class SeatInventory {
         loadStartedUs: '',
         mode: 'keep' as const,
       };
-      const ok = await this.cache.guard((c) => buildSeatMap(c, keys, build), 'script');
+      const reply = await this.cache.attempt((c) => buildSeatMap(c, keys, build), 'script');
+      // A lost reply: the map exists (built by this script or another process) or it does not.
+      const ok =
+        reply.outcome === 'done'
+          ? reply.value
+          : reply.outcome === 'unknown'
+            ? await this.cache.guard(async (c) => ((await c.exists(seatMap)) === 1 ? 1 : 0), 'confirm')
+            : undefined;
       if (ok === undefined) return undefined;
       if (ok === 1) return true;
     }

@@ -10,7 +10,7 @@ local function seatState(seatMap, counters, pending, idx)
   if redis.call('EXISTS', seatMap) == 0 then return 'NOMAP' end
   local held = redis.call('HGET', pending, idx)
   if held then
-    local expires = string.match(held, '^hold:(%d+)$')
+    local expires = string.match(held, '^hold:(%d+)')
     if expires and tonumber(expires) < nowMs then
       redis.call('HDEL', pending, idx)
       redis.call('DEL', seatMap, counters)
