@@ -27,7 +27,8 @@ import {
   WEATHER_ZIP_PATTERN,
   WeatherCity,
   WeatherMeta,
-  WeatherRequest,
+  WEATHER,
+  WeatherPayload,
   WeatherResult,
 } from '@app/contracts';
 import { WeatherProviderClient } from './weather-provider.client';
@@ -53,7 +54,7 @@ interface City {
   key: string;
 }
 
-const QUERY_CLASS = 'weather';
+const QUERY_CLASS = WEATHER.current.queryClass;
 /** The owner gives up on the provider this long before its lock would expire, so no one else can get in. */
 const LOCK_SAFETY_MARGIN_MS = 200;
 
@@ -78,7 +79,7 @@ export class WeatherService {
     private readonly provider: WeatherProviderClient,
   ) {}
 
-  async current(req: WeatherRequest): Promise<WeatherResult> {
+  async current(req: WeatherPayload<'current'>): Promise<WeatherResult> {
     const started = performance.now();
     const city = this.city(req.country, req.zip);
     const lockTtlMs = this.lockTtl(req.lockTtlMs);

@@ -48,7 +48,7 @@ export interface CacheResult<T> {
 }
 
 export interface GetOrLoadOptions<T = unknown> {
-  /** Statistics bucket (see QUERY_CLASSES). */
+  /** Statistics bucket (the operation's queryClass in libs/contracts). */
   queryClass: string;
   /** TTL in seconds. */
   ttl: number;
@@ -71,29 +71,4 @@ export interface GetOrLoadOptions<T = unknown> {
   earlyRefreshSeconds?: number;
   /** Longest the loader may run (default CACHE_LOADER_TIMEOUT_MS). */
   loaderTimeoutMs?: number;
-}
-
-/** The envelope of the gateway contract. */
-export interface Envelope<T> {
-  data: T;
-  meta: {
-    source: CacheSource;
-    latencyMs: number;
-    cacheKey: string | null;
-    stale?: boolean;
-    [k: string]: unknown;
-  };
-}
-
-export function toEnvelope<T>(r: CacheResult<T>, extraMeta: Record<string, unknown> = {}): Envelope<T> {
-  return {
-    data: r.value,
-    meta: {
-      source: r.source,
-      latencyMs: Math.round(r.latencyMs * 1000) / 1000,
-      cacheKey: r.cacheKey,
-      ...(r.stale ? { stale: true } : {}),
-      ...extraMeta,
-    },
-  };
 }

@@ -14,23 +14,8 @@ export function ttlSeconds(config: AppConfig, cls: TtlClass): number {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Query classes: statistics are kept per class (dashboard rows).
-export const QUERY_CLASSES = [
-  'flight',
-  'manifest',
-  'seats',
-  'passenger_flights',
-  'passenger_profile',
-  'passenger_sample',
-  'airports_by_country',
-  'airport',
-  'flight_search',
-  'roundtrip',
-  'hub_routes',
-  'explain',
-  'weather',
-] as const;
-export type QueryClass = (typeof QUERY_CLASSES)[number];
+// Query classes: statistics are kept per class (dashboard rows); each operation in libs/contracts names its own.
+export type QueryClass = string;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reads (query-service)
@@ -62,8 +47,6 @@ export const Keys = {
   explain: (name: string, engine: string) => `explain:${engine}:${name}`,
   /** Weather of a city: {data, fetchedAt, freshUntil}; kept past freshness for WEATHER_STALE_GRACE (serve-stale). */
   weather: (country: string, zip: string) => `weather:${country}:${zip}`,
-  /** The last failed provider call for a city, so requests that waited for it share the failure. */
-  weatherFailure: (country: string, zip: string) => `weather-failure:${country}:${zip}`,
   /** The list of cities the provider knows. */
   weatherCities: () => 'weather-cities',
 } as const;

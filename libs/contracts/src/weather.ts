@@ -165,13 +165,3 @@ export const WEATHER = {
 
 export type WeatherCallName = keyof typeof WEATHER;
 export type WeatherPayload<N extends WeatherCallName> = (typeof WEATHER)[N]['payload'];
-
-/** The payload of WEATHER.current, under the name the weather-service's WeatherService uses. */
-export type WeatherRequest = WeatherPayload<'current'>;
-
-/** The message patterns alone, derived from WEATHER (for callers holding a bare ClientProxy, such as tests). */
-export const WEATHER_PATTERNS = {
-  current: WEATHER.current.pattern,
-  cities: WEATHER.cities.pattern,
-  evict: WEATHER.evict.pattern,
-};

@@ -4,7 +4,7 @@ import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservice
 import { firstValueFrom } from 'rxjs';
 import { performance } from 'node:perf_hooks';
 import { AppConfig, startMicroservice } from '@app/platform';
-import { WEATHER_PATTERNS, WeatherResult } from '@app/contracts';
+import { WEATHER, WeatherResult } from '@app/contracts';
 import { createValkeyClient } from '@app/cache';
 import { TEST_ENGINES, createTestDatabase, testConfig } from '../../support/test-env';
 import { freePort } from '../../support/redis-server';
@@ -114,7 +114,7 @@ describe.each(TEST_ENGINES)('weather-service and gateway routes (%s)', (engine) 
           });
         } else {
           const r = await firstValueFrom(
-            clientB.send<WeatherResult>(WEATHER_PATTERNS.current, { country, zip }),
+            clientB.send<WeatherResult>(WEATHER.current.pattern, { country, zip }),
           );
           done.push({
             city: `${country}:${zip}`,
