@@ -169,7 +169,7 @@ async function leftoverKeys(run: string, warnings: string[]): Promise<string | n
     for (let i = 0; i < ours.length; i += 1000) await client.unlink(...ours.slice(i, i + 1000));
     return `${ours.length} Redis key(s) (deleted now), by family:\n${keyFamilies(ours)}`;
   } finally {
-    client.disconnect();
+    if (client.status !== 'end') client.disconnect();
   }
 }
 

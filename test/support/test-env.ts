@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig, DbEngine, loadConfig } from '@app/platform';
 import { dropDatabase } from '@app/platform';
-import { createValkeyClient } from '@app/cache';
+import Valkey from 'iovalkey';
 import { deleteKeysWithPrefix } from './redis-server';
 import { migrateDatabase } from '@app/platform';
 import { TEST_DB_PREFIX, TEST_KEY_PREFIX, testRunId } from './test-run';
@@ -63,13 +63,26 @@ export async function createTestDatabase(config: AppConfig): Promise<() => Promi
  */
 export async function removeTestStorage(config: AppConfig): Promise<void> {
   await dropDatabase(config.db);
-  const client = createValkeyClient(config.cache, { lazyConnect: true, commandTimeoutMs: 2000 });
+  // One attempt, no reconnects: a Valkey that is gone (stopped by the suite) is skipped at once, and no
+  // reconnect or disconnect timer outlives the clean-up (it would keep a jest worker from exiting).
+  const client = new Valkey({
+    host: config.cache.host,
+    port: config.cache.port,
+    password: config.cache.password,
+    tls: config.cache.tls ? {} : undefined,
+    lazyConnect: true,
+    connectTimeout: 2000,
+    commandTimeout: 5000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
   try {
     await client.connect();
     await deleteKeysWithPrefix(client, config.cache.keyPrefix);
   } catch {
     // Nothing to clean where nothing answers.
   } finally {
-    client.disconnect();
+    if (client.status !== 'end') client.disconnect();
   }
 }
