@@ -26,7 +26,14 @@ export interface RpcErrorBody {
 export class RpcErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('RpcErrorFilter');
 
-  catch(exception: unknown, _host: ArgumentsHost) {
+  /**
+   * @param translate turns a failure of a dependency into the HTTP error it means (a database that cannot be
+   *   reached: 503 naming it); undefined leaves the exception as it is.
+   */
+  constructor(private readonly translate: (e: unknown) => HttpException | undefined = () => undefined) {}
+
+  catch(thrown: unknown, _host: ArgumentsHost) {
+    const exception = thrown instanceof HttpException ? thrown : (this.translate(thrown) ?? thrown);
     const body = toRpcErrorBody(exception);
     // Deliberate HTTP errors (404, 409, a 502 from an upstream...) are answers, not bugs: log only the unexpected.
     if (!(exception instanceof HttpException))

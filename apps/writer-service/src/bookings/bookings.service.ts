@@ -18,7 +18,7 @@ import {
   seatLayout,
 } from '@app/contracts';
 import { CacheResult, CacheService, DurableWriteKeys, Tags } from '@app/cache';
-import { dbErrorKind, unavailableIfDown } from '../database-errors';
+import { dbErrorKind, unavailableIfDown } from '@app/platform';
 import { bookingCancelled, bookingCreated, departureDay } from '../events/booking-events';
 import { OutboxEvent, OutboxRepository } from '../events/outbox.repository';
 import { SeatInventory } from '../seats/seat-inventory';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dialect, bind } from '@app/platform';
 import { eventJobId } from '@app/contracts';
-import { sqlTimestamp } from '../database-errors';
+import { sqlTimestamp } from '@app/platform';
 import { EventJob, PendingEvent } from './event-publisher';
 
 type Row = Record<string, unknown>;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dialect, bind } from '@app/platform';
 import { iso, trim } from '../bookings/bookings.repository';
-import { sqlTimestamp } from '../database-errors';
+import { sqlTimestamp } from '@app/platform';
 
 export interface FlightTimes {
   flightId: number;

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { CacheResult, Tags } from '@app/cache';
 import { FlightUpdateView, OperationClient, READS, SERVICES, WritePayload } from '@app/contracts';
 import { BookingFactsCache } from '../bookings/booking-facts';
-import { unavailableIfDown } from '../database-errors';
+import { unavailableIfDown } from '@app/platform';
 import { departureDay, flightUpdated } from '../events/booking-events';
 import { OutboxRepository } from '../events/outbox.repository';
 import { WriteSideEffects } from '../write-side-effects';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dialect } from '@app/platform';
-import { dbErrorKind, sqlTimestamp } from '../database-errors';
+import { dbErrorKind, sqlTimestamp } from '@app/platform';
 import { trim } from '../bookings/bookings.repository';
 
 /** A write-behind booking as the stream carries it. */

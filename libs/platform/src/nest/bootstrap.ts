@@ -1,8 +1,17 @@
-import { INestMicroservice, LogLevel, Logger, ValidationPipe } from '@nestjs/common';
+import {
+  HttpException,
+  INestMicroservice,
+  LogLevel,
+  Logger,
+  ServiceUnavailableException,
+  ValidationPipe,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { AppConfig, ConfigError, Endpoint, loadConfig } from '../config/config';
 import { RpcErrorFilter } from '@app/contracts';
+import { LoadFailedError, SourceTimeoutError } from '@app/cache';
+import { describeDatabase, isDatabaseUnreachable } from '../database/database-errors';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -46,9 +55,28 @@ export async function startMicroservice(
     options: { host: '0.0.0.0', port: endpoint.port },
     logger: logLevels(config.logLevel),
   });
-  app.useGlobalFilters(new RpcErrorFilter());
+  app.useGlobalFilters(new RpcErrorFilter(dependencyErrors(config)));
   app.enableShutdownHooks();
   await app.listen();
   new Logger(name).log(`listening on TCP ${endpoint.port}`);
   return app;
+}
+
+/**
+ * What a dependency's failure means for the caller: a database that cannot be reached, or a load that gave up on
+ * it, is a 503 naming the database (never a 500).
+ */
+export function dependencyErrors(config: AppConfig): (e: unknown) => HttpException | undefined {
+  const database = describeDatabase(config.db);
+  return (e) => {
+    if (isDatabaseUnreachable(e))
+      return new ServiceUnavailableException(
+        `the database (${database}) is unavailable: ${(e as Error).message}`,
+      );
+    if (e instanceof SourceTimeoutError || (e instanceof LoadFailedError && e.failure.kind === 'timeout'))
+      return new ServiceUnavailableException(
+        `the database (${database}) did not answer in time: ${(e as Error).message}`,
+      );
+    return undefined;
+  };
 }

@@ -40,18 +40,54 @@ export async function unavailableIfDown<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
-    if (dbErrorKind(e) === 'unavailable' && isConnectionTrouble(e)) {
+    // Unreachable, or a statement the database refused for a passing reason (deadlock, lock wait timeout).
+    if (isDatabaseUnreachable(e) || (e instanceof QueryFailedError && dbErrorKind(e) === 'unavailable')) {
       throw new ServiceUnavailableException(`the database is unavailable: ${(e as Error).message}`);
     }
     throw e;
   }
 }
 
-/** Connection-level failures (as opposed to a bug): a driver error code, or a pool/connection message. */
-function isConnectionTrouble(e: unknown): boolean {
-  if (e instanceof QueryFailedError) return true;
-  const err = e as { code?: unknown; message?: unknown };
-  return (
-    typeof err?.code === 'string' || /connect|terminat|timeout|closed|lost|pool/i.test(String(err?.message))
-  );
+/** Driver codes of a connection that failed or was lost (mysql2, pg, Node's net). */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_SERVER_GONE_ERROR',
+  // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, too many connections.
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+const CONNECTION_MESSAGES =
+  /connect ECONNREFUSED|Connection terminated|connection is closed|closed state|Connection lost|timeout exceeded when trying to connect|Client has encountered a connection error|pool is closed|Pool is closed|server closed the connection|read ECONNRESET/i;
+
+/**
+ * True when the error says the database could not be reached or the connection was lost (not that a statement
+ * was wrong): a 503 naming the database, never a 500.
+ */
+export function isDatabaseUnreachable(e: unknown): boolean {
+  const err = (e instanceof QueryFailedError ? e.driverError : e) as
+    { code?: unknown; errno?: unknown; message?: unknown } | undefined;
+  if (!err) return false;
+  const code = typeof err.code === 'string' ? err.code : '';
+  // PostgreSQL SQLSTATE class 08: connection exception.
+  if (CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+  return CONNECTION_MESSAGES.test(String(err.message ?? ''));
+}
+
+/** "MariaDB at 127.0.0.1:3306": how a 503 names the database. */
+export function describeDatabase(db: { flavor: string; host: string; port: number }): string {
+  const name = { mariadb: 'MariaDB', mysql: 'MySQL', postgres: 'PostgreSQL' }[db.flavor] ?? db.flavor;
+  return `${name} at ${db.host}:${db.port}`;
 }
