@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { CacheSource } from '@app/cache';
 
@@ -91,12 +92,13 @@ export class GatewayClient {
     return { ...reply.body, roundTripMs: reply.roundTripMs };
   }
 
-  post<T>(path: string, body: unknown) {
-    return this.request<T>('POST', path, body);
+  /** Writes carry an Idempotency-Key, so a retry of the same call could never book twice. */
+  post<T>(path: string, body: unknown, idempotencyKey = randomUUID()) {
+    return this.request<T>('POST', path, body, { 'idempotency-key': idempotencyKey });
   }
 
-  patch<T>(path: string, body: unknown) {
-    return this.request<T>('PATCH', path, body);
+  patch<T>(path: string, body: unknown, idempotencyKey = randomUUID()) {
+    return this.request<T>('PATCH', path, body, { 'idempotency-key': idempotencyKey });
   }
 
   delete<T>(path: string, headers?: Record<string, string>) {

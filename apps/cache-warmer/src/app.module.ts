@@ -15,7 +15,7 @@ export class CacheWarmerModule implements OnApplicationBootstrap {
     return {
       module: CacheWarmerModule,
       imports: [
-        CoreModule.forRoot(config, 'cache-warmer'),
+        CoreModule.forRoot(config, { name: 'cache-warmer', database: true, serviceHealth: true }),
         // Warming sends the query-service the same messages the gateway sends.
         serviceClients(config, ['query']),
       ],

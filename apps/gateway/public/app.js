@@ -29,6 +29,10 @@ async function http(method, path, { body, headers, credentials } = {}) {
     headers: {
       Accept: 'application/json',
       ...(body ? { 'Content-Type': 'application/json' } : {}),
+      // Writes carry an Idempotency-Key: a retried click can never book twice.
+      ...((method === 'POST' || method === 'PATCH') && self.crypto?.randomUUID
+        ? { 'Idempotency-Key': self.crypto.randomUUID() }
+        : {}),
       ...headers,
     },
     body: body ? JSON.stringify(body) : undefined,
@@ -623,7 +627,14 @@ async function refreshStats() {
   const queueRows = ((writes && writes.queues) || []).map((q) =>
     q.unavailable
       ? { queue: q.name, waiting: 'unavailable' }
-      : { queue: q.name, waiting: q.waiting, active: q.active, delayed: q.delayed, failed: q.failed, done: q.completed },
+      : {
+          queue: q.name,
+          waiting: q.waiting,
+          active: q.active,
+          delayed: q.delayed,
+          failed: q.failed,
+          done: q.completed,
+        },
   );
   const wb = writes && writes.writeBehind;
   const group = wb && wb.groups && wb.groups[0];

@@ -14,7 +14,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        CoreModule.forRoot(config, 'gateway', false),
+        CoreModule.forRoot(config, { name: 'gateway', database: false, serviceHealth: false }),
         ServiceClientsModule.forRoot(config),
         DashboardModule,
         WeatherGatewayModule,

@@ -7,7 +7,10 @@ export class QueryServiceModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: QueryServiceModule,
-      imports: [CoreModule.forRoot(config, 'query-service'), ReadsModule],
+      imports: [
+        CoreModule.forRoot(config, { name: 'query-service', database: true, serviceHealth: true }),
+        ReadsModule,
+      ],
     };
   }
 }

@@ -15,7 +15,7 @@ export class WeatherServiceModule {
   static forRoot(config: AppConfig, options: WeatherServiceOptions = {}): DynamicModule {
     return {
       module: WeatherServiceModule,
-      imports: [CoreModule.forRoot(config, 'weather-service')],
+      imports: [CoreModule.forRoot(config, { name: 'weather-service', database: true, serviceHealth: true })],
       controllers: [WeatherController],
       providers: [
         WeatherProviderClient,

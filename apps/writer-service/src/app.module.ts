@@ -1,5 +1,6 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, CoreModule, serviceClients, warnUnlessNoEviction } from '@app/platform';
+import { WriteBehindHealth } from './write-behind/write-behind-health';
 import { CACHE_CLIENT, QUEUE_CLIENT, ValkeyClient } from '@app/cache';
 import { BookingFactsCache } from './bookings/booking-facts';
 import { BookingsController } from './bookings/bookings.controller';
@@ -37,7 +38,12 @@ export class WriterServiceModule implements OnApplicationBootstrap {
     return {
       module: WriterServiceModule,
       imports: [
-        CoreModule.forRoot(config, 'writer-service'),
+        CoreModule.forRoot(config, {
+          name: 'writer-service',
+          database: true,
+          serviceHealth: true,
+          checks: WriteBehindHealth,
+        }),
         // A flight update asks the query-service to load the flight into the cache again.
         serviceClients(config, ['query']),
       ],

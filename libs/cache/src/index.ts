@@ -10,3 +10,4 @@ export * from './cache.service';
 export * from './cache.module';
 export * from './seat-map';
 export * from './scripts';
+export * from './stream-backlog';

@@ -140,6 +140,8 @@ export const DurableWriteKeys = {
    * (a write-through insert in flight), plus field "version" bumped on every committed seat change.
    */
   pendingSeats: (flightId: number) => `wb:pending:${flightId}`,
+  /** JSON: the first outcome of a write sent with an Idempotency-Key (replayed to retries for 24 h). */
+  idempotency: (scope: string, key: string) => `wb:idempotency:${scope}:${key}`,
 } as const;
 
 /** Field of DurableWriteKeys.pendingSeats that counts committed seat changes (optimistic seat-map rebuilds). */

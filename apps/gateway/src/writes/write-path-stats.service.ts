@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { CacheService, DurableWriteKeys, WriteKeys } from '@app/cache';
+import { CacheService, DurableWriteKeys, StreamBacklog, WriteKeys, streamBacklog } from '@app/cache';
 import { withTimeout } from '@app/platform';
 import { PROJECT_QUEUES } from '../queues/queues.module';
 
@@ -36,7 +36,7 @@ export interface WritePathStats {
   /** null for a queue the queue server did not answer for in time. */
   queues: Array<QueueDepth | { name: string; unavailable: true }>;
   /** null when the cache server is unavailable. */
-  writeBehind: { streamLength: number; groups: StreamGroupFigures[] } | null;
+  writeBehind: { streamLength: number; groups: StreamGroupFigures[]; backlog: StreamBacklog } | null;
   /** Event committed -> tagged keys gone, over the last samples of every warmer; null before the first. */
   invalidationLag: LagSummary | null;
 }
@@ -91,11 +91,14 @@ export class WritePathStatsService {
       const length = await c.xlen(key);
       const groups =
         length === 0 && !(await c.exists(key)) ? [] : ((await c.xinfo('GROUPS', key)) as unknown[][]);
-      return { length, groups };
+      // Bookings accepted and not yet persisted: how many, and how long the oldest has waited.
+      const backlog = await streamBacklog(c, key, DurableWriteKeys.writeBehindGroup());
+      return { length, groups, backlog };
     });
     if (!reply) return null;
     return {
       streamLength: reply.length,
+      backlog: reply.backlog,
       groups: reply.groups.map((flat) => {
         const g = pairs(flat);
         return {

@@ -1,14 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
@@ -18,13 +20,31 @@ import {
   ReferenceParams,
   UpdateFlightBody,
 } from '@app/contracts';
+import { Idempotency, WriteOutcome } from './idempotency';
 import { WritesClient } from './writes-client';
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Makes a retry safe: the first outcome (status and body) is kept for 24 h and answered again to a retry with the same key and request, without doing anything (header Idempotent-Replayed: true); the same key with another request is 422',
+};
+
+/** Sets the status (and says when the outcome is a replay) and returns the body. */
+function answer(reply: FastifyReply, outcome: WriteOutcome & { replayed: boolean }): unknown {
+  reply.status(outcome.status);
+  if (outcome.replayed) reply.header('Idempotent-Replayed', 'true');
+  return outcome.body;
+}
 
 @ApiTags('writes')
 @ApiBadRequestResponse({ description: 'A malformed or unknown field (the message names it)' })
 @Controller('api')
 export class WritesController {
-  constructor(private readonly writes: WritesClient) {}
+  constructor(
+    private readonly writes: WritesClient,
+    private readonly idempotency: Idempotency,
+  ) {}
 
   @Post('bookings')
   @ApiOperation({
@@ -38,10 +58,20 @@ export class WritesController {
   @ApiServiceUnavailableResponse({
     description: 'The database (write-through) or Valkey (write-behind) is unavailable',
   })
-  async book(@Body() body: CreateBookingBody, @Res({ passthrough: true }) reply: FastifyReply) {
-    const result = await this.writes.call('createBooking', body);
-    reply.status(body.mode === 'write-behind' ? 202 : 201);
-    return result;
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiUnprocessableEntityResponse({
+    description: 'The Idempotency-Key was used before with a different request',
+  })
+  async book(
+    @Body() body: CreateBookingBody,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const outcome = await this.idempotency.once(key, 'bookings', body, async () => ({
+      status: body.mode === 'write-behind' ? 202 : 201,
+      body: await this.writes.call('createBooking', body),
+    }));
+    return answer(reply, outcome);
   }
 
   @Get('bookings/:reference')
@@ -71,7 +101,21 @@ export class WritesController {
   })
   @ApiOkResponse({ description: '{data: {flightId, departure, arrival, previous, comment}, meta}' })
   @ApiNotFoundResponse({ description: 'No such flight' })
-  updateFlight(@Param() p: FlightIdParams, @Body() body: UpdateFlightBody) {
-    return this.writes.call('updateFlight', { ...body, flightId: p.flightId });
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiUnprocessableEntityResponse({
+    description: 'The Idempotency-Key was used before with a different request',
+  })
+  async updateFlight(
+    @Param() p: FlightIdParams,
+    @Body() body: UpdateFlightBody,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const message = { ...body, flightId: p.flightId };
+    const outcome = await this.idempotency.once(key, 'flights', message, async () => ({
+      status: 200,
+      body: await this.writes.call('updateFlight', message),
+    }));
+    return answer(reply, outcome);
   }
 }

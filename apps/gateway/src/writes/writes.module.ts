@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { QueuesModule } from '../queues/queues.module';
+import { Idempotency } from './idempotency';
 import { WritePathStatsService } from './write-path-stats.service';
 import { WritesClient } from './writes-client';
 import { WritesController } from './writes.controller';
@@ -8,7 +9,7 @@ import { WritesController } from './writes.controller';
 @Module({
   imports: [QueuesModule],
   controllers: [WritesController],
-  providers: [WritesClient, WritePathStatsService],
+  providers: [WritesClient, WritePathStatsService, Idempotency],
   exports: [WritePathStatsService],
 })
 export class WritesRoutesModule {}

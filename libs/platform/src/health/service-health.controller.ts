@@ -1,4 +1,4 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, Optional } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { CacheGuard } from '@app/cache';
@@ -7,7 +7,13 @@ import { DependencyHealth } from './indicators';
 
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
 
-/** Answers the gateway's health question for a TCP service: its database and Valkey connections. */
+/** A service's own checks beyond the database and Valkey (the writer's write-behind backlog), by name. */
+export const SERVICE_CHECKS = Symbol('SERVICE_CHECKS');
+export interface ServiceChecks {
+  check(): Promise<HealthReport['details']>;
+}
+
+/** Answers the gateway's health question for a TCP service: its database and Valkey connections, and its own checks. */
 @Controller()
 export class ServiceHealthController {
   constructor(
@@ -15,6 +21,7 @@ export class ServiceHealthController {
     private readonly ds: DataSource,
     private readonly cache: CacheGuard,
     private readonly health: DependencyHealth,
+    @Optional() @Inject(SERVICE_CHECKS) private readonly own?: ServiceChecks,
   ) {}
 
   @MessagePattern(HEALTH_PATTERN)
@@ -22,6 +29,7 @@ export class ServiceHealthController {
     const details = {
       ...(await this.health.database(this.ds)),
       ...(await this.health.valkey(this.cache)),
+      ...(await this.own?.check()),
     } as HealthReport['details'];
     const status = Object.values(details).every((d) => d.status === 'up') ? 'up' : 'down';
     return { service: this.service, status, details };

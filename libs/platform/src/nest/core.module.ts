@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig } from '../config/config';
 import { AppConfigModule } from '../config/config.module';
@@ -6,17 +6,29 @@ import { DatabaseModule } from '../database/database.module';
 import { ValkeyModule } from '@app/cache';
 import { CachePrimitivesModule } from '@app/cache';
 import { DependencyHealth } from '../health/indicators';
-import { SERVICE_NAME, ServiceHealthController } from '../health/service-health.controller';
+import {
+  SERVICE_CHECKS,
+  SERVICE_NAME,
+  ServiceChecks,
+  ServiceHealthController,
+} from '../health/service-health.controller';
 
-/**
- * What every service process needs: validated config, the DataSource, Valkey connections and health checks.
- * `withHealthController` is false for the gateway: it has its own HTTP /health and holds no database connection
- * (it reads nothing from the database itself; query-service reports the database's health).
- */
+export interface CoreOptions {
+  /** The app's name, in its health report and its Valkey connection names. */
+  name: string;
+  /** Holds a database connection (the gateway does not: the query-service reports the database's health). */
+  database: boolean;
+  /** Answers the gateway's health question over TCP (the gateway has its own HTTP /health). */
+  serviceHealth: boolean;
+  /** The service's own checks in that answer (the writer's write-behind backlog). */
+  checks?: Type<ServiceChecks>;
+}
+
+/** What every service process needs: validated config, the DataSource, Valkey connections and health checks. */
 @Module({})
 export class CoreModule {
-  static forRoot(config: AppConfig, serviceName: string, withHealthController = true): DynamicModule {
-    const database = withHealthController ? [DatabaseModule] : [];
+  static forRoot(config: AppConfig, options: CoreOptions): DynamicModule {
+    const database = options.database ? [DatabaseModule] : [];
     return {
       module: CoreModule,
       global: true,
@@ -27,8 +39,12 @@ export class CoreModule {
         CachePrimitivesModule,
         TerminusModule,
       ],
-      controllers: withHealthController ? [ServiceHealthController] : [],
-      providers: [DependencyHealth, { provide: SERVICE_NAME, useValue: serviceName }],
+      controllers: options.serviceHealth ? [ServiceHealthController] : [],
+      providers: [
+        DependencyHealth,
+        { provide: SERVICE_NAME, useValue: options.name },
+        ...(options.checks ? [{ provide: SERVICE_CHECKS, useClass: options.checks }] : []),
+      ],
       exports: [
         AppConfigModule,
         ...database,
