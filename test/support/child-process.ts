@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { waitForPort } from './redis-server';
+import { recordChild } from './test-run';
 
 /** Whether a child process has not exited yet (by code or by signal). */
 export function isAlive(proc: ChildProcess): boolean {
@@ -33,6 +34,7 @@ export async function startListeningNode(
   timeoutMs: number,
 ): Promise<ChildProcess> {
   const proc = spawn(process.execPath, [script], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  recordChild(proc.pid, `node ${script}`);
   let onExit!: (code: number | null, signal: NodeJS.Signals | null) => void;
   const exited = new Promise<never>((_, fail) => {
     onExit = (code, signal) =>

@@ -1,13 +1,21 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import Valkey from 'iovalkey';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
-import { TEST_DB_PREFIX, TEST_KEY_PREFIX, TEST_RUN_ENV, testRunId } from './test-run';
+import {
+  TEST_DB_PREFIX,
+  TEST_KEY_PREFIX,
+  TEST_RUN_ENV,
+  childRecordFile,
+  processStartTime,
+  testRunId,
+} from './test-run';
 
 /**
  * Global teardown of the integration project: the run fails if anything it started outlives it.
  * - processes: any process whose environment carries this run's id (TEST_RUN_ENV, inherited from the workers) or
- *   one of its key prefixes / database names (children started with an environment of their own);
+ *   one of its key prefixes / database names (children started with an environment of their own), and any
+ *   process the test helpers recorded as spawned (childRecordFile: redis-server overwrites its environment);
  * - keys: any `cmiyc-test:<run>*` key on the test Redis;
  * - databases: any `cmiyc_test_<run>*` database on MariaDB or PostgreSQL.
  * What it finds is listed, then removed (killed, deleted, dropped), so one failed run does not spoil the next.
@@ -42,6 +50,7 @@ export default async function leakCheck(): Promise<void> {
   await check('MariaDB databases', problems, warnings, () => leftoverDatabases('mysql', run, warnings));
   await check('PostgreSQL databases', problems, warnings, () => leftoverDatabases('postgres', run, warnings));
 
+  rmSync(childRecordFile(run), { force: true });
   if (warnings.length > 0)
     console.warn(`\nleak check (run ${run}), not this run's:\n  ${warnings.join('\n  ')}`);
   if (problems.length > 0) {
@@ -83,6 +92,31 @@ async function survivingProcesses(run: string): Promise<Proc[]> {
 }
 
 function runProcesses(run: string): Proc[] {
+  const found = new Map<number, Proc>();
+  for (const p of [...markedProcesses(run), ...recordedProcesses(run)]) found.set(p.pid, p);
+  return [...found.values()];
+}
+
+/** Processes the helpers recorded that still run (same pid and start time: not a later process). */
+function recordedProcesses(run: string): Proc[] {
+  const file = childRecordFile(run);
+  if (!existsSync(file)) return [];
+  const found: Proc[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [pid, started, ...what] = line.split(' ');
+    if (!pid || processStartTime(Number(pid)) !== started) continue;
+    try {
+      // A zombie (exited, not yet reaped by its parent) is not running.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      if (stat[stat.lastIndexOf(')') + 2] !== 'Z') found.push({ pid: Number(pid), args: what.join(' ') });
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return found;
+}
+
+function markedProcesses(run: string): Proc[] {
   const markers = [
     `${TEST_RUN_ENV}=${run}`,
     `CACHE_KEY_PREFIX=${TEST_KEY_PREFIX}${run}`,

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
+import { recordChild } from './test-run';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -58,6 +59,7 @@ export class TestRedisServer {
       { stdio: 'ignore' },
     );
     this.proc = proc;
+    recordChild(proc.pid, `redis-server --port ${this.port} (TestRedisServer)`);
     const exited = new Promise<never>((_, fail) =>
       proc.once('exit', (code, signal) =>
         fail(new Error(`redis-server on port ${this.port} exited at start (${code ?? signal})`)),
