@@ -14,6 +14,7 @@ export function configEnv(config: AppConfig): NodeJS.ProcessEnv {
     GATEWAY_PORT: String(config.gateway.port),
     ADMIN_USER: config.admin.user,
     ADMIN_PASSWORD: config.admin.password,
+    INTERNAL_TOKEN: config.internalToken,
     LOG_LEVEL: config.logLevel,
   };
 }

@@ -22,9 +22,8 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const endpoint = app.endpoint(config);
-  // TCP services bind every interface and their *_HOST says where others reach them: ask locally. The gateway
-  // binds GATEWAY_HOST.
-  const host = app.health === 'tcp' ? '127.0.0.1' : connectHost(endpoint.host);
+  // Every app binds its own *_HOST (0.0.0.0 in a container: ask it on loopback there).
+  const host = connectHost(endpoint.host);
 
   if (app.health === 'http') {
     const res = await fetch(`http://${host}:${endpoint.port}/health`, {

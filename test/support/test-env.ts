@@ -30,6 +30,8 @@ export function testConfig(engine: DbEngine, overrides: NodeJS.ProcessEnv = {}):
     CACHE_HOST: process.env.TEST_REDIS_HOST ?? '127.0.0.1',
     CACHE_PORT: process.env.TEST_REDIS_PORT ?? '6379',
     CACHE_KEY_PREFIX: `${TEST_KEY_PREFIX}${suffix}:`,
+    // The secret of admin messages, shared by the suite's gateway and services (in process or spawned).
+    INTERNAL_TOKEN: randomBytes(24).toString('hex'),
     // Port 0 everywhere: tests bind ephemeral ports and pass the real ones along.
     LOG_LEVEL: 'warn',
     ...overrides,

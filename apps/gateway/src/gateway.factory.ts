@@ -3,15 +3,24 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig, logLevels, validationPipe } from '@app/platform';
 import { GatewayModule } from './app.module';
+import { applyRequestLimits } from './http/request-limits';
+import { applySecurityHeaders } from './http/security-headers';
 
 /** Builds the gateway (used by main.ts and by the tests, which pass their own config). */
 export async function createGatewayApp(config: AppConfig): Promise<NestFastifyApplication> {
   process.env.CMIYC_APP ??= 'gateway';
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(config),
-    new FastifyAdapter({ trustProxy: true }),
+    new FastifyAdapter({
+      bodyLimit: config.http.bodyLimitBytes,
+      // X-Forwarded-For counts only from a proxy on this machine: anyone else would pick the client IP that
+      // failed admin logins are counted by.
+      trustProxy: 'loopback',
+    }),
     { logger: logLevels(config.logLevel) },
   );
+  applyRequestLimits(app);
+  await applySecurityHeaders(app);
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();
   const doc = new DocumentBuilder()

@@ -2,7 +2,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Keys } from '@app/cache';
 import { Matches } from 'class-validator';
-import { typed } from './operation';
+import { requestOf, typed } from './operation';
 import { read } from './read-operation';
 import { RefreshQuery } from './refresh-query';
 import { IsIata, OptionalCount } from './request-fields';
@@ -45,6 +45,7 @@ export const AIRPORT_READS = {
   airportsByCountry: read({
     pattern: { cmd: 'reads.airports-by-country' },
     payload: typed<AirportsQuery>(),
+    request: AirportsQuery,
     result: typed<AirportSummary[]>(),
     queryClass: 'airports_by_country',
     ttl: 'reference',
@@ -55,6 +56,7 @@ export const AIRPORT_READS = {
   airport: read({
     pattern: { cmd: 'reads.airport' },
     payload: typed<IataParams & RefreshQuery>(),
+    request: requestOf(IataParams, RefreshQuery),
     result: typed<AirportDetails>(),
     queryClass: 'airport',
     ttl: 'reference',

@@ -3,7 +3,7 @@
  * Timestamps are ISO strings in UTC; money is a number with two decimals.
  */
 import { Keys } from '@app/cache';
-import { typed } from './operation';
+import { requestOf, typed } from './operation';
 import { read } from './read-operation';
 import { RefreshQuery } from './refresh-query';
 import { PositiveId } from './request-fields';
@@ -74,10 +74,14 @@ export function withFlightStatus<F extends { departure: string; arrival: string 
   return { ...f, status: flightStatus(f.departure, f.arrival) };
 }
 
+/** The payload of every read of one flight. */
+const FLIGHT_READ = requestOf(FlightIdParams, RefreshQuery);
+
 export const FLIGHT_READS = {
   flight: read({
     pattern: { cmd: 'reads.flight' },
     payload: typed<FlightIdParams & RefreshQuery>(),
+    request: FLIGHT_READ,
     result: typed<FlightDetails>(),
     queryClass: 'flight',
     ttl: 'flight',
@@ -89,6 +93,7 @@ export const FLIGHT_READS = {
   manifest: read({
     pattern: { cmd: 'reads.manifest' },
     payload: typed<FlightIdParams & RefreshQuery>(),
+    request: FLIGHT_READ,
     result: typed<ManifestEntry[]>(),
     queryClass: 'manifest',
     ttl: 'manifest',
@@ -100,6 +105,7 @@ export const FLIGHT_READS = {
   seats: read({
     pattern: { cmd: 'reads.seats' },
     payload: typed<FlightIdParams & RefreshQuery>(),
+    request: FLIGHT_READ,
     result: typed<SeatAvailability>(),
     queryClass: 'seats',
     ttl: 'seats',

@@ -7,6 +7,8 @@ export * from './operation-client';
 export * from './envelope';
 export * from './envelope-client';
 export * from './message-handlers';
+export * from './internal-token';
+export * from './payload-limits';
 export * from './services';
 export * from './request-fields';
 export * from './refresh-query';

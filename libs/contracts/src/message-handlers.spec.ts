@@ -1,23 +1,49 @@
 import { Controller, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxy, Payload } from '@nestjs/microservices';
+import {
+  BadRequestException,
+  ExecutionContext,
+  ForbiddenException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { of } from 'rxjs';
+import { IsInt, IsString } from 'class-validator';
 import type { CacheResult } from '@app/cache';
 import { EnvelopeClient } from './envelope-client';
-import { Handles, MessageHandlers, OperationHandlers } from './message-handlers';
+import {
+  Handles,
+  MessageHandlers,
+  OperationHandlers,
+  OperationPayloadPipe,
+  operationOf,
+} from './message-handlers';
+import { INTERNAL_TOKEN_FIELD, InternalTokenGuard } from './internal-token';
 import { operation, typed } from './operation';
 import { OperationClient } from './operation-client';
+
+class DoubleRequest {
+  @IsInt()
+  n: number;
+}
+
+class GreetRequest {
+  @IsString()
+  name: string;
+}
 
 const OPS = {
   double: operation({
     pattern: { cmd: 'test.double' },
-    payload: typed<{ n: number }>(),
+    payload: typed<DoubleRequest>(),
+    request: DoubleRequest,
     reply: typed<CacheResult<number>>(),
   }),
   greet: operation({
     pattern: { cmd: 'test.greet' },
-    payload: typed<{ name: string }>(),
+    payload: typed<GreetRequest>(),
+    request: GreetRequest,
     reply: typed<CacheResult<string>>(),
   }),
 };
@@ -115,5 +141,98 @@ describe('clients', () => {
       data: 'hello Ada',
       meta: { source: 'database', latencyMs: 1.235, cacheKey: null },
     });
+  });
+});
+
+describe('OperationPayloadPipe (what a service accepts)', () => {
+  const pipe = new OperationPayloadPipe(OPS.double);
+  const check = (value: unknown) => pipe.transform(value, { type: 'body' });
+  const refusal = async (value: unknown) => {
+    const e = await check(value).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(BadRequestException);
+    return (e as BadRequestException).getResponse();
+  };
+
+  it('passes a good payload on as an instance of the request class', async () => {
+    const value = await check({ n: 21 });
+    expect(value).toBeInstanceOf(DoubleRequest);
+    expect(value).toEqual({ n: 21 });
+  });
+
+  it('refuses a wrong type, a missing field, an unknown field, a non-object and a hostile shape with 400', async () => {
+    expect(await refusal({ n: 'x' })).toMatchObject({ message: ['n must be an integer number'] });
+    expect(await refusal({})).toMatchObject({ message: ['n must be an integer number'] });
+    expect(await refusal({ n: 1, extra: true })).toMatchObject({
+      message: ['property extra should not exist'],
+    });
+    expect(await refusal('n')).toMatchObject({ message: 'test.double payload must be an object' });
+    expect(await refusal([{ n: 1 }])).toMatchObject({ message: 'test.double payload must be an object' });
+    let deep: unknown = { n: 1 };
+    for (let i = 0; i < 10_000; i++) deep = { n: deep };
+    expect(await refusal(deep)).toMatchObject({
+      message: expect.stringMatching(/nested more than 16 levels/),
+    });
+  });
+});
+
+describe('InternalTokenGuard', () => {
+  const ADMIN = operation({
+    pattern: { cmd: 'test.admin' },
+    payload: typed<GreetRequest>(),
+    request: GreetRequest,
+    reply: typed<CacheResult<string>>(),
+    admin: true,
+  });
+  class Handlers {
+    @Handles(ADMIN)
+    admin(@Payload() p: GreetRequest) {
+      return answer(p.name);
+    }
+
+    @Handles(OPS.greet)
+    greet(@Payload() p: GreetRequest) {
+      return answer(p.name);
+    }
+  }
+  const context = (handler: object, data: unknown) =>
+    ({
+      getType: () => 'rpc',
+      getHandler: () => handler,
+      switchToRpc: () => ({ getData: () => data }),
+    }) as unknown as ExecutionContext;
+  const guard = new InternalTokenGuard('s3cret-s3cret-s3cret');
+
+  it('knows the operation of each handler', () => {
+    expect(operationOf(Handlers.prototype.admin)).toBe(ADMIN);
+    expect(operationOf(Handlers.prototype.greet)).toBe(OPS.greet);
+  });
+
+  it('lets other operations through untouched', () => {
+    expect(guard.canActivate(context(Handlers.prototype.greet, { name: 'Ada' }))).toBe(true);
+  });
+
+  it('admin operations: 401 without the token, 403 with a wrong one, through (token removed) with the right one', () => {
+    expect(() => guard.canActivate(context(Handlers.prototype.admin, { name: 'Ada' }))).toThrow(
+      UnauthorizedException,
+    );
+    expect(() =>
+      guard.canActivate(context(Handlers.prototype.admin, { name: 'Ada', [INTERNAL_TOKEN_FIELD]: 'guess' })),
+    ).toThrow(ForbiddenException);
+    const data = { name: 'Ada', [INTERNAL_TOKEN_FIELD]: 's3cret-s3cret-s3cret' };
+    expect(guard.canActivate(context(Handlers.prototype.admin, data))).toBe(true);
+    expect(data).toEqual({ name: 'Ada' });
+  });
+
+  it('a service without a token of its own refuses every admin message', () => {
+    const open = new InternalTokenGuard('');
+    expect(() =>
+      open.canActivate(context(Handlers.prototype.admin, { name: 'Ada', [INTERNAL_TOKEN_FIELD]: '' })),
+    ).toThrow(UnauthorizedException);
+    expect(() =>
+      open.canActivate(context(Handlers.prototype.admin, { name: 'Ada', [INTERNAL_TOKEN_FIELD]: 'x' })),
+    ).toThrow(ForbiddenException);
   });
 });

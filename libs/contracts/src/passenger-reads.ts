@@ -3,7 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import { Keys } from '@app/cache';
 import { FlightStatus, withFlightStatus } from './flight-reads';
-import { typed } from './operation';
+import { requestOf, typed } from './operation';
 import { read } from './read-operation';
 import { RefreshQuery } from './refresh-query';
 import { OptionalCount, PositiveId } from './request-fields';
@@ -83,6 +83,7 @@ export const PASSENGER_READS = {
   passengerFlights: read({
     pattern: { cmd: 'reads.passenger-flights' },
     payload: typed<PassportParams & RefreshQuery>(),
+    request: requestOf(PassportParams, RefreshQuery),
     result: typed<PassengerFlights>(),
     queryClass: 'passenger_flights',
     ttl: 'passenger',
@@ -98,6 +99,7 @@ export const PASSENGER_READS = {
   passengerProfile: read({
     pattern: { cmd: 'reads.passenger-profile' },
     payload: typed<PassengerIdParams & RefreshQuery>(),
+    request: requestOf(PassengerIdParams, RefreshQuery),
     result: typed<PassengerProfile>(),
     queryClass: 'passenger_profile',
     ttl: 'passenger',
@@ -109,6 +111,7 @@ export const PASSENGER_READS = {
   passengerSample: read({
     pattern: { cmd: 'reads.passenger-sample' },
     payload: typed<SampleQuery>(),
+    request: SampleQuery,
     result: typed<PassengerSampleEntry[]>(),
     queryClass: 'passenger_sample',
     ttl: 'passenger',

@@ -1,6 +1,6 @@
 import type { CacheResult, QueryClass, TtlClass } from '@app/cache';
 import type { DbEngine } from '@app/platform/config';
-import { Operation, typed } from './operation';
+import { Operation, RequestClass, typed } from './operation';
 
 /**
  * Where a read keeps its answer in Valkey: the key builder(s) of its payload. Key names are spelled in Keys
@@ -39,6 +39,8 @@ export interface ReadOperation<P extends object = object, R = unknown, S = unkno
 export interface ReadDefinition<P extends object, R> {
   pattern: { cmd: string };
   payload: P;
+  /** The payload's class, validated by the query-service (see Operation.request). */
+  request: RequestClass<P>;
   result: R;
   queryClass: QueryClass | null;
   ttl: TtlClass | null;

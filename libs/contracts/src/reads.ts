@@ -11,7 +11,7 @@ import type { DbEngine } from '@app/platform/config';
 import { AIRPORT_READS } from './airport-reads';
 import { FLIGHT_READS } from './flight-reads';
 import { OperationHandlers } from './message-handlers';
-import { PayloadOf, ReplyOf, typed } from './operation';
+import { PayloadOf, ReplyOf, requestOf, typed } from './operation';
 import { PASSENGER_READS } from './passenger-reads';
 import { read } from './read-operation';
 import { RefreshQuery } from './refresh-query';
@@ -53,6 +53,7 @@ export const READS = {
   explain: read({
     pattern: { cmd: 'reads.explain' },
     payload: typed<ExplainParams & RefreshQuery>(),
+    request: requestOf(ExplainParams, RefreshQuery),
     result: typed<QueryPlan>(),
     queryClass: 'explain',
     ttl: 'bi',

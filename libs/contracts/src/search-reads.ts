@@ -4,7 +4,7 @@
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsOptional, Matches } from 'class-validator';
 import { CacheService, Keys } from '@app/cache';
 import { typed } from './operation';
 import { read } from './read-operation';
@@ -24,6 +24,14 @@ export class SearchQuery extends RefreshQuery {
   @ApiProperty({ example: '2026-03-01', description: 'Departure day (UTC), YYYY-MM-DD' })
   @IsDay()
   date: string;
+}
+
+/** What the query-service takes for a search: the user's query, or the cache-warmer's (`warm`). */
+export class SearchFlightsPayload extends SearchQuery {
+  /** Sent by the cache-warmer: not a user's search, so it does not count towards popular routes. */
+  @IsOptional()
+  @IsBoolean({ message: 'warm must be true or false' })
+  warm?: boolean;
 }
 
 export class RoundTripQuery extends RefreshQuery {
@@ -133,12 +141,8 @@ export const SEARCH_READS = {
   /** Flights on a route and day with booked and free seats. */
   searchFlights: read({
     pattern: { cmd: 'reads.search-flights' },
-    payload: typed<
-      SearchQuery & {
-        /** Sent by the cache-warmer: not a user's search, so it does not count towards popular routes. */
-        warm?: boolean;
-      }
-    >(),
+    payload: typed<SearchFlightsPayload>(),
+    request: SearchFlightsPayload,
     result: typed<FlightOffer[]>(),
     queryClass: 'flight_search',
     ttl: 'search',
@@ -151,6 +155,7 @@ export const SEARCH_READS = {
   roundTrip: read({
     pattern: { cmd: 'reads.roundtrip' },
     payload: typed<RoundTripQuery>(),
+    request: RoundTripQuery,
     result: typed<RoundTrip>(),
     queryClass: 'roundtrip',
     ttl: 'search',
@@ -166,6 +171,7 @@ export const SEARCH_READS = {
   popularRoutes: read({
     pattern: { cmd: 'reads.popular-routes' },
     payload: typed<LimitQuery>(),
+    request: LimitQuery,
     result: typed<PopularRoute[]>(),
     queryClass: null,
     ttl: null,
@@ -177,6 +183,7 @@ export const SEARCH_READS = {
   hubRoutes: read({
     pattern: { cmd: 'reads.hub-routes' },
     payload: typed<HubRoutesQuery>(),
+    request: HubRoutesQuery,
     result: typed<HubRoute[]>(),
     queryClass: 'hub_routes',
     ttl: 'bi',

@@ -6,7 +6,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { CacheResult } from '@app/cache';
-import { operation, typed } from './operation';
+import { operation, RequestClass, requestOf, typed } from './operation';
 import { OptionalFlag, ToInt } from './request-fields';
 
 /** ISO 3166-1 alpha-2 country code. */
@@ -34,6 +34,9 @@ export class WeatherCityParams {
   })
   zip: string;
 }
+
+/** The payload of a call that takes nothing: `{}` (any field is refused). */
+export class NoPayload {}
 
 export class WeatherQuery {
   @OptionalFlag(
@@ -142,6 +145,7 @@ export const WEATHER = {
   current: operation({
     pattern: { cmd: 'weather.current' },
     payload: typed<WeatherCityParams & WeatherQuery>(),
+    request: requestOf(WeatherCityParams, WeatherQuery),
     reply: typed<WeatherResult>(),
     queryClass: 'weather',
   }),
@@ -150,14 +154,17 @@ export const WEATHER = {
   cities: operation({
     pattern: { cmd: 'weather.cities' },
     payload: typed<Record<string, never>>(),
+    request: NoPayload as RequestClass<Record<string, never>>,
     reply: typed<CacheResult<WeatherCity[]>>(),
     queryClass: 'weather',
   }),
 
-  /** Removes a city's cached weather (admin). */
+  /** Removes a city's cached weather (admin: the message must carry INTERNAL_TOKEN). */
   evict: operation({
     pattern: { cmd: 'weather.evict' },
     payload: typed<WeatherCityParams>(),
+    request: WeatherCityParams,
+    admin: true,
     reply: typed<{ cacheKey: string; deleted: number }>(),
     queryClass: null,
   }),

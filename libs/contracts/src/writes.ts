@@ -17,7 +17,7 @@ import {
 } from 'class-validator';
 import type { CacheResult } from '@app/cache';
 import { FlightIdParams } from './flight-reads';
-import { operation, typed } from './operation';
+import { operation, requestOf, typed } from './operation';
 import { MAX_ID, PositiveId } from './request-fields';
 import { SEAT_PATTERN } from './seats';
 
@@ -150,6 +150,7 @@ export const WRITES = {
   createBooking: operation({
     pattern: { cmd: 'bookings.create' },
     payload: typed<CreateBookingBody>(),
+    request: CreateBookingBody,
     reply: typed<CacheResult<BookingView | WriteBehindAccepted>>(),
   }),
 
@@ -157,6 +158,7 @@ export const WRITES = {
   bookingStatus: operation({
     pattern: { cmd: 'bookings.status' },
     payload: typed<ReferenceParams>(),
+    request: ReferenceParams,
     reply: typed<CacheResult<BookingStatusView>>(),
   }),
 
@@ -164,6 +166,7 @@ export const WRITES = {
   cancelBooking: operation({
     pattern: { cmd: 'bookings.cancel' },
     payload: typed<BookingIdParams>(),
+    request: BookingIdParams,
     reply: typed<CacheResult<CancelledBooking>>(),
   }),
 
@@ -171,6 +174,7 @@ export const WRITES = {
   updateFlight: operation({
     pattern: { cmd: 'flights.update' },
     payload: typed<UpdateFlightBody & FlightIdParams>(),
+    request: requestOf(UpdateFlightBody, FlightIdParams),
     reply: typed<CacheResult<FlightUpdateView>>(),
   }),
 };

@@ -137,16 +137,14 @@ describe.each(variants)('docker compose: %s', (_name, services, database) => {
       expect(Object.keys(env).filter((k) => !SETTING_NAMES.has(k))).toEqual([]);
       const config = loadConfig(env);
       expect(config.db.flavor).toBe(database);
-      const hosts = [
-        config.db.host,
-        config.cache.host,
-        config.queue.host,
-        config.queryService.host,
-        config.writerService.host,
-        config.weatherService.host,
-        config.cacheWarmer.host,
-      ];
+      // An app's own endpoint is where it listens (0.0.0.0 in its container); the others are where it calls.
+      const own = APPS.find((a) => a.name === app)?.endpoint(config);
+      const called = [config.queryService, config.writerService, config.weatherService, config.cacheWarmer]
+        .filter((endpoint) => endpoint !== own)
+        .map((endpoint) => endpoint.host);
+      const hosts = [config.db.host, config.cache.host, config.queue.host, ...called];
       for (const host of hosts) expect(Object.keys(services)).toContain(host);
+      if (own) expect({ app, listensOn: own.host }).toEqual({ app, listensOn: '0.0.0.0' });
       expect(config.cache.host).toBe('valkey-cache');
       expect(config.queue.host).toBe('valkey-queue');
     },
@@ -166,6 +164,27 @@ describe.each(variants)('docker compose: %s', (_name, services, database) => {
       for (const p of services[name].ports!) expect(p.startsWith('127.0.0.1:')).toBe(true);
     }
     for (const app of apps.filter((a) => a !== 'gateway')) expect(services[app].ports).toBeUndefined();
+  });
+
+  it('internal services listen on 0.0.0.0 inside their own container only, publish no port, and share INTERNAL_TOKEN', () => {
+    const tokens = new Set<string>();
+    for (const app of APPS) {
+      const config = loadConfig(services[app.name].environment!);
+      tokens.add(config.internalToken);
+      if (app.name === 'gateway') continue;
+      expect({ app: app.name, ports: services[app.name].ports }).toEqual({ app: app.name, ports: undefined });
+      // Elsewhere the same variable names the container to call, never 0.0.0.0.
+      for (const other of APPS.filter((a) => a.name !== app.name)) {
+        const seen = app.endpoint(loadConfig(services[other.name].environment!)).host;
+        expect({ app: app.name, in: other.name, host: seen }).toEqual({
+          app: app.name,
+          in: other.name,
+          host: app.name,
+        });
+      }
+    }
+    expect(tokens.size).toBe(1);
+    expect([...tokens][0].length).toBeGreaterThanOrEqual(16);
   });
 
   it('loads a real dump mounted from ./dumps into the database on its first start', () => {

@@ -55,6 +55,7 @@ export function envFor(config: AppConfig, overrides: NodeJS.ProcessEnv = {}): No
     WEATHER_SERVICE_PORT: String(config.weatherService.port),
     CACHE_WARMER_PORT: String(config.cacheWarmer.port),
     WEATHER_PROVIDER_PORT: String(config.weather.provider.port),
+    INTERNAL_TOKEN: config.internalToken,
     LOG_LEVEL: 'warn',
     ...overrides,
   };

@@ -1,38 +1,52 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { timingSafeEqual } from 'node:crypto';
-import { APP_CONFIG, AppConfig } from '@app/platform';
+import {
+  CanActivate,
+  ExecutionContext,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AdminCredentials, basicCredentials } from './admin-credentials';
 
-/** HTTP Basic with the admin credentials from configuration (ADMIN_USER / ADMIN_PASSWORD). */
+/** The realm of the admin's HTTP Basic challenge (admin routes and /queues). */
+export const ADMIN_REALM = 'cmiyc admin';
+
+/**
+ * HTTP Basic with the admin credentials from configuration (ADMIN_USER / ADMIN_PASSWORD): 401 without them,
+ * 429 with Retry-After once the client has failed too often (see AdminCredentials).
+ */
 @Injectable()
 export class AdminAuthGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(private readonly credentials: AdminCredentials) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
-    const header =
-      http.getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization ?? '';
-    const [scheme, encoded] = header.split(' ');
-    if (scheme?.toLowerCase() === 'basic' && encoded) {
-      const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (
-        colon > 0 &&
-        same(decoded.slice(0, colon), this.config.admin.user) &&
-        same(decoded.slice(colon + 1), this.config.admin.password)
-      ) {
-        return true;
-      }
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const result = await this.credentials.attempt(
+      request.ip,
+      basicCredentials(request.headers.authorization),
+    );
+    if (result.outcome === 'ok') return true;
+    if (result.outcome === 'throttled') {
+      reply.header('Retry-After', String(result.retryAfterSeconds));
+      throw tooManyFailedLogins(result.retryAfterSeconds);
     }
-    http
-      .getResponse<{ header(name: string, value: string): void }>()
-      .header('WWW-Authenticate', 'Basic realm="cmiyc admin"');
+    reply.header('WWW-Authenticate', `Basic realm="${ADMIN_REALM}"`);
     throw new UnauthorizedException('Admin credentials required (HTTP Basic)');
   }
 }
 
-/** Constant-time comparison, so the response time does not reveal how much of a guess was right. */
-function same(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+/** 429 in the contract's error shape. */
+export function tooManyFailedLogins(retryAfterSeconds: number): HttpException {
+  const status = HttpStatus.TOO_MANY_REQUESTS;
+  return new HttpException(
+    {
+      statusCode: status,
+      error: 'Too Many Requests',
+      message: `Too many failed admin logins from this address: try again in ${retryAfterSeconds} s`,
+    },
+    status,
+  );
 }

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
-import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminAccessModule } from './admin-access.module';
 import { AdminController } from './admin.controller';
 import { StatsReportService } from './stats-report.service';
 import { WritesRoutesModule } from '../writes/writes.module';
 
 /** GET /api/stats and DELETE /api/cache. */
 @Module({
-  imports: [WritesRoutesModule],
+  imports: [WritesRoutesModule, AdminAccessModule],
   controllers: [AdminController],
-  providers: [StatsReportService, AdminAuthGuard],
+  providers: [StatsReportService],
 })
 export class AdminModule {}

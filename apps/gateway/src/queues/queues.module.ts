@@ -6,9 +6,11 @@ import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import fastifyBasicAuth from '@fastify/basic-auth';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, AppConfig, queueOptions } from '@app/platform';
 import { QUEUES } from '@app/contracts';
+import { AdminAccessModule } from '../admin/admin-access.module';
+import { ADMIN_REALM, tooManyFailedLogins } from '../admin/admin-auth.guard';
+import { AdminCredentials } from '../admin/admin-credentials';
 
 /** Every BullMQ queue of the project, opened once in the gateway (for Bull Board and the write-path figures). */
 export const PROJECT_QUEUES = Symbol('PROJECT_QUEUES');
@@ -21,6 +23,7 @@ export const QUEUE_DASHBOARD_PATH = '/queues';
  */
 @Global()
 @Module({
+  imports: [AdminAccessModule],
   providers: [
     {
       provide: PROJECT_QUEUES,
@@ -38,7 +41,7 @@ export const QUEUE_DASHBOARD_PATH = '/queues';
 export class QueuesModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(PROJECT_QUEUES) private readonly queues: Queue[],
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly credentials: AdminCredentials,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
@@ -47,15 +50,18 @@ export class QueuesModule implements OnModuleInit, OnApplicationShutdown {
     const board = new BullBoardFastifyAdapter();
     board.setBasePath(QUEUE_DASHBOARD_PATH);
     createBullBoard({ queues: this.queues.map((q) => new BullMQAdapter(q)), serverAdapter: board });
-    const { user, password } = this.config.admin;
-    // An encapsulated scope: the Basic-auth hook guards the dashboard's routes and nothing else.
+    // An encapsulated scope: the Basic-auth hook guards the dashboard's routes and nothing else. Failed logins
+    // count with those of the admin routes (AdminCredentials).
     await fastify.register(async (scope) => {
       await scope.register(fastifyBasicAuth, {
-        validate: async (u, p) => {
-          if (!(same(u, user) && same(p, password)))
-            return new Error('Admin credentials required (HTTP Basic)');
+        validate: async (user, password, req, reply) => {
+          const result = await this.credentials.attempt(req.ip, { user, password });
+          if (result.outcome === 'ok') return;
+          if (result.outcome === 'denied') return new Error('Admin credentials required (HTTP Basic)');
+          reply.header('Retry-After', String(result.retryAfterSeconds));
+          return Object.assign(tooManyFailedLogins(result.retryAfterSeconds), { statusCode: 429 });
         },
-        authenticate: { realm: 'cmiyc admin' },
+        authenticate: { realm: ADMIN_REALM },
       });
       scope.addHook('onRequest', scope.basicAuth);
       await scope.register(board.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
@@ -66,11 +72,4 @@ export class QueuesModule implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown() {
     await Promise.all(this.queues.map((q) => q.close()));
   }
-}
-
-/** Constant-time comparison, so the response time does not reveal how much of a guess was right. */
-function same(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

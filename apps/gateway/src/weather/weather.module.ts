@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
-import { AdminAuthGuard } from '../admin/admin-auth.guard';
+import { AdminAccessModule } from '../admin/admin-access.module';
 import { WeatherClient } from './weather-client';
 import { WeatherController } from './weather.controller';
 
 /** GET /api/weather/:country/:zip, GET /api/weather/cities, DELETE /api/weather/:country/:zip (admin). */
-@Module({ controllers: [WeatherController], providers: [WeatherClient, AdminAuthGuard] })
+@Module({
+  imports: [AdminAccessModule],
+  controllers: [WeatherController],
+  providers: [WeatherClient],
+})
 export class WeatherGatewayModule {}

@@ -8,8 +8,9 @@ export function startProviderFromConfig(
 ): Promise<WeatherProviderHandle> {
   const w = config.weather;
   return startWeatherProvider({
-    // Listen where the client is told to call; 0.0.0.0 when another host (a container) must reach it.
-    host: ['127.0.0.1', 'localhost'].includes(w.provider.host) ? '127.0.0.1' : '0.0.0.0',
+    // Listen where the client is told to call, and nowhere else (its /admin routes inject faults): loopback by
+    // default; another address only when WEATHER_PROVIDER_HOST names one.
+    host: w.provider.host === 'localhost' ? '127.0.0.1' : w.provider.host,
     port,
     minDelayMs: w.minDelayMs,
     maxDelayMs: w.maxDelayMs,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SETTINGS, SettingSpec } from './settings';
@@ -61,6 +62,12 @@ export interface AppConfig {
   weatherService: Endpoint;
   cacheWarmer: Endpoint;
   admin: { user: string; password: string };
+  /** Failed admin logins a client IP may make per window before 429. */
+  adminLogin: { maxFailures: number; windowSeconds: number };
+  /** What the gateway accepts: GATEWAY_BODY_LIMIT_BYTES. */
+  http: { bodyLimitBytes: number };
+  /** Shared secret of admin-only messages between processes ('' when unset: every admin message is refused). */
+  internalToken: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   weather: {
     provider: Endpoint;
@@ -77,6 +84,20 @@ export interface AppConfig {
   writeBehind: { batchSize: number; lanes: number; blockMs: number; claimIdleMs: number };
   warming: { topRoutes: number; days: number; everyMs: number; topPassengers: number };
   seedScale: 'tiny' | 'small' | 'medium' | 'large';
+}
+
+/** INTERNAL_TOKEN is a secret: a short one could be guessed. */
+export const MIN_INTERNAL_TOKEN_LENGTH = 16;
+
+/**
+ * The INTERNAL_TOKEN every process of one `npm start` shares when none is set: made up once, in the process that
+ * reads the configuration first (npm start's supervisor), and handed down to the apps it starts through the
+ * environment. Returns true when this call made it up.
+ */
+export function ensureInternalToken(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.INTERNAL_TOKEN) return false;
+  env.INTERNAL_TOKEN = randomBytes(32).toString('hex');
+  return true;
 }
 
 /** Thrown for a bad setting; its message is the one line a person needs. */
@@ -177,6 +198,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!prefix)
     throw new ConfigError('Invalid CACHE_KEY_PREFIX="": expected a non-empty prefix such as "cmiyc:"');
 
+  const internalToken = str('INTERNAL_TOKEN');
+  if (internalToken && internalToken.length < MIN_INTERNAL_TOKEN_LENGTH)
+    throw new ConfigError(
+      `Invalid INTERNAL_TOKEN: expected at least ${MIN_INTERNAL_TOKEN_LENGTH} characters (a random secret, such as \`openssl rand -hex 32\`)`,
+    );
+
   const cache: RedisEndpoint = {
     host: str('CACHE_HOST'),
     port: num('CACHE_PORT'),
@@ -231,6 +258,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     weatherService: { host: str('WEATHER_SERVICE_HOST'), port: num('WEATHER_SERVICE_PORT') },
     cacheWarmer: { host: str('CACHE_WARMER_HOST'), port: num('CACHE_WARMER_PORT') },
     admin: { user: str('ADMIN_USER'), password: str('ADMIN_PASSWORD') },
+    adminLogin: {
+      maxFailures: num('ADMIN_LOGIN_MAX_FAILURES'),
+      windowSeconds: num('ADMIN_LOGIN_WINDOW_SECONDS'),
+    },
+    http: { bodyLimitBytes: num('GATEWAY_BODY_LIMIT_BYTES') },
+    internalToken,
     logLevel: str('LOG_LEVEL') as AppConfig['logLevel'],
     weather: {
       provider: { host: str('WEATHER_PROVIDER_HOST'), port: num('WEATHER_PROVIDER_PORT') },

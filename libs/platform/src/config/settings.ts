@@ -289,6 +289,44 @@ export const SETTINGS: readonly SettingSpec[] = [
     secret: true,
   },
   {
+    name: 'ADMIN_LOGIN_MAX_FAILURES',
+    kind: 'int',
+    default: '10',
+    min: 1,
+    max: 10000,
+    description:
+      'Failed admin logins (wrong HTTP Basic credentials) one client IP may make per window; past that the gateway answers 429 with Retry-After',
+    group: 'Services',
+  },
+  {
+    name: 'ADMIN_LOGIN_WINDOW_SECONDS',
+    kind: 'int',
+    default: '900',
+    min: 1,
+    max: 86400,
+    description: 'Window of ADMIN_LOGIN_MAX_FAILURES, counted from the first failure',
+    group: 'Services',
+  },
+  {
+    name: 'GATEWAY_BODY_LIMIT_BYTES',
+    kind: 'int',
+    default: '16384',
+    min: 1024,
+    max: 1048576,
+    description:
+      'Largest request body the gateway reads (413 past it); JSON bodies are also limited to 16 levels and 128 keys (400)',
+    group: 'Services',
+  },
+  {
+    name: 'INTERNAL_TOKEN',
+    kind: 'string',
+    default: '',
+    description:
+      'Shared secret the gateway adds to admin-only messages to the services (weather.evict), at least 16 characters; `npm start` makes one up for its apps when unset',
+    group: 'Services',
+    secret: true,
+  },
+  {
     name: 'LOG_LEVEL',
     kind: 'enum',
     default: 'log',

@@ -8,8 +8,15 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
-import { AppConfig, ConfigError, Endpoint, loadConfig } from '../config/config';
-import { RpcErrorFilter } from '@app/contracts';
+import {
+  AppConfig,
+  ConfigError,
+  Endpoint,
+  ensureInternalToken,
+  loadConfig,
+  loadEnvFile,
+} from '../config/config';
+import { InternalTokenGuard, RpcErrorFilter } from '@app/contracts';
 import { LoadFailedError, SourceTimeoutError } from '@app/cache';
 import { describeDatabase, isDatabaseUnreachable } from '../database/database-errors';
 
@@ -19,9 +26,16 @@ export function logLevels(level: AppConfig['logLevel']): LogLevel[] {
   return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
 }
 
-/** Loads configuration or exits with the one line naming the bad variable. */
+let internalTokenMadeUp = false;
+
+/**
+ * Loads configuration or exits with the one line naming the bad variable. Without INTERNAL_TOKEN, one is made
+ * up and put in the environment, so the apps `npm start` runs share it (see ensureInternalToken).
+ */
 export function configOrExit(): AppConfig {
   try {
+    loadEnvFile();
+    internalTokenMadeUp = ensureInternalToken();
     return loadConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -52,14 +66,30 @@ export async function startMicroservice(
   process.env.CMIYC_APP = name;
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
     transport: Transport.TCP,
-    options: { host: '0.0.0.0', port: endpoint.port },
+    // Where the configuration says (loopback by default); a container sets its own host to 0.0.0.0.
+    options: { host: endpoint.host, port: endpoint.port },
     logger: logLevels(config.logLevel),
   });
   app.useGlobalFilters(new RpcErrorFilter(dependencyErrors(config)));
+  app.useGlobalGuards(new InternalTokenGuard(config.internalToken));
   app.enableShutdownHooks();
   await app.listen();
-  new Logger(name).log(`listening on TCP ${endpoint.port}`);
+  const logger = new Logger(name);
+  logger.log(`listening on TCP ${endpoint.host}:${endpoint.port}`);
+  warnIfInternalTokenMadeUp(logger);
   return app;
+}
+
+/**
+ * An app started on its own (not by `npm start`) without INTERNAL_TOKEN made up a token nobody else has: its admin
+ * messages are refused (or it refuses them). Says so once, at start-up.
+ */
+export function warnIfInternalTokenMadeUp(logger: Logger): void {
+  if (!internalTokenMadeUp) return;
+  logger.warn(
+    'INTERNAL_TOKEN is not set: this process made up its own, so admin messages (weather.evict) between it and ' +
+      'the other apps are refused. Set the same INTERNAL_TOKEN for every app (npm start does this for you).',
+  );
 }
 
 /**
