@@ -7,23 +7,19 @@ import { BookingsController } from './bookings/bookings.controller';
 import { BookingsRepository } from './bookings/bookings.repository';
 import { BookingsService } from './bookings/bookings.service';
 import { EventPublisher } from './events/event-publisher';
-import { OUTBOX_RELAY_ENABLED, OutboxRelay } from './events/outbox-relay';
+import { OutboxRelay } from './events/outbox-relay';
 import { OutboxRepository } from './events/outbox.repository';
 import { FlightsController } from './flights/flights.controller';
 import { FlightsRepository } from './flights/flights.repository';
 import { FlightsService } from './flights/flights.service';
 import { SeatInventory } from './seats/seat-inventory';
 import { WriteSideEffects } from './write-side-effects';
-import { FLUSHER_ENABLED, FLUSHER_HOOKS, FlusherHooks, WriteBehindFlusher } from './write-behind/flusher';
+import { FLUSHER_ENABLED, WriteBehindFlusher } from './write-behind/flusher';
 import { FlushRepository } from './write-behind/flush.repository';
 
 export interface WriterOptions {
-  /** Run the write-behind flusher in this process (default true). */
+  /** Run the write-behind flusher in this process (default true; false: an accepting process, another flushes). */
   flusher?: boolean;
-  /** Crash-test hooks of the flusher (tests only). */
-  flusherHooks?: FlusherHooks;
-  /** Run the outbox relay in this process (default true). */
-  outboxRelay?: boolean;
 }
 
 @Module({})
@@ -55,14 +51,12 @@ export class WriterServiceModule implements OnApplicationBootstrap {
         EventPublisher,
         OutboxRepository,
         OutboxRelay,
-        { provide: OUTBOX_RELAY_ENABLED, useValue: options.outboxRelay ?? true },
         WriteSideEffects,
         BookingsService,
         FlightsRepository,
         FlightsService,
         FlushRepository,
         WriteBehindFlusher,
-        { provide: FLUSHER_HOOKS, useValue: options.flusherHooks ?? {} },
         { provide: FLUSHER_ENABLED, useValue: options.flusher ?? true },
       ],
       exports: [WriteBehindFlusher],

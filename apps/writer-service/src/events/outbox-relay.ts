@@ -1,17 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-  Optional,
-} from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { RepeatLimiter, suppressedNote, withTimeout } from '@app/platform';
 import { PUBLISH_TIMEOUT_MS } from '../write-side-effects';
 import { EventPublisher } from './event-publisher';
 import { OutboxRepository } from './outbox.repository';
-
-export const OUTBOX_RELAY_ENABLED = Symbol('OUTBOX_RELAY_ENABLED');
 
 /** How often the relay looks for events the writes could not publish themselves. */
 const RELAY_EVERY_MS = 300;
@@ -41,11 +32,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly events: EventPublisher,
-    @Optional() @Inject(OUTBOX_RELAY_ENABLED) private readonly enabled: boolean = true,
   ) {}
 
   onApplicationBootstrap() {
-    if (!this.enabled) return;
     this.running = true;
     this.loop = this.run();
   }

@@ -18,21 +18,8 @@ import { FlushOutcome, FlushRepository, StreamBooking } from './flush.repository
 import { backoffMs, isMissingGroupError } from './retry';
 import { StreamEntry, bookingsOf } from './stream-entry';
 
-/**
- * Test hooks: called with the batch's references at the two moments a crash matters. A hook that throws stops
- * this flusher on the spot, as if its process died there: nothing of the batch is acknowledged.
- */
-export interface FlusherHooks {
-  /** After the batch was read from the stream, before anything was written. */
-  afterRead?: (references: string[]) => void | Promise<void>;
-  /** After the batch was committed and its events published, before the stream entries are acknowledged. */
-  beforeAck?: (references: string[]) => void | Promise<void>;
-}
-export const FLUSHER_HOOKS = Symbol('FLUSHER_HOOKS');
 /** false: this process accepts bookings but does not flush (another process does). */
 export const FLUSHER_ENABLED = Symbol('FLUSHER_ENABLED');
-
-class HookStop extends Error {}
 
 interface Lane {
   consumer: string;
@@ -75,7 +62,6 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
     private readonly seats: SeatInventory,
     private readonly events: EventPublisher,
     private readonly cache: CacheService,
-    @Optional() @Inject(FLUSHER_HOOKS) private readonly hooks: FlusherHooks = {},
     @Optional() @Inject(FLUSHER_ENABLED) private readonly enabled: boolean = true,
   ) {}
 
@@ -111,7 +97,7 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
   async stop(): Promise<void> {
     if (this.lanes.length === 0) return;
     this.running = false;
-    // A batch in progress finishes (or its retry sleep ends) within a moment; a hung hook, or a command waiting
+    // A batch in progress finishes (or its retry sleep ends) within a moment; or a command waiting
     // for a Valkey that is away, does not hold us: disconnecting rejects the command and its loop ends.
     const loops = Promise.all(this.loops);
     await within(loops, Math.max(2000, this.config.writeBehind.blockMs * 2));
@@ -136,12 +122,6 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
         if (entries.length > 0) await this.flush(lane, group, entries);
         failures = 0;
       } catch (e) {
-        if (e instanceof HookStop) {
-          // The whole process "dies": every lane stops where it is.
-          this.logger.warn(`stopped by a test hook: ${e.message}`);
-          this.running = false;
-          return;
-        }
         // Stopping: a command cut short by the disconnect is not a failure.
         if (!this.running) return;
         failures++;
@@ -213,8 +193,6 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
   private async flush(lane: Lane, group: string, entries: StreamEntry[]): Promise<void> {
     // An entry deleted from the stream but still pending comes back without fields: nothing to write.
     const batch = bookingsOf(entries);
-    const references = batch.map((b) => b.reference);
-    await this.hook('afterRead', references);
     let t = performance.now();
     const outcomes = await this.persistPatiently(batch);
     this.totals.databaseMs += performance.now() - t;
@@ -236,7 +214,6 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
     t = performance.now();
     await this.events.publish(outcomes.filter(isPersisted).map((o) => toEvent(o, committedAt)));
     this.totals.eventsMs += performance.now() - t;
-    await this.hook('beforeAck', references);
     const ids = entries.map((e) => e[0]);
     await lane.client
       .multi()
@@ -271,14 +248,6 @@ export class WriteBehindFlusher implements OnApplicationBootstrap, OnApplication
         await this.pause(wait);
         if (!this.running) return null;
       }
-    }
-  }
-
-  private async hook(name: keyof FlusherHooks, references: string[]): Promise<void> {
-    try {
-      await this.hooks[name]?.(references);
-    } catch (e) {
-      throw new HookStop(`${name}: ${(e as Error).message}`);
     }
   }
 
