@@ -23,6 +23,8 @@ const shared = {
 
 module.exports = {
   maxWorkers: 2,
+  // Global in Jest 30 (a project's own testTimeout is not applied): generous, for a busy machine.
+  testTimeout: 120000,
   projects: [
     {
       ...shared,

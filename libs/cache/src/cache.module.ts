@@ -1,15 +1,45 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/platform/config';
+import { NearCache } from './near-cache';
+import { CACHE_CLIENT } from './valkey.module';
+import type { ValkeyClient } from './valkey-client';
 import { CacheGuard } from './cache-guard';
 import { CacheService } from './cache.service';
 import { FillNotifier } from './fill-notifier';
 import { DistributedLock } from './lock';
 import { CacheStatsService } from './stats.service';
 
+/** The near cache of this process, started and stopped with it (on the cache connection). */
+@Injectable()
+export class NearCacheLifecycle implements OnModuleInit, OnModuleDestroy {
+  constructor(private readonly near: NearCache) {}
+  onModuleInit() {
+    this.near.start();
+  }
+  async onModuleDestroy() {
+    await this.near.stop();
+  }
+}
+
+const nearCacheProvider = {
+  provide: NearCache,
+  inject: [CACHE_CLIENT, APP_CONFIG],
+  useFactory: (client: ValkeyClient, config: AppConfig) => new NearCache(client, config.cache.near),
+};
+
 /** The cache primitives every service uses (needs AppConfigModule and ValkeyModule, provided by CoreModule). */
 @Global()
 @Module({
-  providers: [CacheGuard, DistributedLock, FillNotifier, CacheStatsService, CacheService],
-  exports: [CacheGuard, DistributedLock, FillNotifier, CacheStatsService, CacheService],
+  providers: [
+    CacheGuard,
+    DistributedLock,
+    FillNotifier,
+    CacheStatsService,
+    nearCacheProvider,
+    NearCacheLifecycle,
+    CacheService,
+  ],
+  exports: [CacheGuard, DistributedLock, FillNotifier, CacheStatsService, NearCache, CacheService],
 })
 export class CachePrimitivesModule {}
 
@@ -19,6 +49,7 @@ export interface CachePrimitives {
   lock: DistributedLock;
   fill: FillNotifier;
   stats: CacheStatsService;
+  near: NearCache;
   cache: CacheService;
   /** Stops timers and closes both connections. */
   close(): Promise<void>;
@@ -42,8 +73,10 @@ export async function createCachePrimitives(
   const lock = new DistributedLock(guard);
   const fill = new FillNotifier(guard);
   const stats = new CacheStatsService(guard);
-  const cache = new CacheService(config, guard, lock, fill, stats);
+  const near = new NearCache(client, config.cache.near);
+  const cache = new CacheService(config, guard, lock, fill, stats, near);
   fill.onModuleInit();
+  near.start();
   stats.onModuleInit();
   await new Promise<void>((resolve) => {
     if (client.status === 'ready') return resolve();
@@ -54,14 +87,17 @@ export async function createCachePrimitives(
     });
   });
   await fill.ready();
+  await near.ready();
   return {
     client,
     guard,
     lock,
     fill,
     stats,
+    near,
     cache,
     async close() {
+      await near.stop();
       await stats.onModuleDestroy();
       await fill.onModuleDestroy();
       client.disconnect();

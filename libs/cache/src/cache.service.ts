@@ -8,6 +8,7 @@ import { InfraKeys, NON_CACHE_KEY_PREFIXES, TAG_VERSION_TTL_SECONDS, fenceTtlSec
 import { CacheUnavailableError, DistributedLock } from './lock';
 import { runScript } from './scripts';
 import { CacheStatsService } from './stats.service';
+import { NearCache } from './near-cache';
 import { ValkeyClient } from './valkey-client';
 
 /** Stored for "not found": JSON never starts with a NUL, so it cannot collide with a real value. */
@@ -26,6 +27,8 @@ export interface CachedEntry<T> {
   freshForMs?: number;
   /** When it was stored (ms since the epoch), when the entry knows. */
   storedAt?: number;
+  /** Answered from this process's near cache (no round trip to Valkey). */
+  near?: boolean;
 }
 
 /** A failed load, as recorded for the callers that waited for it. */
@@ -121,6 +124,7 @@ export class CacheService {
     private readonly lock: DistributedLock,
     private readonly fill: FillNotifier,
     private readonly stats: CacheStatsService,
+    private readonly near: NearCache,
   ) {}
 
   /** Prefixed key as stored in Valkey. */
@@ -145,6 +149,34 @@ export class CacheService {
   /** Runs a raw cache operation and says whether one that did not complete may still have run. */
   attempt<T>(op: (client: ValkeyClient) => Promise<T>, kind: CommandKind = 'script'): Promise<Attempt<T>> {
     return this.cacheGuard.attempt(op, kind);
+  }
+
+  /**
+   * A JSON entry as stored (the gateway's hit path): from the near cache when this process holds it, else one
+   * GET; null on a miss or a cached "not found". `near` says whether Valkey was asked at all.
+   */
+  async cachedJson<T>(logicalKey: string): Promise<{ value: T; near: boolean } | null> {
+    const got = await this.nearJson<T>(this.key(logicalKey));
+    if (!got || got.entry.value === null) return null;
+    return { value: got.entry.value, near: got.near };
+  }
+
+  /** Waits until every invalidation Valkey sent so far reached this process's near cache (after a write). */
+  nearBarrier(): Promise<void> {
+    return this.near.barrier();
+  }
+
+  private async nearJson<T>(key: string): Promise<{ entry: CachedEntry<T>; near: boolean } | null> {
+    const got = await this.near.read<CachedEntry<T>>(
+      key,
+      () =>
+        this.cacheGuard.run(async (c) => {
+          const [raw, pttl] = (await Promise.all([c.get(key), c.pttl(key)])) as [string | null, number];
+          return raw === null ? null : { raw, pttl };
+        }),
+      (raw) => ({ value: raw === NOT_FOUND ? null : (JSON.parse(raw) as T) }),
+    );
+    return got ? { entry: got.value, near: got.near } : null;
   }
 
   /** Cache-aside of one JSON value: getOrBuild with a string entry. */
@@ -233,6 +265,7 @@ export class CacheService {
         ]),
       'script',
     );
+    this.near.drop(logicalKeys.map((k) => this.key(k)));
     return n ?? -1;
   }
 
@@ -250,6 +283,8 @@ export class CacheService {
       (c) => runScript<number>(c, 'invalidate-tags', keys, [tags.length, TAG_VERSION_TTL_SECONDS]),
       'script',
     );
+    // The deleted entries are known to the server only: wait for its invalidations to reach this process.
+    await this.near.barrier();
     return n ?? -1;
   }
 
@@ -457,6 +492,7 @@ export class CacheService {
     extra?: Partial<LoadTrace>,
   ): CacheResult<T | null> {
     const ms = performance.now() - trip.started;
+    if (entry.near) this.stats.count(spec.queryClass, 'nearHits');
     this.stats.record(spec.queryClass, 'cache', ms);
     const plain = trip.trace.lock === 'none' && !extra;
     return {
@@ -532,6 +568,11 @@ export class CacheService {
   ): Promise<CachedEntry<T> | null> {
     const key = this.key(logicalKey);
     if (graceSeconds <= 0 && !needsFreshness) {
+      // The first look of a request may be answered from memory; a look under the lock always asks Valkey.
+      if (kind === 'read') {
+        const got = await this.nearJson<T>(key);
+        return got ? { ...got.entry, near: got.near } : null;
+      }
       const raw = await this.cacheGuard.run((c) => c.get(key), kind);
       if (raw === undefined || raw === null) return null;
       return { value: raw === NOT_FOUND ? null : (JSON.parse(raw) as T) };
@@ -567,6 +608,7 @@ export class CacheService {
       (c) => runScript<number>(c, 'set-with-tags', keys, [payload, ttl, tags.length, fence]),
       'script',
     );
+    this.near.drop([keys[0]]);
     if (ok === 0) this.logger.debug(`not caching ${logicalKey}: it was invalidated while it loaded`);
     return ok === 1;
   }

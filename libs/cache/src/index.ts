@@ -11,3 +11,4 @@ export * from './cache.module';
 export * from './seat-map';
 export * from './scripts';
 export * from './stream-backlog';
+export * from './near-cache';

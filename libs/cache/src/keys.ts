@@ -49,6 +49,13 @@ export const Keys = {
   weather: (country: string, zip: string) => `weather:${country}:${zip}`,
   /** The list of cities the provider knows. */
   weatherCities: () => 'weather-cities',
+  /** Rows of a guarded NL->SQL query: SHA-256 of its normalised SQL, per engine (tagged with Tags.table). */
+  askQuery: (engine: string, sqlHash: string) => `ask:query:${engine}:${sqlHash}`,
+  /** Hash {question, sql, vec, at}: one answered question of the semantic cache, per engine and embedding model. */
+  askSemantic: (engine: string, model: string, questionHash: string) =>
+    `ask:semantic:${engine}:${model}:${questionHash}`,
+  /** Sorted set of askSemantic keys by time stored: the bounded scan reads it, trimming keeps it bounded. */
+  askSemanticIndex: (engine: string, model: string) => `ask:semantic-index:${engine}:${model}`,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -59,6 +66,8 @@ export const Tags = {
   passenger: (passengerId: number) => `passenger:${passengerId}`,
   airport: (iata: string) => `airport:${iata}`,
   popularRoutes: () => 'popular-routes',
+  /** Every entry that read a table (NL->SQL query results): a write to the table invalidates them all. */
+  table: (name: string) => `table:${name}`,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------

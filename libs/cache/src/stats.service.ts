@@ -4,7 +4,7 @@ import { CacheSource } from './cache.types';
 import { InfraKeys } from './keys';
 
 /** Counters kept per query class, besides latencies per source. */
-export type StatsCounter = 'loads' | 'coalesced' | 'waits' | 'bypassed' | 'negative' | 'stale';
+export type StatsCounter = 'loads' | 'coalesced' | 'waits' | 'bypassed' | 'negative' | 'stale' | 'nearHits';
 
 export interface LatencySummary {
   count: number;
@@ -18,6 +18,8 @@ export interface QueryClassStats {
   hits: number;
   misses: number;
   hitRate: number;
+  /** Of the hits, those answered from a process's near cache (memory), without a round trip to Valkey. */
+  nearHits: number;
   /** Loader calls (database or upstream). Fewer than misses when concurrent misses shared one load. */
   loads: number;
   coalesced: number;
@@ -29,6 +31,13 @@ export interface QueryClassStats {
   upstream: LatencySummary;
   /** Average source latency ÷ average cache latency (null until both were seen). */
   speedup: number | null;
+}
+
+/** One class's stored figures (see CacheStatsService.raw). */
+export interface RawClassStats {
+  queryClass: string;
+  counters: Record<string, number>;
+  latency: Record<CacheSource, Array<[upperMs: number, samples: number]>>;
 }
 
 export interface StatsSnapshot {
@@ -161,6 +170,37 @@ export class CacheStatsService implements OnModuleInit, OnModuleDestroy {
     return { totals, classes: perClass };
   }
 
+  /**
+   * The stored figures as they are, for exporters (GET /metrics): per class every counter (`<source>:count`,
+   * `<source>:ms`, loads, coalesced, ...) and per source its latency histogram as [upper bound in ms, samples]
+   * pairs, ascending, not cumulative. Totals of every process; undefined when Valkey does not answer.
+   */
+  async raw(): Promise<RawClassStats[] | undefined> {
+    await this.flush();
+    return this.guard.run(async (c) => {
+      const classes = (await c.smembers(this.guard.key(InfraKeys.statsClasses()))).sort();
+      const p = c.pipeline();
+      for (const cls of classes) {
+        p.hgetall(this.guard.key(InfraKeys.stats(cls)));
+        for (const s of SOURCES) p.hgetall(this.guard.key(InfraKeys.latencyHistogram(cls, s)));
+      }
+      const replies = ((await p.exec()) ?? []).map(([, v]) => (v ?? {}) as Record<string, string>);
+      const step = 1 + SOURCES.length;
+      return classes.map((queryClass, i) => ({
+        queryClass,
+        counters: Object.fromEntries(Object.entries(replies[i * step]).map(([f, v]) => [f, Number(v)])),
+        latency: Object.fromEntries(
+          SOURCES.map((s, j) => [
+            s,
+            Object.entries(replies[i * step + 1 + j])
+              .map(([b, n]): [number, number] => [bucketUpperMs(Number(b)), Number(n)])
+              .sort((x, y) => x[0] - y[0]),
+          ]),
+        ) as RawClassStats['latency'],
+      }));
+    });
+  }
+
   /** Forgets all statistics (every process). */
   async reset(): Promise<void> {
     this.pending = { counters: new Map(), histograms: new Map() };
@@ -203,6 +243,7 @@ function summarize(
     hits,
     misses,
     hitRate: hits + misses ? round(hits / (hits + misses)) : 0,
+    nearHits: num('nearHits'),
     loads: num('loads'),
     coalesced: num('coalesced'),
     waits: num('waits'),

@@ -274,6 +274,9 @@ describe('cache primitives when Valkey goes away and comes back', () => {
         CACHE_PORT: String(server.port),
         CACHE_BREAKER_COOLDOWN_MS: '100',
         CACHE_COMMAND_TIMEOUT_MS: '100',
+        // The database fallback is the subject: no near cache answering from memory in the moment the server dies
+        // (near-cache.spec.ts covers a lost connection with it on).
+        CACHE_NEAR_MAX_BYTES: '0',
       }),
     );
   });

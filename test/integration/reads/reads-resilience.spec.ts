@@ -94,6 +94,8 @@ describe.each(TEST_ENGINES)('read path under load and failure on %s', (engine) =
         CACHE_PORT: String(redis.port),
         CACHE_BREAKER_COOLDOWN_MS: '200',
         CACHE_COMMAND_TIMEOUT_MS: '100',
+        // The database fallback is the subject: no near cache answering from memory in the moment the server dies.
+        CACHE_NEAR_MAX_BYTES: '0',
       });
       dropDb = await createSeededTestDatabase(config);
       stack = await startReadStack(config);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { performance } from 'node:perf_hooks';
-import { CacheService, CacheStatsService, isNotFoundEntry } from '@app/cache';
+import { CacheService, CacheStatsService } from '@app/cache';
 import {
   Envelope,
   EnvelopeClient,
@@ -51,14 +51,17 @@ export class ReadsClient extends EnvelopeClient<ReadSignatures> {
     const read = DEFINITIONS[name];
     if (!('json' in read.cache) || ('refresh' in payload && payload.refresh)) return null;
     const started = performance.now();
-    const key = this.cache.key(read.cache.json(payload));
-    const raw = await this.cache.guard((c) => c.get(key));
-    if (raw === undefined || raw === null || isNotFoundEntry(raw)) return null;
+    const logicalKey = read.cache.json(payload);
+    const hit = await this.cache.cachedJson<never>(logicalKey);
+    if (!hit) return null;
     bumpPopularRoute(this.cache, read.rankedRoute?.(payload) ?? null);
-    const stored = JSON.parse(raw);
-    const value: ReadResult<N> = read.present ? read.present(stored) : stored;
+    const value: ReadResult<N> = read.present ? read.present(hit.value) : hit.value;
     const latencyMs = performance.now() - started;
-    if (read.queryClass) this.stats.record(read.queryClass, 'cache', latencyMs);
+    if (read.queryClass) {
+      this.stats.record(read.queryClass, 'cache', latencyMs);
+      if (hit.near) this.stats.count(read.queryClass, 'nearHits');
+    }
+    const key = this.cache.key(logicalKey);
     return toEnvelope({ value, source: 'cache', latencyMs, cacheKey: key });
   }
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SETTINGS, SettingSpec } from './settings';
@@ -41,6 +41,8 @@ export interface AppConfig {
     loaderTimeoutMs: number;
     /** In-process coalescing of concurrent requests for one key. */
     coalesce: boolean;
+    /** Near cache (L1) in each process: bytes (0 = off) and the longest an entry is kept. */
+    near: { maxBytes: number; maxAgeMs: number };
     breakerCooldownMs: number;
     lockTtlMs: number;
     lockWaitMs: number;
@@ -69,6 +71,10 @@ export interface AppConfig {
   /** Shared secret of admin-only messages between processes ('' when unset: every admin message is refused). */
   internalToken: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** LOG_FORMAT: auto = pretty on a terminal, json otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** Prometheus endpoints of the TCP services (0 = none); the gateway serves GET /metrics on its own port. */
+  metrics: { queryService: number; writerService: number; weatherService: number; cacheWarmer: number };
   weather: {
     provider: Endpoint;
     minDelayMs: number;
@@ -81,8 +87,36 @@ export interface AppConfig {
     staleGraceSeconds: number;
     earlyRefreshSeconds: number;
   };
-  writeBehind: { batchSize: number; lanes: number; blockMs: number; claimIdleMs: number };
+  writeBehind: {
+    batchSize: number;
+    lanes: number;
+    blockMs: number;
+    claimIdleMs: number;
+    degradedAfterMs: number;
+  };
   warming: { topRoutes: number; days: number; everyMs: number; topPassengers: number };
+  /** NL -> SQL (POST /api/ask): the model, the read-only user, the guard's limits and the two caches. */
+  ask: {
+    ollama: {
+      /** The server's base URL (OLLAMA_URL without /api/generate). */
+      baseUrl: string;
+      model: string;
+      embedModel: string;
+      timeoutMs: number;
+      temperature: number;
+    };
+    dbUser: string;
+    /** ASK_DB_PASSWORD, or derived from DB_PASSWORD, DB_NAME and the user (see deriveAskPassword). */
+    dbPassword: string;
+    provision: boolean;
+    statementTimeoutMs: number;
+    maxRows: number;
+    queryTtl: number;
+    semanticTtl: number;
+    similarityThreshold: number;
+    semanticMaxEntries: number;
+    semanticIndex: 'auto' | 'scan';
+  };
   seedScale: 'tiny' | 'small' | 'medium' | 'large';
 }
 
@@ -204,6 +238,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid INTERNAL_TOKEN: expected at least ${MIN_INTERNAL_TOKEN_LENGTH} characters (a random secret, such as \`openssl rand -hex 32\`)`,
     );
 
+  const askUser = str('ASK_DB_USER');
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(askUser))
+    throw new ConfigError(
+      `Invalid ASK_DB_USER=${JSON.stringify(askUser)}: expected a database user name of letters, digits and _ (at most 63)`,
+    );
   const cache: RedisEndpoint = {
     host: str('CACHE_HOST'),
     port: num('CACHE_PORT'),
@@ -232,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       probeTimeoutMs: num('CACHE_PROBE_TIMEOUT_MS'),
       loaderTimeoutMs: num('CACHE_LOADER_TIMEOUT_MS'),
       coalesce: get<boolean>('CACHE_COALESCE') as boolean,
+      near: { maxBytes: num('CACHE_NEAR_MAX_BYTES'), maxAgeMs: num('CACHE_NEAR_MAX_AGE_MS') },
       breakerCooldownMs: num('CACHE_BREAKER_COOLDOWN_MS'),
       lockTtlMs: num('CACHE_LOCK_TTL_MS'),
       lockWaitMs: num('CACHE_LOCK_WAIT_MS'),
@@ -265,6 +305,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { bodyLimitBytes: num('GATEWAY_BODY_LIMIT_BYTES') },
     internalToken,
     logLevel: str('LOG_LEVEL') as AppConfig['logLevel'],
+    logFormat: str('LOG_FORMAT') as AppConfig['logFormat'],
+    metrics: {
+      queryService: num('QUERY_SERVICE_METRICS_PORT'),
+      writerService: num('WRITER_SERVICE_METRICS_PORT'),
+      weatherService: num('WEATHER_SERVICE_METRICS_PORT'),
+      cacheWarmer: num('CACHE_WARMER_METRICS_PORT'),
+    },
     weather: {
       provider: { host: str('WEATHER_PROVIDER_HOST'), port: num('WEATHER_PROVIDER_PORT') },
       minDelayMs: minDelay,
@@ -282,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lanes: num('WRITE_BEHIND_LANES'),
       blockMs: num('WRITE_BEHIND_BLOCK_MS'),
       claimIdleMs: num('WRITE_BEHIND_CLAIM_IDLE_MS'),
+      degradedAfterMs: num('WRITE_BEHIND_DEGRADED_AFTER_MS'),
     },
     warming: {
       topRoutes: num('WARM_TOP_ROUTES'),
@@ -289,8 +337,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       everyMs: num('WARM_EVERY_MS'),
       topPassengers: num('WARM_TOP_PASSENGERS'),
     },
+    ask: {
+      ollama: {
+        baseUrl: ollamaBaseUrl(str('OLLAMA_URL')),
+        model: str('OLLAMA_MODEL'),
+        embedModel: str('OLLAMA_EMBED_MODEL'),
+        timeoutMs: num('OLLAMA_TIMEOUT_MS'),
+        temperature: num('OLLAMA_TEMPERATURE'),
+      },
+      dbUser: askUser,
+      dbPassword:
+        get<string>('ASK_DB_PASSWORD') || deriveAskPassword(str('DB_PASSWORD'), str('DB_NAME'), askUser),
+      provision: get<boolean>('ASK_DB_PROVISION') as boolean,
+      statementTimeoutMs: num('ASK_STATEMENT_TIMEOUT_MS'),
+      maxRows: num('ASK_MAX_ROWS'),
+      queryTtl: num('ASK_QUERY_TTL'),
+      semanticTtl: num('ASK_SEMANTIC_TTL'),
+      similarityThreshold: num('ASK_SIMILARITY_THRESHOLD'),
+      semanticMaxEntries: num('ASK_SEMANTIC_MAX_ENTRIES'),
+      semanticIndex: str('ASK_SEMANTIC_INDEX') as 'auto' | 'scan',
+    },
     seedScale: str('SEED_SCALE') as AppConfig['seedScale'],
   };
+}
+
+/** OLLAMA_URL as the original gives it (`…/api/generate`) or as a base URL -> the base URL. */
+export function ollamaBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      `Invalid OLLAMA_URL=${JSON.stringify(raw)}: expected an http(s) URL such as http://localhost:11434/api/generate`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(`Invalid OLLAMA_URL=${JSON.stringify(raw)}: expected an http or https URL`);
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/api\/(generate|embed|embeddings|chat)$/, '');
+  return `${url.origin}${path}`;
+}
+
+/**
+ * The read-only user's password when ASK_DB_PASSWORD is unset: the same in every process that shares the database
+ * settings, and secret exactly when DB_PASSWORD is (whoever knows that can do more than this user anyway).
+ */
+export function deriveAskPassword(dbPassword: string, dbName: string, user: string): string {
+  return createHmac('sha256', `cmiyc-ask:${dbPassword}`)
+    .update(`${dbName}\n${user}`)
+    .digest('base64url')
+    .slice(0, 32);
 }
 
 /** The names of every variable the project accepts (compose and .env.example are checked against it). */

@@ -26,6 +26,17 @@ const port = (name: string, def: string, description: string, group: string): Se
   group,
 });
 
+/** A TCP service's Prometheus endpoint (HTTP GET /metrics); the gateway serves its own on GATEWAY_PORT. */
+const metricsPort = (name: string, def: string, app: string): SettingSpec => ({
+  name,
+  kind: 'int',
+  default: def,
+  min: 0,
+  max: 65535,
+  description: `${app} Prometheus metrics port (GET /metrics on its *_HOST); 0 turns it off`,
+  group: 'Observability',
+});
+
 const seconds = (name: string, def: string, description: string): SettingSpec => ({
   name,
   kind: 'int',
@@ -131,6 +142,25 @@ export const SETTINGS: readonly SettingSpec[] = [
     max: 60000,
     description:
       'Deadline of a cache read: a slower GET is treated as a miss (the read goes through the lock). Slowness alone never opens the breaker',
+    group: 'Cache',
+  },
+  {
+    name: 'CACHE_NEAR_MAX_BYTES',
+    kind: 'int',
+    default: '67108864',
+    min: 0,
+    max: 17179869184,
+    description:
+      'Near cache (L1): memory for values kept in each process, invalidated by Valkey (CLIENT TRACKING); 0 turns it off',
+    group: 'Cache',
+  },
+  {
+    name: 'CACHE_NEAR_MAX_AGE_MS',
+    kind: 'int',
+    default: '60000',
+    min: 1,
+    max: 86400000,
+    description: 'Longest a near-cache entry is kept, whatever its TTL in Valkey',
     group: 'Cache',
   },
   {
@@ -334,6 +364,20 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Most verbose log level printed',
     group: 'Services',
   },
+  // Observability
+  {
+    name: 'LOG_FORMAT',
+    kind: 'enum',
+    default: 'auto',
+    allowed: ['auto', 'json', 'pretty'],
+    description:
+      'Log lines: json (one JSON object a line, with the request id), pretty (readable; coloured on a terminal), or auto: pretty on a terminal, json otherwise',
+    group: 'Observability',
+  },
+  metricsPort('QUERY_SERVICE_METRICS_PORT', '9301', 'query-service'),
+  metricsPort('WRITER_SERVICE_METRICS_PORT', '9302', 'writer-service'),
+  metricsPort('WEATHER_SERVICE_METRICS_PORT', '9303', 'weather-service'),
+  metricsPort('CACHE_WARMER_METRICS_PORT', '9305', 'cache-warmer'),
   // Weather
   {
     name: 'WEATHER_PROVIDER_HOST',
@@ -441,6 +485,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Pending stream entries idle this long are claimed from a dead flusher',
     group: 'Write path',
   },
+  {
+    name: 'WRITE_BEHIND_DEGRADED_AFTER_MS',
+    kind: 'int',
+    default: '30000',
+    min: 100,
+    max: 3600000,
+    description:
+      'The writer-service reports write-behind "degraded" in /health when the oldest accepted booking not yet persisted is older than this',
+    group: 'Write path',
+  },
   // Warming
   {
     name: 'WARM_TOP_ROUTES',
@@ -477,6 +531,137 @@ export const SETTINGS: readonly SettingSpec[] = [
     max: 100000,
     description: 'How many of the most active passengers have their histories kept warm',
     group: 'Warming',
+  },
+  // Ask (NL -> SQL)
+  {
+    name: 'OLLAMA_URL',
+    kind: 'string',
+    default: 'http://localhost:11434/api/generate',
+    description:
+      "Ollama's generate endpoint (or its base URL); embeddings go to /api/embed on the same server",
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'OLLAMA_MODEL',
+    kind: 'string',
+    default: 'codellama',
+    description: 'Model that writes the SQL (`ollama pull codellama`)',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'OLLAMA_EMBED_MODEL',
+    kind: 'string',
+    default: 'nomic-embed-text',
+    description: 'Model that embeds questions for the semantic cache (`ollama pull nomic-embed-text`)',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'OLLAMA_TIMEOUT_MS',
+    kind: 'int',
+    default: '60000',
+    min: 100,
+    max: 600000,
+    description:
+      'Longest a model call may take (504 past it); a model that cannot be reached is a 503 at once',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'OLLAMA_TEMPERATURE',
+    kind: 'number',
+    default: '0.1',
+    min: 0,
+    max: 2,
+    description: 'Sampling temperature of the SQL model (low: the same question gets the same SQL)',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'ASK_DB_USER',
+    kind: 'string',
+    default: 'cmiyc_ask_reader',
+    description:
+      'Read-only database user the generated SQL runs as (SELECT on the allowed tables only); created on first use',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'ASK_DB_PASSWORD',
+    kind: 'string',
+    description: 'Its password (default derived from DB_PASSWORD, DB_NAME and ASK_DB_USER)',
+    group: 'Ask (NL to SQL)',
+    secret: true,
+  },
+  {
+    name: 'ASK_DB_PROVISION',
+    kind: 'bool',
+    default: 'true',
+    description:
+      'Create or refresh ASK_DB_USER and its grants (as DB_USER) on first use; false: it must exist already',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'ASK_STATEMENT_TIMEOUT_MS',
+    kind: 'int',
+    default: '5000',
+    min: 100,
+    max: 600000,
+    description: 'Statement timeout of generated SQL (max_statement_time / statement_timeout)',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'ASK_MAX_ROWS',
+    kind: 'int',
+    default: '1000',
+    min: 1,
+    max: 1000,
+    description: 'LIMIT added to generated SQL, or the cap of its own LIMIT',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'ASK_QUERY_TTL',
+    kind: 'int',
+    default: '600',
+    min: 1,
+    max: 30 * 24 * 3600,
+    description:
+      'Query cache, seconds: rows of a guarded query (dropped sooner when a table it reads changes)',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'ASK_SEMANTIC_TTL',
+    kind: 'int',
+    default: '86400',
+    min: 1,
+    max: 30 * 24 * 3600,
+    description: 'Semantic cache, seconds: how long the SQL written for a question is reused',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'ASK_SIMILARITY_THRESHOLD',
+    kind: 'number',
+    default: '0.9',
+    min: 0,
+    max: 1,
+    description:
+      'Cosine similarity from which a new question reuses the SQL of a cached one (if their values — codes, numbers, names — agree)',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'ASK_SEMANTIC_MAX_ENTRIES',
+    kind: 'int',
+    default: '1000',
+    min: 1,
+    max: 100000,
+    description:
+      'Questions kept in the semantic cache per engine and model (oldest dropped); the scan reads at most these',
+    group: 'Ask (NL to SQL)',
+  },
+  {
+    name: 'ASK_SEMANTIC_INDEX',
+    kind: 'enum',
+    default: 'auto',
+    allowed: ['auto', 'scan'],
+    description:
+      'Semantic lookups: auto = Valkey vector search (FT.SEARCH KNN) when the server has the search module, else a bounded scan; scan = always scan',
+    group: 'Ask (NL to SQL)',
   },
   // Start-up
   {

@@ -1,0 +1,121 @@
+import { AppConfig } from '@app/platform';
+import { CachePrimitives, createCachePrimitives, createValkeyClient, ValkeyClient } from '@app/cache';
+import { testConfig } from '../../support/test-env';
+
+/**
+ * The near cache (L1) kept coherent by Valkey's client-side caching (CLIENT TRACKING with REDIRECT): a key changed
+ * or deleted by any client — another process, a plain client as valkey-cli would be, a tag invalidation — is
+ * dropped from memory; a lost tracking connection empties it before it serves again. Coherence is asserted by
+ * ordering (a barrier on the invalidation connection), never by waiting a fixed time.
+ */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+describe('near cache (real Redis, CLIENT TRACKING)', () => {
+  let config: AppConfig;
+  let p: CachePrimitives;
+  let other: CachePrimitives;
+  let cli: ValkeyClient;
+  const k = (logical: string) => `${config.cache.keyPrefix}${logical}`;
+
+  beforeEach(async () => {
+    config = testConfig('mysql');
+    p = await createCachePrimitives(config);
+    other = await createCachePrimitives(config);
+    cli = createValkeyClient(config.cache);
+  });
+
+  afterEach(async () => {
+    const keys = await cli.keys(`${config.cache.keyPrefix}*`);
+    if (keys.length) await cli.del(...keys);
+    cli.disconnect();
+    await other.close();
+    await p.close();
+  });
+
+  it('serves a second read from memory, and drops it when a plain client changes or deletes the key', async () => {
+    await cli.set(k('flight:1'), JSON.stringify({ v: 1 }));
+    expect(await p.cache.cachedJson('flight:1')).toEqual({ value: { v: 1 }, near: false });
+    expect(await p.cache.cachedJson('flight:1')).toEqual({ value: { v: 1 }, near: true });
+
+    await cli.set(k('flight:1'), JSON.stringify({ v: 2 }));
+    await p.near.barrier(); // every invalidation sent before this point is applied
+    expect(await p.cache.cachedJson('flight:1')).toEqual({ value: { v: 2 }, near: false });
+
+    await cli.del(k('flight:1'));
+    await p.near.barrier();
+    expect(await p.cache.cachedJson('flight:1')).toBeNull();
+    expect(p.near.stats()).toMatchObject({ enabled: true, tracking: true, hits: 1 });
+    expect(p.near.stats().invalidations).toBeGreaterThanOrEqual(2);
+  });
+
+  it("sees its own writes at once, and another process's tag invalidation after the barrier", async () => {
+    await p.cache.set('manifest:7', ['a'], { ttl: 60, tags: ['flight:7'] });
+    expect((await p.cache.cachedJson('manifest:7'))?.value).toEqual(['a']);
+    expect((await p.cache.cachedJson('manifest:7'))?.near).toBe(true);
+    await p.cache.set('manifest:7', ['b'], { ttl: 60, tags: ['flight:7'] });
+    expect((await p.cache.cachedJson('manifest:7'))?.value).toEqual(['b']);
+
+    await p.cache.cachedJson('manifest:7'); // held in memory again
+    expect(await other.cache.invalidateTags(['flight:7'])).toBe(1);
+    await p.near.barrier();
+    expect(await p.cache.cachedJson('manifest:7')).toBeNull();
+  });
+
+  it('getOrLoad answers repeated hits from memory and counts them as near hits', async () => {
+    let loads = 0;
+    const load = async () => ({ n: ++loads });
+    const opts = { queryClass: 'near_test', ttl: 60 };
+    expect((await p.cache.getOrLoad('x:1', load, opts)).source).toBe('database');
+    await p.cache.getOrLoad('x:1', load, opts); // from Valkey, kept in memory
+    const hit = await p.cache.getOrLoad('x:1', load, opts);
+    expect(hit).toMatchObject({ source: 'cache', value: { n: 1 } });
+    expect(loads).toBe(1);
+    const snapshot = await p.stats.snapshot();
+    expect(snapshot.classes.find((c) => c.queryClass === 'near_test')?.nearHits).toBeGreaterThanOrEqual(1);
+  });
+
+  it('empties itself when its tracking connection is killed, and serves from memory again once tracking is back', async () => {
+    await cli.set(k('airport:JFK'), JSON.stringify({ v: 1 }));
+    await p.cache.cachedJson('airport:JFK');
+    expect((await p.cache.cachedJson('airport:JFK'))?.near).toBe(true);
+
+    // Kill the invalidation connection (as a failover or a network blip would).
+    const redirectId = p.near.stats().redirectId;
+    expect(redirectId).not.toBeNull();
+    await cli.client('KILL', 'ID', String(redirectId));
+    await until(() => !p.near.stats().tracking, 'near cache notices the lost connection');
+    // A change made while nobody listens for invalidations is not missed: nothing is served from memory now.
+    await cli.set(k('airport:JFK'), JSON.stringify({ v: 2 }));
+    expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 2 }, near: false });
+
+    expect(await p.near.ready(30_000)).toBe(true);
+    await p.cache.cachedJson('airport:JFK');
+    expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 2 }, near: true });
+    await cli.set(k('airport:JFK'), JSON.stringify({ v: 3 }));
+    await p.near.barrier();
+    expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 3 }, near: false });
+    expect(p.near.stats().flushes).toBeGreaterThanOrEqual(1);
+  });
+
+  it('turned off with CACHE_NEAR_MAX_BYTES=0: every read asks Valkey', async () => {
+    const off = await createCachePrimitives(testConfig('mysql', { CACHE_NEAR_MAX_BYTES: '0' }));
+    try {
+      await off.cache.set('k:1', { a: 1 }, { ttl: 60 });
+      expect(await off.cache.cachedJson('k:1')).toEqual({ value: { a: 1 }, near: false });
+      expect(await off.cache.cachedJson('k:1')).toEqual({ value: { a: 1 }, near: false });
+      expect(off.near.stats().enabled).toBe(false);
+    } finally {
+      const keys = await cli.keys(`${off.cache.key('')}*`);
+      if (keys.length) await cli.del(...keys);
+      await off.close();
+    }
+  });
+});
