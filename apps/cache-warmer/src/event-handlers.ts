@@ -55,6 +55,8 @@ export class EventHandlers {
           Tags.route(e.fromIata, e.toIata, e.departureDate),
           Tags.passenger(e.passengerId),
           Tags.popularRoutes(),
+          // Every cached NL->SQL result that reads the booking table.
+          Tags.table('booking'),
         ],
         e,
       ),
@@ -75,7 +77,13 @@ export class EventHandlers {
     const hot = this.isHot(e.fromIata, e.toIata);
     // Passenger histories list the flight's times; they are registered under the flight's tag too.
     await this.invalidate(
-      [Tags.flight(e.flightId), ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d))],
+      [
+        Tags.flight(e.flightId),
+        ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d)),
+        // Cached NL->SQL results reading the tables a flight change writes.
+        Tags.table('flight'),
+        Tags.table('flight_log'),
+      ],
       e,
     );
     await this.rewarmIfHot(hot, e.fromIata, e.toIata, e.departureDates);

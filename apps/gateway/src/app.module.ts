@@ -7,6 +7,7 @@ import { WeatherGatewayModule } from './weather/weather.module';
 import { ReadsRoutesModule } from './reads/reads.module';
 import { AdminModule } from './admin/admin.module';
 import { WritesRoutesModule } from './writes/writes.module';
+import { AskRoutesModule } from './ask/ask.module';
 
 @Module({})
 export class GatewayModule {
@@ -21,6 +22,7 @@ export class GatewayModule {
         ReadsRoutesModule,
         AdminModule,
         WritesRoutesModule,
+        AskRoutesModule,
       ],
       controllers: [HealthController],
     };

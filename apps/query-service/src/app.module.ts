@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@app/platform';
 import { ReadsModule } from './reads/reads.module';
+import { AskHealth, AskModule } from './ask/ask.module';
 
 @Module({})
 export class QueryServiceModule {
@@ -8,8 +9,14 @@ export class QueryServiceModule {
     return {
       module: QueryServiceModule,
       imports: [
-        CoreModule.forRoot(config, { name: 'query-service', database: true, serviceHealth: true }),
+        CoreModule.forRoot(config, {
+          name: 'query-service',
+          database: true,
+          serviceHealth: true,
+          checks: AskHealth,
+        }),
         ReadsModule,
+        AskModule,
       ],
     };
   }

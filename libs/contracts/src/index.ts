@@ -23,3 +23,4 @@ export * from './weather';
 export * from './events';
 export * from './rpc';
 export * from './seats';
+export * from './ask';

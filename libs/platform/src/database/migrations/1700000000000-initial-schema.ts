@@ -376,3 +376,6 @@ export class InitialSchema1700000000000 implements MigrationInterface {
       await q.query(isPg ? `DROP TABLE IF EXISTS ${t} CASCADE` : `DROP TABLE IF EXISTS ${t}`);
   }
 }
+
+/** The schema's DDL per engine, for code that describes the schema (the NL->SQL knowledge base reads it). */
+export const SCHEMA_DDL = { mysql: MYSQL, postgres: POSTGRES } as const;

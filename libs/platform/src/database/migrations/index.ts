@@ -10,3 +10,6 @@ export const MIGRATIONS = [
   BookingReference1700000000010,
   EventOutbox1700000000020,
 ];
+
+/** The schema's DDL per engine (the NL->SQL knowledge base is built from it). */
+export { SCHEMA_DDL } from './1700000000000-initial-schema';
