@@ -34,6 +34,11 @@ export function testConfig(engine: DbEngine, overrides: NodeJS.ProcessEnv = {}):
     INTERNAL_TOKEN: randomBytes(24).toString('hex'),
     // Port 0 everywhere: tests bind ephemeral ports and pass the real ones along.
     LOG_LEVEL: 'warn',
+    // No Prometheus endpoints (9301...): parallel suites would race for them. Metrics suites set their own.
+    QUERY_SERVICE_METRICS_PORT: '0',
+    WRITER_SERVICE_METRICS_PORT: '0',
+    WEATHER_SERVICE_METRICS_PORT: '0',
+    CACHE_WARMER_METRICS_PORT: '0',
     ...overrides,
   });
 }
@@ -65,6 +70,14 @@ export async function createTestDatabase(config: AppConfig): Promise<() => Promi
  */
 export async function removeTestStorage(config: AppConfig): Promise<void> {
   await dropDatabase(config.db);
+  await removeTestKeys(config);
+}
+
+/**
+ * Deletes every key under the suite's prefix (best-effort). Call it after closing the suite's connections: a
+ * closing process writes its last statistics on the way out.
+ */
+export async function removeTestKeys(config: AppConfig): Promise<void> {
   // One attempt, no reconnects: a Valkey that is gone (stopped by the suite) is skipped at once, and no
   // reconnect or disconnect timer outlives the clean-up (it would keep a jest worker from exiting).
   const client = new Valkey({

@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/platform';
 import { CachePrimitives, createCachePrimitives, createValkeyClient } from '@app/cache';
 import { TestRedisServer } from '../../support/redis-server';
-import { testConfig } from '../../support/test-env';
+import { removeTestKeys, testConfig } from '../../support/test-env';
 
 /** The cache primitives against real Redis. No database is involved: loaders are plain functions that count calls. */
 
@@ -31,15 +31,8 @@ describe('cache primitives (real Redis)', () => {
   });
 
   afterEach(async () => {
-    await p.cache.flushProjectKeys();
-    await p.guard.run((c) =>
-      c.eval(
-        `for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end`,
-        0,
-        `${config.cache.keyPrefix}*`,
-      ),
-    );
     await p.close();
+    await removeTestKeys(config);
   });
 
   it('misses once, then hits with the identical value', async () => {

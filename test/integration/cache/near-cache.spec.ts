@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/platform';
 import { CachePrimitives, createCachePrimitives, createValkeyClient, ValkeyClient } from '@app/cache';
-import { testConfig } from '../../support/test-env';
+import { removeTestKeys, testConfig } from '../../support/test-env';
 
 /**
  * The near cache (L1) kept coherent by Valkey's client-side caching (CLIENT TRACKING with REDIRECT): a key changed
@@ -33,11 +33,10 @@ describe('near cache (real Redis, CLIENT TRACKING)', () => {
   });
 
   afterEach(async () => {
-    const keys = await cli.keys(`${config.cache.keyPrefix}*`);
-    if (keys.length) await cli.del(...keys);
     cli.disconnect();
     await other.close();
     await p.close();
+    await removeTestKeys(config);
   });
 
   it('serves a second read from memory, and drops it when a plain client changes or deletes the key', async () => {
@@ -106,16 +105,16 @@ describe('near cache (real Redis, CLIENT TRACKING)', () => {
   });
 
   it('turned off with CACHE_NEAR_MAX_BYTES=0: every read asks Valkey', async () => {
-    const off = await createCachePrimitives(testConfig('mysql', { CACHE_NEAR_MAX_BYTES: '0' }));
+    const offConfig = testConfig('mysql', { CACHE_NEAR_MAX_BYTES: '0' });
+    const off = await createCachePrimitives(offConfig);
     try {
       await off.cache.set('k:1', { a: 1 }, { ttl: 60 });
       expect(await off.cache.cachedJson('k:1')).toEqual({ value: { a: 1 }, near: false });
       expect(await off.cache.cachedJson('k:1')).toEqual({ value: { a: 1 }, near: false });
       expect(off.near.stats().enabled).toBe(false);
     } finally {
-      const keys = await cli.keys(`${off.cache.key('')}*`);
-      if (keys.length) await cli.del(...keys);
       await off.close();
+      await removeTestKeys(offConfig);
     }
   });
 });

@@ -2,7 +2,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { AppConfig, DependencyHealth } from '@app/platform';
 import { CachePrimitives, createCachePrimitives, LoadFailedError, SourceTimeoutError } from '@app/cache';
 import { CpuHogs, StampedeWorkers } from '../../../tools/stampede/workers';
-import { testConfig } from '../../support/test-env';
+import { removeTestKeys, testConfig } from '../../support/test-env';
 import { TestRedisServer } from '../../support/redis-server';
 
 /**
@@ -23,18 +23,6 @@ function envOf(config: AppConfig): NodeJS.ProcessEnv {
   };
 }
 
-async function deleteSuiteKeys(p: CachePrimitives, config: AppConfig) {
-  await p.guard.run(
-    (c) =>
-      c.eval(
-        `for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end`,
-        0,
-        `${config.cache.keyPrefix}*`,
-      ),
-    'script',
-  );
-}
-
 describe('one loader per key across processes, with two CPU-bound processes beside them', () => {
   let config: AppConfig;
   let workers: StampedeWorkers;
@@ -51,8 +39,8 @@ describe('one loader per key across processes, with two CPU-bound processes besi
   afterAll(async () => {
     await hogs?.stop();
     await workers?.stop();
-    if (p) await deleteSuiteKeys(p, config);
     await p?.close();
+    await removeTestKeys(config);
   });
 
   for (const perProcess of [1, 10, 100, 1000]) {
@@ -85,8 +73,8 @@ describe('stampede engine (real Redis)', () => {
   });
 
   afterEach(async () => {
-    await deleteSuiteKeys(p, config);
     await p.close();
+    await removeTestKeys(config);
   });
 
   it('does not write back a value loaded before the key was invalidated by key (fenced delete)', async () => {

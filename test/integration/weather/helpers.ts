@@ -56,16 +56,3 @@ export async function startWeatherNode(
   });
   return { service: createWeatherService(config, p), primitives: p, close: () => p.close() };
 }
-
-/** Deletes every key of the suite's prefix. */
-export async function dropKeys(p: CachePrimitives, config: AppConfig): Promise<void> {
-  await p.guard.run((c) =>
-    c.eval(
-      `for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end`,
-      0,
-      `${config.cache.keyPrefix}*`,
-    ),
-  );
-}
-
-export { testConfig };

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { AppConfig, ConfigError, loadConfig } from '@app/platform';
 import { WeatherResult } from '@app/contracts';
 import { WeatherProviderHandle } from '../../../apps/weather-service/src/provider/weather-provider.server';
-import { WeatherNode, dropKeys, sleep, startTestProvider, startWeatherNode, weatherEnv } from './helpers';
+import { removeTestKeys } from '../../support/test-env';
+import { WeatherNode, sleep, startTestProvider, startWeatherNode, weatherEnv } from './helpers';
 import { testConfig } from '../../support/test-env';
 
 /**
@@ -35,9 +36,9 @@ describe('weather stampede protection across processes (real Redis)', () => {
   });
 
   afterEach(async () => {
-    await dropKeys(nodes[0].primitives, config);
     await Promise.all(nodes.map((n) => n.close()));
     await provider.close();
+    await removeTestKeys(config);
   });
 
   it('200 concurrent cold requests for 3 cities over 4 processes: exactly 3 provider calls, all answered after them', async () => {
@@ -120,8 +121,8 @@ describe('weather stampede protection across processes (real Redis)', () => {
         .catch((e: { getStatus(): number }) => e);
       expect((err as { getStatus(): number }).getStatus()).toBe(504);
     } finally {
-      await dropKeys(node.primitives, config);
       await node.close();
+      await removeTestKeys(config);
     }
   });
 
@@ -147,8 +148,8 @@ describe('weather stampede protection across processes (real Redis)', () => {
       expect(after.weather.fetchedAt! > first.weather.fetchedAt!).toBe(true);
       expect(provider.stats().calls).toBe(2);
     } finally {
-      await dropKeys(node.primitives, config);
       await node.close();
+      await removeTestKeys(config);
     }
   });
 
