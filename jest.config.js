@@ -37,7 +37,6 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
-      testTimeout: 60000,
       // A run id every suite's databases, key prefixes and child processes carry; checked for leftovers at the end.
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/leak-check.ts',
