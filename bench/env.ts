@@ -16,5 +16,10 @@ export function configEnv(config: AppConfig): NodeJS.ProcessEnv {
     ADMIN_PASSWORD: config.admin.password,
     INTERNAL_TOKEN: config.internalToken,
     LOG_LEVEL: config.logLevel,
+    // Several instances of one service may run side by side: no Prometheus endpoints (9301... would clash).
+    QUERY_SERVICE_METRICS_PORT: '0',
+    WRITER_SERVICE_METRICS_PORT: '0',
+    WEATHER_SERVICE_METRICS_PORT: '0',
+    CACHE_WARMER_METRICS_PORT: '0',
   };
 }

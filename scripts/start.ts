@@ -102,6 +102,7 @@ function superviseApps(): {
       // exec: the shell becomes node, so signals reach the app itself.
       command: `exec ${shellQuote(process.execPath)} ${shellQuote(appMainPath(app.name, ROOT))}`,
       prefixColor: app.colour,
+      env: childLogEnv(),
     })),
     {
       logger,
@@ -185,6 +186,16 @@ function superviseApps(): {
   return { isStopping: () => stopping, stopped, onSignal };
 }
 
+/**
+ * The apps write JSON lines when their stdout is not a terminal, and under npm start it is a pipe. A person
+ * watching a terminal gets readable, coloured lines instead; output to a file or a pipe stays JSON.
+ */
+function childLogEnv(): NodeJS.ProcessEnv {
+  const format = (process.env.LOG_FORMAT ?? 'auto').toLowerCase();
+  if (!tty || (format !== 'auto' && format !== '')) return {};
+  return { LOG_FORMAT: 'pretty', ...(process.env.NO_COLOR ? {} : { FORCE_COLOR: '1' }) };
+}
+
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -231,8 +242,9 @@ async function announceWhenHealthy(config: AppConfig, isStopping: () => boolean)
         say(green(bold('✔ everything is up')));
         say(`  Dashboard  ${bold(`${base}/`)}`);
         say(`  API docs   ${base}/docs`);
-        say(`  Queues     ${base}/queues  (user ${config.admin.user}, ADMIN_PASSWORD)`);
+        say(`  Queues     ${base}/queues  (user ${config.admin.user}, password: ADMIN_PASSWORD)`);
         say(`  Health     ${base}/health`);
+        say(`  Metrics    ${base}/metrics  (Prometheus; each service on its *_METRICS_PORT)`);
         say(dim('  Ctrl-C stops every app.'));
         return;
       }

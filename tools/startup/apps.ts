@@ -79,6 +79,36 @@ export function listeningPorts(config: AppConfig): Array<{ variable: string; por
   ];
 }
 
+/**
+ * The Prometheus ports of the TCP services (*_METRICS_PORT; those set to 0 listen nowhere). The gateway serves
+ * /metrics on GATEWAY_PORT.
+ */
+export function metricsPorts(config: AppConfig): Array<{ variable: string; port: number; owner: string }> {
+  const ports = [
+    {
+      variable: 'QUERY_SERVICE_METRICS_PORT',
+      port: config.metrics.queryService,
+      owner: 'query-service (metrics)',
+    },
+    {
+      variable: 'WRITER_SERVICE_METRICS_PORT',
+      port: config.metrics.writerService,
+      owner: 'writer-service (metrics)',
+    },
+    {
+      variable: 'WEATHER_SERVICE_METRICS_PORT',
+      port: config.metrics.weatherService,
+      owner: 'weather-service (metrics)',
+    },
+    {
+      variable: 'CACHE_WARMER_METRICS_PORT',
+      port: config.metrics.cacheWarmer,
+      owner: 'cache-warmer (metrics)',
+    },
+  ];
+  return ports.filter((p) => p.port !== 0);
+}
+
 /** A host to connect to for an endpoint that may listen on every interface. */
 export function connectHost(host: string): string {
   return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;

@@ -3,7 +3,7 @@ import { AppConfig, RedisEndpoint } from '@app/platform';
 import { createValkeyClient } from '@app/cache';
 import { createDataSource, DbSettings } from '@app/platform';
 import { withTimeout } from '@app/platform';
-import { listeningPorts } from './apps';
+import { listeningPorts, metricsPorts } from './apps';
 
 /**
  * Checks `npm start` makes before it starts anything: each failure is a message a person can act on
@@ -153,8 +153,8 @@ function portFree(port: number, host: string): Promise<boolean> {
 export async function checkPorts(config: AppConfig): Promise<PreflightFailure[]> {
   const failures: PreflightFailure[] = [];
   const byPort = new Map<number, string[]>();
-  for (const { variable, port } of listeningPorts(config))
-    byPort.set(port, [...(byPort.get(port) ?? []), variable]);
+  const bound = [...listeningPorts(config), ...metricsPorts(config)];
+  for (const { variable, port } of bound) byPort.set(port, [...(byPort.get(port) ?? []), variable]);
   for (const [port, variables] of byPort) {
     if (variables.length > 1) {
       failures.push({
@@ -163,7 +163,7 @@ export async function checkPorts(config: AppConfig): Promise<PreflightFailure[]>
       });
     }
   }
-  for (const { variable, port, owner } of listeningPorts(config)) {
+  for (const { variable, port, owner } of bound) {
     const host = variable === 'GATEWAY_PORT' ? config.gateway.host : '0.0.0.0';
     if (!(await portFree(port, host))) {
       failures.push({

@@ -3,6 +3,7 @@ import { AppConfig, CoreModule, serviceClients, warnUnlessNoEviction } from '@ap
 import { QUEUE_CLIENT, ValkeyClient } from '@app/cache';
 import { EventHandlers } from './event-handlers';
 import { LagRecorder } from './lag-recorder';
+import { LagMetrics } from './lag-metrics';
 import { Leaderboards } from './leaderboard';
 import { WarmerService } from './warmer.service';
 import { WarmerWorkers } from './workers';
@@ -19,7 +20,7 @@ export class CacheWarmerModule implements OnApplicationBootstrap {
         // Warming sends the query-service the same messages the gateway sends.
         serviceClients(config, ['query']),
       ],
-      providers: [Leaderboards, WarmerService, LagRecorder, EventHandlers, WarmerWorkers],
+      providers: [Leaderboards, WarmerService, LagRecorder, LagMetrics, EventHandlers, WarmerWorkers],
       exports: [WarmerService, Leaderboards],
     };
   }

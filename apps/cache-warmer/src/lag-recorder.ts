@@ -20,10 +20,15 @@ export class LagRecorder {
   private pending: string[] = [];
   private timer?: NodeJS.Timeout;
 
+  /** Sees every sample (ms) as it is measured: the warmer's Prometheus histogram (LagMetrics). */
+  onSample?: (ms: number) => void;
+
   constructor(private readonly cache: CacheService) {}
 
   record(occurredAt: string): void {
-    this.pending.push(String(Math.max(0, Date.now() - Date.parse(occurredAt))));
+    const ms = Math.max(0, Date.now() - Date.parse(occurredAt));
+    this.onSample?.(ms);
+    this.pending.push(String(ms));
     if (this.pending.length >= FLUSH_AT) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS).unref();
   }

@@ -8,6 +8,7 @@ import { ReadsRoutesModule } from './reads/reads.module';
 import { AdminModule } from './admin/admin.module';
 import { WritesRoutesModule } from './writes/writes.module';
 import { AskRoutesModule } from './ask/ask.module';
+import { GatewayMetricsModule } from './observability/gateway-metrics.module';
 
 @Module({})
 export class GatewayModule {
@@ -23,6 +24,7 @@ export class GatewayModule {
         AdminModule,
         WritesRoutesModule,
         AskRoutesModule,
+        GatewayMetricsModule,
       ],
       controllers: [HealthController],
     };

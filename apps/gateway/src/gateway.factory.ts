@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AppConfig, logLevels, validationPipe } from '@app/platform';
+import { AppConfig, appLogger, validationPipe } from '@app/platform';
 import { GatewayModule } from './app.module';
 import { applyRequestLimits } from './http/request-limits';
 import { applySecurityHeaders } from './http/security-headers';
+import { installObservability } from './observability';
 
 /** Builds the gateway (used by main.ts and by the tests, which pass their own config). */
 export async function createGatewayApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -17,8 +18,11 @@ export async function createGatewayApp(config: AppConfig): Promise<NestFastifyAp
       // failed admin logins are counted by.
       trustProxy: 'loopback',
     }),
-    { logger: logLevels(config.logLevel) },
+    // JSON lines (or readable on a terminal) with the request id: see libs/platform/src/logging.
+    { logger: appLogger(config, 'gateway') },
   );
+  // First: a request refused by a limit below still gets its id (and is counted).
+  installObservability(app, config);
   applyRequestLimits(app);
   await applySecurityHeaders(app);
   app.useGlobalPipes(validationPipe());

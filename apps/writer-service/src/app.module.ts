@@ -16,6 +16,7 @@ import { SeatInventory } from './seats/seat-inventory';
 import { WriteSideEffects } from './write-side-effects';
 import { FLUSHER_ENABLED, WriteBehindFlusher } from './write-behind/flusher';
 import { FlushRepository } from './write-behind/flush.repository';
+import { FlusherMetrics } from './write-behind/flusher-metrics';
 
 export interface WriterOptions {
   /** Run the write-behind flusher in this process (default true; false: an accepting process, another flushes). */
@@ -57,6 +58,7 @@ export class WriterServiceModule implements OnApplicationBootstrap {
         FlightsService,
         FlushRepository,
         WriteBehindFlusher,
+        FlusherMetrics,
         { provide: FLUSHER_ENABLED, useValue: options.flusher ?? true },
       ],
       exports: [WriteBehindFlusher],

@@ -22,5 +22,6 @@ export * from './writes';
 export * from './weather';
 export * from './events';
 export * from './rpc';
+export * from './request-id';
 export * from './seats';
 export * from './ask';

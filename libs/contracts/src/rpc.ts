@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, throwError, timeout, catchError } from 'rxjs';
+import { withRequestId } from './request-id';
 
 /** What a service sends back instead of a result when it fails: the HTTP error the gateway should answer. */
 export interface RpcErrorBody {
@@ -66,6 +67,7 @@ function isRpcErrorBody(e: unknown): e is RpcErrorBody {
 /**
  * Gateway-side call: sends a message and turns the service's error body back into the same HTTP error.
  * A service that does not answer becomes 503 (not reachable) or 504 (too slow), naming the service.
+ * Called within an HTTP request, the message carries the request's id (REQUEST_ID_FIELD).
  */
 export async function callService<T>(
   client: ClientProxy,
@@ -76,7 +78,8 @@ export async function callService<T>(
 ): Promise<T> {
   try {
     return await firstValueFrom(
-      client.send<T>(pattern, data ?? {}).pipe(
+      // Within an HTTP request, the message carries its id (see request-id.ts).
+      client.send<T>(pattern, withRequestId(data ?? {})).pipe(
         timeout(timeoutMs),
         catchError((e) => throwError(() => e)),
       ),

@@ -8,3 +8,5 @@ export * from './health';
 export * from './nest';
 export * from './queues/queue-options';
 export * from './repeat-limiter';
+export * from './metrics';
+export * from './logging';

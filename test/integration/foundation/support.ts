@@ -56,6 +56,10 @@ export function envFor(config: AppConfig, overrides: NodeJS.ProcessEnv = {}): No
     CACHE_WARMER_PORT: String(config.cacheWarmer.port),
     WEATHER_PROVIDER_PORT: String(config.weather.provider.port),
     INTERNAL_TOKEN: config.internalToken,
+    QUERY_SERVICE_METRICS_PORT: String(config.metrics.queryService),
+    WRITER_SERVICE_METRICS_PORT: String(config.metrics.writerService),
+    WEATHER_SERVICE_METRICS_PORT: String(config.metrics.weatherService),
+    CACHE_WARMER_METRICS_PORT: String(config.metrics.cacheWarmer),
     LOG_LEVEL: 'warn',
     ...overrides,
   };

@@ -19,6 +19,7 @@ import {
 import { InternalTokenGuard, RpcErrorFilter } from '@app/contracts';
 import { LoadFailedError, SourceTimeoutError } from '@app/cache';
 import { describeDatabase, isDatabaseUnreachable } from '../database/database-errors';
+import { appLogger } from '../logging/logger';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -68,7 +69,8 @@ export async function startMicroservice(
     transport: Transport.TCP,
     // Where the configuration says (loopback by default); a container sets its own host to 0.0.0.0.
     options: { host: endpoint.host, port: endpoint.port },
-    logger: logLevels(config.logLevel),
+    // JSON lines (or readable on a terminal) with the request id: see logging/logger.ts.
+    logger: appLogger(config, name),
   });
   app.useGlobalFilters(new RpcErrorFilter(dependencyErrors(config)));
   app.useGlobalGuards(new InternalTokenGuard(config.internalToken));

@@ -6,6 +6,7 @@ import { DatabaseModule } from '../database/database.module';
 import { ValkeyModule } from '@app/cache';
 import { CachePrimitivesModule } from '@app/cache';
 import { DependencyHealth } from '../health/indicators';
+import { MetricsModule } from '../metrics/metrics.module';
 import {
   SERVICE_CHECKS,
   SERVICE_NAME,
@@ -38,6 +39,8 @@ export class CoreModule {
         ValkeyModule,
         CachePrimitivesModule,
         TerminusModule,
+        // Prometheus: the app's registry; a TCP service also times its messages and serves /metrics itself.
+        MetricsModule.forRoot({ app: options.name, tcpService: options.serviceHealth }),
       ],
       controllers: options.serviceHealth ? [ServiceHealthController] : [],
       providers: [
