@@ -25,3 +25,4 @@ export * from './rpc';
 export * from './request-id';
 export * from './seats';
 export * from './ask';
+export * from './leaderboards';

@@ -10,6 +10,8 @@ export interface HostileStatement {
   attack: string;
   /** Only meaningful on one engine (it is still refused on the other, usually as a syntax error). */
   engine?: 'mysql' | 'postgres';
+  /** Run straight at the read-only user on its engine, the statement timeout stops it. */
+  slow?: boolean;
 }
 
 export const HOSTILE_STATEMENTS: readonly HostileStatement[] = [
@@ -96,16 +98,27 @@ export const HOSTILE_STATEMENTS: readonly HostileStatement[] = [
     attack: 'read a server file into a large object',
     engine: 'postgres',
   },
-  { sql: 'SELECT SLEEP(10)', attack: 'stall the database' },
-  { sql: "SELECT BENCHMARK(100000000, MD5('x'))", attack: 'busy-loop the database', engine: 'mysql' },
-  { sql: 'SELECT pg_sleep(10)', attack: 'stall the database', engine: 'postgres' },
+  { sql: 'SELECT SLEEP(10)', attack: 'stall the database', engine: 'mysql', slow: true },
+  {
+    sql: "SELECT BENCHMARK(100000000, MD5('x'))",
+    attack: 'busy-loop the database',
+    engine: 'mysql',
+    slow: true,
+  },
+  { sql: 'SELECT pg_sleep(10)', attack: 'stall the database', engine: 'postgres', slow: true },
   {
     sql: 'SELECT flight_id FROM flight WHERE flight_id = 1 AND SLEEP(10) = 0',
     attack: 'SLEEP hidden in WHERE',
     engine: 'mysql',
+    slow: true,
   },
-  { sql: 'SELECT (SELECT pg_sleep(10)) AS x', attack: 'pg_sleep in a scalar subquery', engine: 'postgres' },
-  { sql: 'SELECT 1 UNION SELECT SLEEP(10)', attack: 'SLEEP in a UNION branch', engine: 'mysql' },
+  {
+    sql: 'SELECT (SELECT pg_sleep(10)) AS x',
+    attack: 'pg_sleep in a scalar subquery',
+    engine: 'postgres',
+    slow: true,
+  },
+  { sql: 'SELECT 1 UNION SELECT SLEEP(10)', attack: 'SLEEP in a UNION branch', engine: 'mysql', slow: true },
   {
     sql: 'SELECT * FROM generate_series(1, 100000000)',
     attack: 'a table function producing 10^8 rows',
@@ -176,5 +189,6 @@ export const RUNAWAY_READS: readonly HostileStatement[] = [
   {
     sql: 'SELECT COUNT(*) AS n FROM booking a CROSS JOIN booking b CROSS JOIN booking c',
     attack: 'a runaway cross join (10^10 rows and more)',
+    slow: true,
   },
 ];
