@@ -145,6 +145,24 @@ describe('gateway input limits', () => {
     expect(limit.body.message).toBe('query parameter limit must be given once, not 3 times');
   });
 
+  it('OpenAPI documents the new answers: 413 and 400 on the routes with a body, 429 on the admin routes', async () => {
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    for (const [path, method] of [
+      ['/api/bookings', 'post'],
+      ['/api/flights/{flightId}', 'patch'],
+    ]) {
+      expect(Object.keys(doc.paths[path][method].responses)).toEqual(expect.arrayContaining(['400', '413']));
+    }
+    for (const [path, method] of [
+      ['/api/cache', 'delete'],
+      ['/api/weather/{country}/{zip}', 'delete'],
+    ]) {
+      expect(Object.keys(doc.paths[path][method].responses)).toEqual(expect.arrayContaining(['401', '429']));
+    }
+  });
+
   it('hostile requests do not hold up a GET sent alongside them: it is answered before a second hostile batch completes', async () => {
     const hostile = [
       deepArrays(5000),

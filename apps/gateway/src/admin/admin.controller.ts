@@ -5,6 +5,7 @@ import {
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminAuthGuard } from './admin-auth.guard';
@@ -34,6 +35,10 @@ export class AdminController {
   })
   @ApiOkResponse({ description: '{deleted: number}' })
   @ApiUnauthorizedResponse({ description: 'Missing or wrong admin credentials' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'Too many failed admin logins from this client (ADMIN_LOGIN_MAX_FAILURES); Retry-After says when to retry',
+  })
   @ApiServiceUnavailableResponse({ description: 'The cache is unreachable' })
   flush() {
     return this.stats.flush();

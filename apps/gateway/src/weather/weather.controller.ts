@@ -1,5 +1,11 @@
 import { Controller, Delete, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBasicAuth, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBasicAuth,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { WeatherCityParams, WeatherQuery, toEnvelope } from '@app/contracts';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
@@ -45,6 +51,10 @@ export class WeatherController {
       "Remove a city's cached weather, so the next read calls the provider (admin credentials required)",
   })
   @ApiUnauthorizedResponse({ description: 'Missing or wrong admin credentials' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'Too many failed admin logins from this client (ADMIN_LOGIN_MAX_FAILURES); Retry-After says when to retry',
+  })
   async evict(@Param() city: WeatherCityParams) {
     return { data: await this.weather.send('evict', city) };
   }

@@ -8,6 +8,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -38,7 +39,13 @@ function answer(reply: FastifyReply, outcome: WriteOutcome & { replayed: boolean
 }
 
 @ApiTags('writes')
-@ApiBadRequestResponse({ description: 'A malformed or unknown field (the message names it)' })
+@ApiBadRequestResponse({
+  description:
+    'A malformed or unknown field (the message names it); a JSON body nested more than 16 levels or with more than 128 keys',
+})
+@ApiPayloadTooLargeResponse({
+  description: 'A body larger than GATEWAY_BODY_LIMIT_BYTES (16 KiB by default)',
+})
 @Controller('api')
 export class WritesController {
   constructor(
