@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Global, Injectable, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { NearCache } from './near-cache';
 import { CACHE_CLIENT } from './valkey.module';

@@ -161,6 +161,21 @@ export class CacheService {
     return { value: got.entry.value, near: got.near };
   }
 
+  /**
+   * An entry kept as data structures (the seat map's counters and bitmap, a profile's hash and sorted set), read
+   * by `read` from the prefixed keys: from the near cache when this process holds it, else from Valkey. null on a
+   * miss or a cached "not found".
+   */
+  async cachedStructure<T>(
+    logicalKeys: string[],
+    read: (client: ValkeyClient, keys: string[]) => Promise<{ value: T | null } | null>,
+  ): Promise<{ value: T; near: boolean } | null> {
+    const keys = logicalKeys.map((k) => this.key(k));
+    const got = await this.near.readComposite(keys, () => this.cacheGuard.run((c) => read(c, keys)));
+    if (!got || got.value.value === null) return null;
+    return { value: got.value.value, near: got.near };
+  }
+
   /** Waits until every invalidation Valkey sent so far reached this process's near cache (after a write). */
   nearBarrier(): Promise<void> {
     return this.near.barrier();

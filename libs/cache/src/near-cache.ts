@@ -59,6 +59,8 @@ export class NearCache {
   private readonly inFlight = new Map<string, number>();
   private readonly raced = new Set<string>();
   private readonly counters = { hits: 0, misses: 0, invalidations: 0, flushes: 0 };
+  /** For entries made of several keys (a hash and a bitmap): key -> the entry ids it belongs to. */
+  private readonly composites = new Map<string, Set<string>>();
   private trackingWaiters: Array<() => void> = [];
 
   constructor(
@@ -71,6 +73,7 @@ export class NearCache {
         sizeCalculation: (e) => Math.max(1, e.bytes),
         ttl: options.maxAgeMs,
         ttlAutopurge: false,
+        dispose: (_value, id) => this.forgetMembers(id),
       });
     }
   }
@@ -173,6 +176,53 @@ export class NearCache {
     return { value, near: false };
   }
 
+  /**
+   * An entry made of several keys (a hash of counters and a bitmap, a hash and a sorted set), read together by
+   * `fetch`; kept while none of its keys changes (a change to any of them drops it).
+   */
+  async readComposite<T>(
+    keys: string[],
+    fetch: () => Promise<T | null | undefined>,
+  ): Promise<{ value: T; near: boolean } | null | undefined> {
+    if (!this.lru || !this.serving()) {
+      const got = await fetch();
+      if (got === null) return null;
+      return got === undefined ? undefined : { value: got, near: false };
+    }
+    const id = keys.join('\u0000');
+    const entry = this.lru.get(id);
+    if (entry) {
+      this.counters.hits++;
+      return { value: entry.value as T, near: true };
+    }
+    this.counters.misses++;
+    const epoch = this.epoch;
+    for (const k of keys) this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+    let got: T | null | undefined;
+    try {
+      got = await fetch();
+    } finally {
+      for (const k of keys) {
+        const left = (this.inFlight.get(k) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(k, left);
+        else this.inFlight.delete(k);
+      }
+    }
+    const fresh = this.tracking && epoch === this.epoch && keys.every((k) => !this.raced.has(k));
+    for (const k of keys) if (!this.inFlight.has(k)) this.raced.delete(k);
+    if (got === null) return null;
+    if (got === undefined) return undefined;
+    if (fresh) {
+      this.lru.set(id, { value: got, bytes: JSON.stringify(got).length });
+      for (const k of keys) {
+        let ids = this.composites.get(k);
+        if (!ids) this.composites.set(k, (ids = new Set()));
+        ids.add(id);
+      }
+    }
+    return { value: got, near: false };
+  }
+
   /** Drops keys this process changed itself (its own write needs no round trip to be seen). */
   drop(keys: string[]): void {
     for (const k of keys) this.invalidate(k);
@@ -211,7 +261,19 @@ export class NearCache {
   private invalidate(key: string): void {
     this.counters.invalidations++;
     this.lru?.delete(key);
+    const ids = this.composites.get(key);
+    if (ids) for (const id of [...ids]) this.lru?.delete(id);
     if (this.inFlight.has(key)) this.raced.add(key);
+  }
+
+  /** An entry left the LRU: its keys no longer point to it. */
+  private forgetMembers(id: string): void {
+    if (!id.includes('\u0000')) return;
+    for (const k of id.split('\u0000')) {
+      const ids = this.composites.get(k);
+      ids?.delete(id);
+      if (ids?.size === 0) this.composites.delete(k);
+    }
   }
 
   private dropAll(reason: string): void {

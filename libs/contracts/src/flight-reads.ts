@@ -7,6 +7,7 @@ import { requestOf, typed } from './operation';
 import { read } from './read-operation';
 import { RefreshQuery } from './refresh-query';
 import { PositiveId } from './request-fields';
+import { readSeatView } from './structure-reads';
 
 export class FlightIdParams {
   @PositiveId(115, 'Flight id (positive integer)')
@@ -110,6 +111,7 @@ export const FLIGHT_READS = {
     queryClass: 'seats',
     ttl: 'seats',
     cache: { structures: (p) => [Keys.seatCounters(p.flightId), Keys.seatMap(p.flightId)] },
+    readStructure: (c, keys, p) => readSeatView(c, keys, p.flightId),
     explain: true,
   }),
 };

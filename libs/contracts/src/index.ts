@@ -26,3 +26,4 @@ export * from './request-id';
 export * from './seats';
 export * from './ask';
 export * from './leaderboards';
+export * from './structure-reads';

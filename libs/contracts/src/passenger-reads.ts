@@ -7,6 +7,7 @@ import { requestOf, typed } from './operation';
 import { read } from './read-operation';
 import { RefreshQuery } from './refresh-query';
 import { OptionalCount, PositiveId } from './request-fields';
+import { readPassengerProfile } from './structure-reads';
 
 export class PassportParams {
   @ApiProperty({ example: 'P10000001', description: 'Passport number: 9 characters A-Z or 0-9' })
@@ -104,6 +105,7 @@ export const PASSENGER_READS = {
     queryClass: 'passenger_profile',
     ttl: 'passenger',
     cache: { structures: (p) => [Keys.passengerProfile(p.passengerId), Keys.passengerRoutes(p.passengerId)] },
+    readStructure: (c, keys) => readPassengerProfile(c, keys),
     explain: true,
   }),
 

@@ -1,4 +1,4 @@
-import type { CacheResult, QueryClass, TtlClass } from '@app/cache';
+import type { CacheResult, QueryClass, TtlClass, ValkeyClient } from '@app/cache';
 import type { DbEngine } from '@app/platform/config';
 import { Operation, RequestClass, typed } from './operation';
 
@@ -33,6 +33,11 @@ export interface ReadOperation<P extends object = object, R = unknown, S = unkno
   present?(stored: S): R;
   /** The route the read ranks in the popular-routes sorted set (a user's search), or null. */
   rankedRoute?(payload: P): [from: string, to: string] | null;
+  /**
+   * For a read kept as structures: reads them back from their prefixed keys (null on a miss, { value: null } for
+   * a cached "not found"); the gateway answers their hits with it, the query-service reads with it too.
+   */
+  readStructure?(client: ValkeyClient, keys: string[], payload: P): Promise<{ value: R | null } | null>;
 }
 
 /** What a read definition states (`payload` and `result` carry types only: `typed<...>()`). */
@@ -49,6 +54,7 @@ export interface ReadDefinition<P extends object, R> {
   /** Takes the value as cached, of whatever shape (`never` admits any parameter; the definition keeps its own). */
   present?: (stored: never) => R;
   rankedRoute?: (payload: P) => [from: string, to: string] | null;
+  readStructure?: (client: ValkeyClient, keys: string[], payload: P) => Promise<{ value: R | null } | null>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { typed } from './operation';
 import { read } from './read-operation';
 import { RefreshQuery } from './refresh-query';
 import { Compare, IATA_CODE, IsDay, IsIata, OptionalCount } from './request-fields';
+import { readPopularRoutes } from './structure-reads';
 
 export class SearchQuery extends RefreshQuery {
   @ApiProperty({ example: 'JFK', description: 'Departure airport (IATA)' })
@@ -176,6 +177,7 @@ export const SEARCH_READS = {
     queryClass: null,
     ttl: null,
     cache: { structures: () => [Keys.popularRoutes()] },
+    readStructure: (c, keys, p) => readPopularRoutes(c, keys, p.limit),
     explain: false,
   }),
 

@@ -20,12 +20,12 @@ import {
 const DEFINITIONS: { [N in ReadName]: ReadOperation<ReadPayload<N>, ReadResult<N>> } = READS;
 
 /**
- * The reads of the gateway's routes: `reads.call('passengerFlights', { passportNo })`. A hit on an entry cached as
- * one JSON string is answered right here from Valkey: the hop to the query-service and back (two more JSON
- * encodings and a second process) would cost more than the hit itself. Everything else — misses,
- * `?refresh=true`, cached "not found", the seat map and profile structures — goes to the query-service, which
- * loads from the database and fills the cache under the stampede lock. Both sides take the key from the read's
- * definition, so they cannot disagree on it.
+ * The reads of the gateway's routes: `reads.call('passengerFlights', { passportNo })`. Every hit — an entry
+ * cached as one JSON string, or kept as structures (seat map, profile, popular routes) — is answered right here,
+ * from this process's near cache or one round trip to Valkey: the hop to the query-service and back would cost
+ * more than the hit itself. Misses, `?refresh=true` and cached "not found" go to the query-service, which loads
+ * from the database and fills the cache under the stampede lock. Both sides take the keys and the structure
+ * readers from the read's definition, so they cannot disagree on them.
  */
 @Injectable()
 export class ReadsClient extends EnvelopeClient<ReadSignatures> {
@@ -49,19 +49,33 @@ export class ReadsClient extends EnvelopeClient<ReadSignatures> {
     payload: ReadPayload<N>,
   ): Promise<Envelope<ReadResult<N>> | null> {
     const read = DEFINITIONS[name];
-    if (!('json' in read.cache) || ('refresh' in payload && payload.refresh)) return null;
+    if ('refresh' in payload && payload.refresh) return null;
     const started = performance.now();
-    const logicalKey = read.cache.json(payload);
-    const hit = await this.cache.cachedJson<never>(logicalKey);
+    let hit: { value: unknown; near: boolean } | null;
+    let cacheKey: string;
+    if ('json' in read.cache) {
+      const logicalKey = read.cache.json(payload);
+      hit = await this.cache.cachedJson<never>(logicalKey);
+      cacheKey = this.cache.key(logicalKey);
+    } else if ('structures' in read.cache && read.readStructure) {
+      // A structure (a seat map, a profile, the popular routes): read back the way the query-service does.
+      const keys = read.cache.structures(payload);
+      const readStructure = read.readStructure;
+      hit = await this.cache.cachedStructure(keys, (c, prefixed) => readStructure(c, prefixed, payload));
+      cacheKey = this.cache.key(keys[0]);
+    } else {
+      return null;
+    }
     if (!hit) return null;
     bumpPopularRoute(this.cache, read.rankedRoute?.(payload) ?? null);
-    const value: ReadResult<N> = read.present ? read.present(hit.value) : hit.value;
+    const value: ReadResult<N> = read.present
+      ? read.present(hit.value as never)
+      : (hit.value as ReadResult<N>);
     const latencyMs = performance.now() - started;
     if (read.queryClass) {
       this.stats.record(read.queryClass, 'cache', latencyMs);
       if (hit.near) this.stats.count(read.queryClass, 'nearHits');
     }
-    const key = this.cache.key(logicalKey);
-    return toEnvelope({ value, source: 'cache', latencyMs, cacheKey: key });
+    return toEnvelope({ value, source: 'cache', latencyMs, cacheKey });
   }
 }

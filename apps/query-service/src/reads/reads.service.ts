@@ -9,10 +9,20 @@ import {
   QueryClass,
   Tags,
   TtlClass,
-  ValkeyClient,
   ttlSeconds,
 } from '@app/cache';
-import { READS, ReadHandlers, ReadPayload, bumpPopularRoute, hubSet, jsonEntry } from '@app/contracts';
+import {
+  PROFILE_TOP_ROUTES,
+  READS,
+  ReadHandlers,
+  ReadPayload,
+  bumpPopularRoute,
+  hubSet,
+  jsonEntry,
+  readPassengerProfile,
+  readPopularRoutes,
+  readSeatView,
+} from '@app/contracts';
 import {
   AirportDetails,
   AirportSummary,
@@ -29,11 +39,10 @@ import {
   SeatAvailability,
 } from '@app/contracts';
 import { ProfileRows, ReadsRepository, SeatRows } from './reads.repository';
-import { pendingVersion, readSeatView, seatViewFromRows, SeatViewKeys, storeSeatView } from './seat-view';
+import { pendingVersion, seatViewFromRows, SeatViewKeys, storeSeatView } from './seat-view';
 import { StructureCommand, StructuredCache } from './structured-cache';
 
 /** How many frequent routes a profile shows (the sorted set keeps them all). */
-const PROFILE_TOP_ROUTES = 5;
 /** ZADD arguments per command, well under Lua's unpack limit. */
 const ZADD_CHUNK = 500;
 
@@ -101,7 +110,7 @@ export class ReadsService implements ReadHandlers {
       negativeTtl: ttlSeconds(this.config, 'negative'),
       tags: [Tags.flight(flightId)],
       refresh,
-      read: (c, [countersKey, mapKey]) => readSeatView(c, countersKey, mapKey, flightId),
+      read: (c, keys) => readSeatView(c, keys, flightId),
       load: () => this.repo.seats(flightId),
       toValue: (rows) => seatViewFromRows(flightId, rows),
       custom: {
@@ -160,7 +169,7 @@ export class ReadsService implements ReadHandlers {
       negativeTtl: ttlSeconds(this.config, 'negative'),
       tags: [Tags.passenger(passengerId)],
       refresh,
-      read: (c, [profileKey, routesKey]) => readProfile(c, profileKey, routesKey),
+      read: (c, keys) => readPassengerProfile(c, keys),
       load: () => this.repo.passengerProfile(passengerId),
       toValue: (rows) => ({ ...profileTotals(rows), frequentRoutes: topRoutes(rows.routes) }),
       toCommands: (rows) => profileCommands(rows),
@@ -224,19 +233,14 @@ export class ReadsService implements ReadHandlers {
   async popularRoutes({ limit }: ReadPayload<'popularRoutes'>): Promise<CacheResult<PopularRoute[]>> {
     const started = performance.now();
     const key = this.cache.key(Keys.popularRoutes());
-    const flat = await this.cache.guard((c) => c.zrevrange(key, 0, limit - 1, 'WITHSCORES'));
-    const routes: PopularRoute[] = [];
-    for (let i = 0; flat && i < flat.length; i += 2) {
-      const [from, to] = flat[i].split(':');
-      routes.push({ from, to, searches: Number(flat[i + 1]) });
-    }
+    const read = await this.cache.guard((c) => readPopularRoutes(c, [key], limit));
     // Without the cache there is no ranking to show: an empty list, flagged, rather than an error.
     return {
-      value: routes,
+      value: read?.value ?? [],
       source: 'cache',
       latencyMs: performance.now() - started,
       cacheKey: key,
-      ...(flat === undefined ? { stale: true } : {}),
+      ...(read === undefined ? { stale: true } : {}),
     };
   }
 
@@ -289,41 +293,6 @@ function flightTags(offers: FlightOffer[]): string[] {
 }
 
 // --- passenger profile: hash of totals + sorted set of routes ------------------------------------------------------
-
-async function readProfile(
-  c: ValkeyClient,
-  profileKey: string,
-  routesKey: string,
-): Promise<{ value: PassengerProfile | null } | null> {
-  const replies = await c
-    .pipeline()
-    .hgetall(profileKey)
-    .zrevrange(routesKey, 0, PROFILE_TOP_ROUTES - 1, 'WITHSCORES')
-    .exec();
-  if (!replies) return null;
-  const [[e1, h], [e2, flat]] = replies as [[Error | null, Record<string, string>], [Error | null, string[]]];
-  if (e1 || e2) throw e1 ?? e2;
-  if (h.found === '0') return { value: null };
-  if (h.passengerId === undefined) return null;
-  const frequentRoutes = [];
-  for (let i = 0; i < flat.length; i += 2)
-    frequentRoutes.push({ route: flat[i], flights: Number(flat[i + 1]) });
-  return {
-    value: {
-      passenger: {
-        passengerId: Number(h.passengerId),
-        passportNo: h.passportNo,
-        firstname: h.firstname,
-        lastname: h.lastname,
-      },
-      totalFlights: Number(h.totalFlights),
-      totalSpent: Number(h.totalSpent),
-      airlinesUsed: Number(h.airlinesUsed),
-      airportsVisited: Number(h.airportsVisited),
-      frequentRoutes,
-    },
-  };
-}
 
 function profileTotals(rows: ProfileRows): Omit<PassengerProfile, 'frequentRoutes'> {
   const { passenger, totalFlights, totalSpent, airlinesUsed, airportsVisited } = rows;

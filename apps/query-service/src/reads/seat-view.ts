@@ -12,43 +12,6 @@ import { StoreContext } from './structured-cache';
 /** Prefixed: seat map, counters, pending hash, flight tag set and version, the seat map's fence. */
 export type SeatViewKeys = SeatMapKeys;
 
-/** Reads counters + bitmap in one round trip; a partial structure (evicted bitmap) is a miss. */
-export async function readSeatView(
-  c: ValkeyClient,
-  countersKey: string,
-  mapKey: string,
-  flightId: number,
-): Promise<{ value: SeatAvailability | null } | null> {
-  const replies = await c.pipeline().hgetall(countersKey).getBuffer(mapKey).exec();
-  if (!replies) return null;
-  const [[e1, counters], [e2, map]] = replies as [
-    [Error | null, Record<string, string>],
-    [Error | null, Buffer | null],
-  ];
-  if (e1 || e2) throw e1 ?? e2;
-  if (counters.found === '0') return { value: null };
-  if (counters.capacity === undefined || map === null) return null;
-  const capacity = Number(counters.capacity);
-  const bookedSeats: string[] = [];
-  for (let byte = 0; byte < map.length; byte++) {
-    if (map[byte] === 0) continue;
-    for (let bit = 0; bit < 8; bit++) {
-      // Bitmaps are big-endian within a byte: offset 0 is the most significant bit.
-      const index = byte * 8 + bit;
-      if (map[byte] & (0x80 >> bit) && index < capacity) bookedSeats.push(seatName(index, capacity));
-    }
-  }
-  return {
-    value: {
-      flightId,
-      capacity,
-      booked: Number(counters.booked),
-      available: Number(counters.available),
-      bookedSeats,
-    },
-  };
-}
-
 export function seatViewFromRows(flightId: number, rows: SeatRows): SeatAvailability {
   const booked = rows.seats.length;
   return {
