@@ -68,6 +68,14 @@ export class EventHandlers {
         passengerId: e.passengerId,
         passportNo: e.passportNo,
       }),
+      this.leaderboards.applyDay({
+        eventId,
+        delta,
+        fromIata: e.fromIata,
+        toIata: e.toIata,
+        departureDate: e.departureDate,
+        occurredAt: e.occurredAt,
+      }),
     ]);
     // Only once the stale entries are gone: a search warmed before would be dropped again.
     await this.rewarmIfHot(hot, e.fromIata, e.toIata, [e.departureDate]);
@@ -80,6 +88,8 @@ export class EventHandlers {
       [
         Tags.flight(e.flightId),
         ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d)),
+        // The airport leaderboards of both days (the flight left one day's boards and joined another's).
+        ...e.departureDates.map((d) => Tags.airportDay(d)),
         // Cached NL->SQL results reading the tables a flight change writes.
         Tags.table('flight'),
         Tags.table('flight_log'),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform';
-import { CacheService, WriteKeys, runScript } from '@app/cache';
+import { CacheService, InfraKeys, Keys, WriteKeys, fenceTtlSeconds, runScript } from '@app/cache';
 
 /**
  * Applies an event's +1 / -1 to the airport traffic leaderboard and the passenger activity ranking exactly once
@@ -47,6 +47,38 @@ export class Leaderboards {
     if (applied === undefined)
       throw new Error('cache unavailable: leaderboard not updated (the job is retried)');
     return applied === 1;
+  }
+
+  /**
+   * The booking's +1 / -1 on the passengers board of its flight's day (GET /api/leaderboards/airports), exactly
+   * once (lua/apply-airport-day-once.lua): only a board built before the booking changes; with no board, a build
+   * in flight is fenced off (its snapshot may miss the booking) and the next build counts it.
+   */
+  async applyDay(
+    ch: Omit<LeaderboardChange, 'passengerId' | 'passportNo'> & { departureDate: string; occurredAt: string },
+  ): Promise<'applied' | 'no-board' | 'counted-by-build' | 'replayed'> {
+    const board = Keys.airportBoard(ch.departureDate, 'passengers');
+    const keys = [
+      WriteKeys.processedDayEvent(ch.eventId),
+      board,
+      Keys.airportBoardNames(ch.departureDate, 'passengers'),
+      InfraKeys.fence(board),
+    ].map((k) => this.cache.key(k));
+    const outcome = await this.cache.guard(
+      (c) =>
+        runScript<number>(c, 'apply-airport-day-once', keys, [
+          MARKER_TTL_SECONDS,
+          ch.delta,
+          ch.fromIata,
+          ch.toIata,
+          Date.parse(ch.occurredAt),
+          fenceTtlSeconds(this.config.cache.loaderTimeoutMs),
+        ]),
+      'script',
+    );
+    if (outcome === undefined)
+      throw new Error('cache unavailable: day leaderboard not updated (the job is retried)');
+    return (['replayed', 'applied', 'no-board', 'counted-by-build'] as const)[outcome];
   }
 
   /** The most active passengers, most bookings first. */

@@ -9,6 +9,8 @@ import { AdminModule } from './admin/admin.module';
 import { WritesRoutesModule } from './writes/writes.module';
 import { AskRoutesModule } from './ask/ask.module';
 import { GatewayMetricsModule } from './observability/gateway-metrics.module';
+import { SessionModule } from './session/session.module';
+import { LeaderboardsRoutesModule } from './leaderboards/leaderboards.module';
 
 @Module({})
 export class GatewayModule {
@@ -25,6 +27,8 @@ export class GatewayModule {
         WritesRoutesModule,
         AskRoutesModule,
         GatewayMetricsModule,
+        SessionModule,
+        LeaderboardsRoutesModule,
       ],
       controllers: [HealthController],
     };

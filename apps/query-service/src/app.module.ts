@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@app/platform';
 import { ReadsModule } from './reads/reads.module';
 import { AskHealth, AskModule } from './ask/ask.module';
+import { LeaderboardsModule } from './leaderboards/leaderboards.module';
 
 @Module({})
 export class QueryServiceModule {
@@ -17,6 +18,7 @@ export class QueryServiceModule {
         }),
         ReadsModule,
         AskModule,
+        LeaderboardsModule,
       ],
     };
   }

@@ -35,6 +35,8 @@ export const Keys = {
   /** Sorted set: route "FROM-TO" scored by flights taken. */
   passengerRoutes: (passengerId: number) => `passenger:${passengerId}:routes`,
   passengerSample: (count: number) => `passengers:sample:${count}`,
+  /** Set of JSON passenger entries (random passengers with bookings): each sample request draws from it (SRANDMEMBER). */
+  passengerPool: () => 'passengers:pool',
   /** Country as given: MySQL compares it case-insensitively, PostgreSQL does not, so one key per spelling. */
   airportsByCountry: (country: string, limit: number) => `airports:country:${country}:${limit}`,
   airport: (iata: string) => `airport:${iata}`,
@@ -56,6 +58,14 @@ export const Keys = {
     `ask:semantic:${engine}:${model}:${questionHash}`,
   /** Sorted set of askSemantic keys by time stored: the bounded scan reads it, trimming keeps it bounded. */
   askSemanticIndex: (engine: string, model: string) => `ask:semantic-index:${engine}:${model}`,
+  /**
+   * Sorted set: airports (IATA code, else ICAO) of one day scored by departures, arrivals, flights (both) or
+   * passengers (booked seats departing or arriving), built from the database on a miss. Not under 'leaderboard:'
+   * (event-kept state): these are cached copies that DELETE /api/cache may drop.
+   */
+  airportBoard: (date: string, by: string) => `leaderboards:airports:${date}:${by}`,
+  /** Hash of one day's board: airport code -> name, plus `@<ICAO>` -> code (rank by ICAO) and `builtAt` (µs). */
+  airportBoardNames: (date: string, by: string) => `leaderboards:airports:${date}:${by}:names`,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -68,6 +78,8 @@ export const Tags = {
   popularRoutes: () => 'popular-routes',
   /** Every entry that read a table (NL->SQL query results): a write to the table invalidates them all. */
   table: (name: string) => `table:${name}`,
+  /** The airport leaderboards of one day: a flight moved from or to the day invalidates them. */
+  airportDay: (date: string) => `airport-day:${date}`,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -105,6 +117,8 @@ export const NON_CACHE_KEY_PREFIXES = [
   'leaderboard:',
   'tagver:',
   'fence:',
+  // Server-side sessions: logged-in users, not cached copies (flushing the cache must not log anyone out).
+  'session:',
 ] as const;
 
 /** How long a tag's version outlives its last invalidation (longer than any load can take). */
@@ -125,6 +139,8 @@ export const WriteKeys = {
   activePassengers: () => 'leaderboard:passenger:bookings',
   /** Marker "this event was applied to the leaderboards" (SET NX), so a replayed event changes nothing. */
   processedEvent: (eventId: string) => `leaderboard:applied:${eventId}`,
+  /** The same for the day boards (GET /api/leaderboards/airports): their own marker, their own script. */
+  processedDayEvent: (eventId: string) => `leaderboard:applied-day:${eventId}`,
   /** List (capped): invalidation lag in ms, event committed -> tagged keys gone, pushed by every warmer. */
   invalidationLag: () => 'stats:invalidation-lag',
   /** JSON {capacity, fromIata, toIata, departure}: what a booking needs to know about a flight. */
@@ -151,6 +167,27 @@ export const DurableWriteKeys = {
   pendingSeats: (flightId: number) => `wb:pending:${flightId}`,
   /** JSON: the first outcome of a write sent with an Idempotency-Key (replayed to retries for 24 h). */
   idempotency: (scope: string, key: string) => `wb:idempotency:${scope}:${key}`,
+  /** Stream of accepted write-behind flight changes (PATCH /api/flights/:id, mode write-behind). */
+  flightChangeStream: () => 'wb:flight-changes',
+  flightChangeGroup: () => 'wb-flight-flushers',
+  /** Hash: status of a write-behind flight change by reference (pending / persisted / failed). */
+  flightChangeStatus: (reference: string) => `wb:flight-change:${reference}`,
+  /** Hash per flight while changes are pending: the latest accepted {seq, departure, arrival, durationMinutes}. */
+  flightChangePending: (flightId: number) => `wb:flight-pending:${flightId}`,
+  /** Counter per flight: the order of its accepted changes (applied in this order, whatever batch they land in). */
+  flightChangeSeq: (flightId: number) => `wb:flight-seq:${flightId}`,
+  /** Hash of totals: accepted, persisted, updates (UPDATE statements run), batches: what coalescing saves. */
+  flightChangeTotals: () => 'wb:flight-changes:totals',
+} as const;
+
+/** Server-side sessions (the gateway's /api/session): logged-in users, kept with a sliding TTL. */
+export const SessionKeys = {
+  /** Hash {passengerId, passportNo, firstname, lastname, createdAt, lastSeenAt}. */
+  session: (id: string) => `session:${id}`,
+  /** Set of flight ids: the basket (SADD/SREM, so two tabs adding at once lose nothing). */
+  basket: (id: string) => `session:${id}:basket`,
+  /** List of JSON weather lookups, newest first (capped). */
+  weather: (id: string) => `session:${id}:weather`,
 } as const;
 
 /** Field of DurableWriteKeys.pendingSeats that counts committed seat changes (optimistic seat-map rebuilds). */

@@ -23,6 +23,8 @@ export const SCRIPT_NAMES = [
   'release-seat',
   'finalize-write-behind',
   'apply-leaderboard-once',
+  'apply-airport-day-once',
+  'session-op',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

@@ -87,6 +87,8 @@ export interface AppConfig {
     staleGraceSeconds: number;
     earlyRefreshSeconds: number;
   };
+  /** Server-side sessions (/api/session): the cookie's signing secret ('' = made up at start) and the sliding TTL. */
+  session: { secret: string; ttlSeconds: number };
   writeBehind: {
     batchSize: number;
     lanes: number;
@@ -238,6 +240,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid INTERNAL_TOKEN: expected at least ${MIN_INTERNAL_TOKEN_LENGTH} characters (a random secret, such as \`openssl rand -hex 32\`)`,
     );
 
+  const sessionSecret = str('SESSION_SECRET');
+  if (sessionSecret && sessionSecret.length < 16)
+    throw new ConfigError(
+      'Invalid SESSION_SECRET: expected at least 16 characters (a random secret, such as `openssl rand -hex 32`)',
+    );
+
   const askUser = str('ASK_DB_USER');
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(askUser))
     throw new ConfigError(
@@ -324,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       staleGraceSeconds: num('WEATHER_STALE_GRACE'),
       earlyRefreshSeconds: num('WEATHER_EARLY_REFRESH'),
     },
+    session: { secret: sessionSecret, ttlSeconds: num('SESSION_TTL_SECONDS') },
     writeBehind: {
       batchSize: num('WRITE_BEHIND_BATCH_SIZE'),
       lanes: num('WRITE_BEHIND_LANES'),

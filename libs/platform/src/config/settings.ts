@@ -448,6 +448,25 @@ export const SETTINGS: readonly SettingSpec[] = [
     'How long past expiry a weather value may be served when the provider fails',
   ),
   seconds('WEATHER_EARLY_REFRESH', '60', 'Refresh a hot weather key this many seconds before it expires'),
+  // Sessions
+  {
+    name: 'SESSION_SECRET',
+    kind: 'string',
+    default: '',
+    description:
+      'Secret that signs the session cookie (/api/session), at least 16 characters; unset: the gateway makes one up at start (sessions then end with a restart) and warns',
+    group: 'Sessions',
+    secret: true,
+  },
+  {
+    name: 'SESSION_TTL_SECONDS',
+    kind: 'int',
+    default: '1800',
+    min: 10,
+    max: 30 * 24 * 3600,
+    description: 'Sliding lifetime of a session: every request made with it starts the time again',
+    group: 'Sessions',
+  },
   // Write path
   {
     name: 'WRITE_BEHIND_BATCH_SIZE',
