@@ -1,3 +1,7 @@
+/**
+ * Reading what the apps export and what the dashboard asks for: Prometheus's text format, and the metric names
+ * in the dashboard's PromQL. Used by the metrics suites and by `npm run test:compose`.
+ */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -61,17 +65,17 @@ export function valueOf(
   return found[0]?.value;
 }
 
-export const DASHBOARD_PATH = resolve(
-  __dirname,
-  '../../../observability/grafana/dashboards/cache-me-if-you-can.json',
-);
+/** The Grafana dashboard in the repository (`root`: the repository, from src/ or dist/). */
+export function dashboardPath(root: string): string {
+  return resolve(root, 'observability/grafana/dashboards/cache-me-if-you-can.json');
+}
 
 export interface DashboardQuery {
   panel: string;
   expr: string;
 }
 
-interface Panel {
+export interface Panel {
   type: string;
   title: string;
   targets?: Array<{ expr?: string; datasource?: { uid?: string } }>;
@@ -79,13 +83,13 @@ interface Panel {
   panels?: Panel[];
 }
 
-export function dashboardPanels(): Panel[] {
-  const dashboard = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as { panels: Panel[] };
+export function dashboardPanels(root: string): Panel[] {
+  const dashboard = JSON.parse(readFileSync(dashboardPath(root), 'utf8')) as { panels: Panel[] };
   return dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row');
 }
 
-export function dashboardQueries(): DashboardQuery[] {
-  return dashboardPanels().flatMap((p) =>
+export function dashboardQueries(root: string): DashboardQuery[] {
+  return dashboardPanels(root).flatMap((p) =>
     (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr ?? '' })),
   );
 }

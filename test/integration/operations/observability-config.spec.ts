@@ -5,7 +5,7 @@ import { AppConfig, loadConfig, METRIC_SPECS, MetricsRegistry } from '@app/platf
 import { APPS } from '../../../tools/startup/apps';
 import { PROBE_TARGETS } from '../../../scripts/probe';
 import { ROOT } from '../foundation/support';
-import { dashboardPanels, dashboardQueries, metricNamesIn } from './exposition';
+import { dashboardPanels, dashboardQueries, metricNamesIn } from '../../../tools/observability/exposition';
 
 /**
  * The observability files agree with the apps: Prometheus scrapes every app where it serves /metrics, the
@@ -86,7 +86,7 @@ describe('Grafana dashboard', () => {
   );
 
   it('is valid JSON with panels that each query the provisioned Prometheus data source', () => {
-    const panels = dashboardPanels();
+    const panels = dashboardPanels(ROOT);
     expect(panels.length).toBeGreaterThanOrEqual(20);
     const datasource = load(read('observability/grafana/provisioning/datasources/prometheus.yml')) as {
       datasources: Array<{ uid: string; url: string }>;
@@ -107,7 +107,7 @@ describe('Grafana dashboard', () => {
 
   it('every query names metrics the apps export (or Prometheus`s own `up`)', () => {
     const unknown: Array<{ panel: string; metric: string }> = [];
-    for (const q of dashboardQueries()) {
+    for (const q of dashboardQueries(ROOT)) {
       const names = metricNamesIn(q.expr);
       expect({ panel: q.panel, expr: q.expr, names: names.length > 0 }).toEqual({
         panel: q.panel,
@@ -122,7 +122,7 @@ describe('Grafana dashboard', () => {
   });
 
   it('shows hit rate, latency by source, stampede counters, queue and write-behind health', () => {
-    const all = dashboardQueries()
+    const all = dashboardQueries(ROOT)
       .map((q) => q.expr)
       .join('\n');
     for (const metric of [

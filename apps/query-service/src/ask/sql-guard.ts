@@ -486,29 +486,32 @@ class Scope {
     this.ctes = new Set(parent?.ctes ?? []);
   }
 
+  /** This level and the enclosing ones (a correlated subquery sees its outer query's names). */
+  private chain(): Scope[] {
+    const out: Scope[] = [];
+    for (let s: Scope | undefined = this.parent; s; s = s.parent) out.push(s);
+    return [this as Scope, ...out];
+  }
+
   resolve(name: string): string | null | undefined {
-    for (let s: Scope | undefined = this; s; s = s.parent) {
-      if (s.sources.has(name)) return s.sources.get(name);
-    }
+    for (const s of this.chain()) if (s.sources.has(name)) return s.sources.get(name);
     return undefined;
   }
 
   /** Base tables visible here and in enclosing levels (correlated subqueries). */
   baseTables(): string[] {
     const out: string[] = [];
-    for (let s: Scope | undefined = this; s; s = s.parent)
-      for (const t of s.sources.values()) if (t) out.push(t);
+    for (const s of this.chain()) for (const t of s.sources.values()) if (t) out.push(t);
     return out;
   }
 
   hasOpaqueSource(): boolean {
-    for (let s: Scope | undefined = this; s; s = s.parent)
-      for (const t of s.sources.values()) if (t === null) return true;
+    for (const s of this.chain()) for (const t of s.sources.values()) if (t === null) return true;
     return false;
   }
 
   hasAlias(name: string): boolean {
-    for (let s: Scope | undefined = this; s; s = s.parent) if (s.aliases.has(name)) return true;
+    for (const s of this.chain()) if (s.aliases.has(name)) return true;
     return false;
   }
 }
