@@ -331,11 +331,6 @@ export class CacheService {
     return deleted;
   }
 
-  /** @deprecated name kept for callers not yet renamed: see purgeCachedEntries. */
-  flushProjectKeys(): Promise<number> {
-    return this.purgeCachedEntries();
-  }
-
   // -------------------------------------------------------------------------------------------------------------
 
   /** One caller's (or one coalesced group's) trip: hit, or load under the lock, or wait for the owner. */

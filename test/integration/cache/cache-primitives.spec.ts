@@ -247,7 +247,7 @@ describe('cache primitives (real Redis)', () => {
     await p.client.set(foreign, 'x');
     await p.cache.set('flight:1', { a: 1 }, { ttl: 60, tags: ['flight:1'] });
     await p.client.set(`${config.cache.keyPrefix}wb:booking:ABC`, 'pending');
-    const n = await p.cache.flushProjectKeys();
+    const n = await p.cache.purgeCachedEntries();
     expect(n).toBeGreaterThanOrEqual(2); // the entry and its tag set
     expect(await p.client.exists(`${config.cache.keyPrefix}flight:1`)).toBe(0);
     expect(await p.client.get(`${config.cache.keyPrefix}wb:booking:ABC`)).toBe('pending');

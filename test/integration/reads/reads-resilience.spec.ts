@@ -32,7 +32,7 @@ describe.each(TEST_ENGINES)('read path under load and failure on %s', (engine) =
     });
 
     afterAll(async () => {
-      await services[0]?.get(CacheService).flushProjectKeys();
+      await services[0]?.get(CacheService).purgeCachedEntries();
       await services[0]?.get(CacheStatsService).reset();
       await Promise.all(gateways.map((g) => g.close()));
       for (const s of services) await s.close();

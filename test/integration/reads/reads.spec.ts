@@ -24,7 +24,7 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
   });
 
   afterAll(async () => {
-    await stack?.cache.flushProjectKeys();
+    await stack?.cache.purgeCachedEntries();
     await stack?.stats.reset();
     await stack?.close();
     await dropDb?.();

@@ -224,7 +224,7 @@ export async function eventually<T>(
 export const basicAuth = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-/** The 'wb:' state of record and the queues survive flushProjectKeys; a suite removes all of its own keys. */
+/** The 'wb:' state of record and the queues survive purgeCachedEntries; a suite removes all of its own keys. */
 export async function cleanDurableKeys(cache: CacheService | undefined): Promise<void> {
   if (!cache) return;
   await cache.guard(async (c) => {

@@ -44,7 +44,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
   });
 
   afterAll(async () => {
-    await stack?.cache.flushProjectKeys().catch(() => undefined);
+    await stack?.cache.purgeCachedEntries().catch(() => undefined);
     await cleanDurableKeys(stack?.cache);
     await stack?.close();
     await dropDb?.();

@@ -9,12 +9,16 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminAuthGuard } from './admin-auth.guard';
+import { CachePurgeService } from './cache-purge.service';
 import { StatsReportService } from './stats-report.service';
 
 @ApiTags('operations')
 @Controller('api')
 export class AdminController {
-  constructor(private readonly stats: StatsReportService) {}
+  constructor(
+    private readonly stats: StatsReportService,
+    private readonly purger: CachePurgeService,
+  ) {}
 
   @Get('stats')
   @ApiOperation({
@@ -40,7 +44,7 @@ export class AdminController {
       'Too many failed admin logins from this client (ADMIN_LOGIN_MAX_FAILURES); Retry-After says when to retry',
   })
   @ApiServiceUnavailableResponse({ description: 'The cache is unreachable' })
-  flush() {
-    return this.stats.flush();
+  purge() {
+    return this.purger.purge();
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AdminAccessModule } from './admin-access.module';
 import { AdminController } from './admin.controller';
+import { CachePurgeService } from './cache-purge.service';
 import { StatsReportService } from './stats-report.service';
 import { WritesRoutesModule } from '../writes/writes.module';
 
@@ -8,6 +9,6 @@ import { WritesRoutesModule } from '../writes/writes.module';
 @Module({
   imports: [WritesRoutesModule, AdminAccessModule],
   controllers: [AdminController],
-  providers: [StatsReportService],
+  providers: [StatsReportService, CachePurgeService],
 })
 export class AdminModule {}

@@ -1,11 +1,5 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import {
-  CacheService,
-  CacheStatsService,
-  CacheUnavailableError,
-  QueryClassStats,
-  StatsSnapshot,
-} from '@app/cache';
+import { Injectable } from '@nestjs/common';
+import { CacheService, CacheStatsService, QueryClassStats, StatsSnapshot } from '@app/cache';
 import { WritePathStats, WritePathStatsService } from '../writes/write-path-stats.service';
 
 /** Figures from Valkey's INFO. keyspace_* and ops/s are server-wide (every client of this server), not per project. */
@@ -53,16 +47,6 @@ export class StatsReportService {
       cacheAvailable: this.cache.isAvailable,
       writes,
     };
-  }
-
-  async flush(): Promise<{ deleted: number }> {
-    try {
-      return { deleted: await this.cache.flushProjectKeys() };
-    } catch (e) {
-      if (e instanceof CacheUnavailableError)
-        throw new ServiceUnavailableException('The cache is unreachable: nothing was flushed');
-      throw e;
-    }
   }
 
   private async valkeyFigures(): Promise<ValkeyFigures | null> {
