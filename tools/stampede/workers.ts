@@ -41,23 +41,26 @@ export class StampedeWorkers {
     return Promise.all(reports);
   }
 
+  /** Asks every worker to exit (it closes its connections); one that does not within 10 s is killed. */
   async stop(): Promise<void> {
     await Promise.all(
-      this.procs.map(
-        (p) =>
-          new Promise<void>((done) => {
-            if (p.exitCode !== null || p.signalCode !== null) return done();
-            const kill = setTimeout(() => p.kill('SIGKILL'), 10_000);
-            p.once('exit', () => {
-              clearTimeout(kill);
-              done();
-            });
-            if (p.connected) p.send({ type: 'exit' });
-            else p.kill('SIGTERM');
-          }),
-      ),
+      this.procs.map((p) => {
+        const exited = exitOf(p);
+        const kill = setTimeout(() => p.kill('SIGKILL'), 10_000);
+        if (p.connected) p.send({ type: 'exit' });
+        else p.kill('SIGTERM');
+        return exited.finally(() => clearTimeout(kill));
+      }),
     );
   }
+}
+
+/** Resolves when the process has exited (at once if it already has). */
+function exitOf(p: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (p.exitCode !== null || p.signalCode !== null) return done();
+    p.once('exit', () => done());
+  });
 }
 
 /** The next message of a type from a worker; rejects if the worker exits first. */
@@ -93,14 +96,11 @@ export class CpuHogs {
 
   async stop(): Promise<void> {
     await Promise.all(
-      this.procs.map(
-        (p) =>
-          new Promise<void>((done) => {
-            if (p.exitCode !== null || p.signalCode !== null) return done();
-            p.once('exit', () => done());
-            p.kill('SIGKILL');
-          }),
-      ),
+      this.procs.map((p) => {
+        const exited = exitOf(p);
+        p.kill('SIGKILL');
+        return exited;
+      }),
     );
   }
 }

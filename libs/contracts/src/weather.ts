@@ -5,7 +5,7 @@
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import type { CacheResult } from '@app/cache';
+import type { CacheResult, LockRole, WakeUp } from '@app/cache';
 import { operation, RequestClass, requestOf, typed } from './operation';
 import { OptionalFlag, ToInt } from './request-fields';
 
@@ -75,20 +75,9 @@ export interface WeatherCity {
   name: string;
 }
 
-/**
- * How the request got its answer with respect to the stampede lock:
- * - none: a fresh cache hit, no lock involved;
- * - acquired: this request took the lock (and called the provider unless the value landed meanwhile);
- * - waited: another request held the lock; this one waited to be woken and was served what it stored;
- * - bypassed: no lock (cache=false, or the cache is unavailable and the provider was called directly).
- */
-export type WeatherLockRole = 'none' | 'acquired' | 'waited' | 'bypassed';
-
-/**
- * What ended a wait: the owner's fill notification (pub/sub), the value already there when the waiter looked once
- * more right after subscribing, the shared promise of this process, or the wait timing out (the owner vanished).
- */
-export type WeatherWakeUp = 'notification' | 'recheck' | 'in-process' | 'timeout';
+/** The stampede engine's account of a request (see LoadTrace in @app/cache): the weather meta shows it. */
+export type WeatherLockRole = LockRole;
+export type WeatherWakeUp = WakeUp;
 
 export interface WeatherMeta {
   lock: WeatherLockRole;

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig, Dialect, bind } from '@app/platform';
 import { CacheService, DurableWriteKeys } from '@app/cache';
 import { seatName } from '@app/contracts';
+import { TcpProxy } from '../../support/tcp-proxy';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
 import { createSeededTestDatabase } from '../../support/seeded';
 import { BookingsService } from '../../../apps/writer-service/src/bookings/bookings.service';
@@ -10,7 +11,6 @@ import { WriteBehindFlusher } from '../../../apps/writer-service/src/write-behin
 import { FlushRepository } from '../../../apps/writer-service/src/write-behind/flush.repository';
 import { StreamEntry, bookingsOf } from '../../../apps/writer-service/src/write-behind/stream-entry';
 import {
-  DbProxy,
   cleanDurableKeys,
   createHundredSeatFlight,
   eventually,
@@ -183,7 +183,7 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
   });
 
   it('a flusher stops within its deadline on close, even while it waits for the database', async () => {
-    const proxy = await DbProxy.start({ host: config.db.host, port: config.db.port });
+    const proxy = await TcpProxy.start({ host: config.db.host, port: config.db.port });
     try {
       const viaProxy: AppConfig = { ...config, db: { ...config.db, host: '127.0.0.1', port: proxy.port } };
       const app = await startWriterContext(viaProxy, { flusher: true });
@@ -202,7 +202,7 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
   });
 
   it('the database goes away while bookings arrive: all are accepted, and persisted once it is back', async () => {
-    const proxy = await DbProxy.start({ host: config.db.host, port: config.db.port });
+    const proxy = await TcpProxy.start({ host: config.db.host, port: config.db.port });
     try {
       const viaProxy: AppConfig = { ...config, db: { ...config.db, host: '127.0.0.1', port: proxy.port } };
       const app = await flusher(viaProxy);

@@ -1,7 +1,6 @@
 import { INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
-import { Server, Socket, createServer, connect } from 'node:net';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -121,53 +120,6 @@ async function spawnGateway(config: AppConfig) {
     url: `http://127.0.0.1:${port}`,
     close: () => stopProcess(proc),
   };
-}
-
-/** A TCP proxy in front of the database that the test can cut (refuse and drop connections) and restore. */
-export class DbProxy {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-
-  private constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  static async start(target: { host: string; port: number }): Promise<DbProxy> {
-    const proxy = new DbProxy(await freePort(), target);
-    await proxy.restore();
-    return proxy;
-  }
-
-  async restore(): Promise<void> {
-    if (this.server) return;
-    this.server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => {
-          this.sockets.delete(s);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', () => r()));
-  }
-
-  /** The database "goes down": open connections are dropped and new ones refused. */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  }
-
-  async close(): Promise<void> {
-    await this.cut();
-  }
 }
 
 /** A 100-seat aircraft and a flight on it (tomorrow), on an existing route/airline; returns the flight id. */

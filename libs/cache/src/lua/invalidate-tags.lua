@@ -8,8 +8,7 @@
   Returns the number of entries deleted.
 ]]
 local n = tonumber(ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+--- @include "server-time-us"
 local deleted = 0
 for i = 1, n do
   local members = redis.call('SMEMBERS', KEYS[i])
