@@ -37,6 +37,8 @@ export function createValkeyClient(endpoint: RedisEndpoint, opts: ValkeyClientOp
     lazyConnect: opts.lazyConnect ?? false,
     enableAutoPipelining: opts.autoPipelining ?? false,
     autoResendUnfulfilledCommands: opts.resendAfterReconnect ?? true,
+    // A connection closed while its server is gone is destroyed soon, so no timer keeps the process alive.
+    disconnectTimeout: 200,
     // Reconnect forever with a capped backoff: the cache coming back must be noticed without a restart.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
   };
