@@ -3,7 +3,11 @@
  *  1. per read: database latency (?refresh=true) vs cache latency, as measured inside the query-service, and the speedup;
  *  2. throughput of cache hits through the gateway (a mix over the read endpoints, hot keys) with autocannon,
  *     against a minimal reference server (node:http + one iovalkey GET of the same keys), and the ratio;
- *  3. p99 at half of the gateway's peak rate.
+ *  3. p99 at half of the gateway's peak rate;
+ *  4. the same with the gateway's near cache off (CACHE_NEAR_MAX_BYTES=0);
+ *  5. in-process hit cost: CacheService.cachedJson with the near cache on and off against the floor of a raw
+ *     iovalkey GET + JSON.parse of the same entry;
+ *  6. invalidation lag: a key changed by another connection, until this process's near cache has dropped it.
  * Uses its own database (BENCH_DB_NAME, default cmiyc_bench_read, seeded at `small` scale when empty) and its own
  * key prefix; engine and servers come from the usual environment (DB_ENGINE, DB_HOST, CACHE_HOST...).
  */
@@ -11,7 +15,8 @@ import autocannon from 'autocannon';
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { AppConfig, loadConfig, migrateDatabase } from '@app/platform';
-import { createValkeyClient } from '@app/cache';
+import { createCachePrimitives, createValkeyClient } from '@app/cache';
+import { performance } from 'node:perf_hooks';
 import { isDatabaseEmpty, seedDatabase } from '../tools/seed/seed';
 import { deleteKeysWithPrefix, freePort, waitForPort } from '../test/support/redis-server';
 import { configEnv } from './env';
@@ -112,11 +117,94 @@ async function main() {
     console.log(
       pad(`gateway @ ${Math.round(gateway.rps / 2)} req/s`, 22) + describe(half) + ' (goal p99 < 5 ms)',
     );
+
+    // 4. The gateway with its near cache off: every hit is one GET to Valkey.
+    const offPort = await freePort();
+    children.push(
+      spawn(process.execPath, [dist('apps/gateway/src/main.js')], {
+        env: { ...env, GATEWAY_PORT: String(offPort), CACHE_NEAR_MAX_BYTES: '0' },
+        stdio: 'inherit',
+      }),
+    );
+    await waitForPort(offPort, 30000);
+    const nearOff = await load(`http://127.0.0.1:${offPort}`, paths);
+    console.log(pad('gateway, near off', 22) + describe(nearOff));
+    console.log(
+      `near cache on / off: ${(gateway.rps / nearOff.rps).toFixed(2)}x; ` +
+        `gateway (near on) / reference: ${ratio.toFixed(2)}x (goal >= 1.0x)`,
+    );
+
+    // 5 and 6: in-process hit cost and invalidation lag.
+    await inProcess(config);
   } finally {
     stopAll();
     const valkey = createValkeyClient(config.cache);
     await deleteKeysWithPrefix(valkey, config.cache.keyPrefix);
     valkey.disconnect();
+  }
+}
+
+/** Hit cost inside one process (near on / off) against a raw GET + JSON.parse, and invalidation lag. */
+async function inProcess(config: AppConfig) {
+  const N = Number(process.env.BENCH_HITS ?? 20000);
+  const value = {
+    flightId: 115,
+    flightno: 'LH 115',
+    airline: { name: 'Lufthansa', iata: 'LH' },
+    from: { iata: 'FRA', name: 'Frankfurt am Main' },
+    to: { iata: 'JFK', name: 'John F Kennedy Intl' },
+    departure: '2026-12-15T10:00:00Z',
+    arrival: '2026-12-15T18:30:00Z',
+  };
+  const near = await createCachePrimitives(config);
+  const off = await createCachePrimitives({
+    ...config,
+    cache: { ...config.cache, near: { ...config.cache.near, maxBytes: 0 } },
+  });
+  const raw = createValkeyClient(config.cache);
+  const other = createValkeyClient(config.cache);
+  try {
+    await near.cache.set('bench:hit', value, { ttl: 300 });
+    const key = near.cache.key('bench:hit');
+    const time = async (op: () => Promise<unknown>) => {
+      for (let i = 0; i < 1000; i++) await op(); // warm-up
+      const t = performance.now();
+      for (let i = 0; i < N; i++) await op();
+      return ((performance.now() - t) * 1000) / N; // µs per hit
+    };
+    const floor = await time(async () => JSON.parse((await raw.get(key))!));
+    const nearOff = await time(() => off.cache.cachedJson('bench:hit'));
+    const nearOn = await time(() => near.cache.cachedJson('bench:hit'));
+    console.log(`\nIn-process hit cost, ${N} sequential hits of one flight entry:`);
+    console.log(pad('raw GET + JSON.parse', 26) + `${floor.toFixed(1)} µs`);
+    console.log(pad('cachedJson, near off', 26) + `${nearOff.toFixed(1)} µs`);
+    console.log(
+      pad('cachedJson, near on', 26) +
+        `${nearOn.toFixed(2)} µs  (${(floor / nearOn).toFixed(0)}x the floor; goal >= 3x)`,
+    );
+
+    // Invalidation lag: another connection changes the key; how long until this process has dropped it.
+    const lags: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      await near.cache.cachedJson('bench:hit');
+      await near.cache.cachedJson('bench:hit'); // held in memory
+      const before = near.near.stats().invalidations;
+      const t0 = performance.now();
+      await other.set(key, JSON.stringify({ ...value, i }), 'EX', 300);
+      while (near.near.stats().invalidations === before) await new Promise((r) => setImmediate(r));
+      lags.push(performance.now() - t0);
+    }
+    lags.sort((a, b) => a - b);
+    const at = (q: number) => lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)];
+    console.log(
+      `Invalidation lag (SET by another connection -> dropped here), ${lags.length} changes: ` +
+        `p50 ${at(0.5).toFixed(3)} ms, p99 ${at(0.99).toFixed(3)} ms (goal p99 < 5 ms)`,
+    );
+  } finally {
+    raw.disconnect();
+    other.disconnect();
+    await near.close();
+    await off.close();
   }
 }
 
