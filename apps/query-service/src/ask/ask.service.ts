@@ -18,6 +18,8 @@ import { GuardedSql, guardSql, SqlRejectedError } from './sql-guard';
 export class AskService {
   private readonly kb: KnowledgeBase;
   private readonly policy = askPolicy();
+  /** Statements that passed the guard, by their text (bounded; oldest dropped first). */
+  private readonly checked = new Map<string, GuardedSql>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -118,12 +120,19 @@ export class AskService {
   // -------------------------------------------------------------------------------------------------------------
 
   private guard(sql: string, what: string): GuardedSql {
+    // The guard is a pure function of the text (for this engine and policy): a statement checked once, such as
+    // the SQL of every semantic-cache hit, is not parsed again (two parses and two rewrites: milliseconds).
+    const known = this.checked.get(sql);
+    if (known) return known;
     try {
-      return guardSql(sql, {
+      const g = guardSql(sql, {
         flavor: this.config.db.flavor,
         policy: this.policy,
         maxRows: this.config.ask.maxRows,
       });
+      if (this.checked.size >= GUARD_MEMO_SIZE) this.checked.delete(this.checked.keys().next().value!);
+      this.checked.set(sql, g);
+      return g;
     } catch (e) {
       if (!(e instanceof SqlRejectedError)) throw e;
       const shown = sql.length > 300 ? `${sql.slice(0, 297)}...` : sql;
@@ -172,5 +181,8 @@ export class AskService {
     };
   }
 }
+
+/** Statements whose guard result is remembered. */
+const GUARD_MEMO_SIZE = 500;
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
