@@ -131,6 +131,24 @@ describe('loadConfig', () => {
     expect(configError({ CACHE_KEY_PREFIX: '' }).message).toMatch(/^Invalid CACHE_KEY_PREFIX=""/);
   });
 
+  it('INTERNAL_TOKEN: empty when unset (admin messages refused), at least 16 characters when set, never echoed', () => {
+    expect(loadConfig({}).internalToken).toBe('');
+    expect(loadConfig({ INTERNAL_TOKEN: 'x'.repeat(16) }).internalToken).toBe('x'.repeat(16));
+    const e = configError({ INTERNAL_TOKEN: 'short-secret' });
+    expect(e.message).toMatch(/^Invalid INTERNAL_TOKEN: expected at least 16 characters/);
+    expect(e.message).not.toContain('short-secret');
+  });
+
+  it('ensureInternalToken makes one up only when none is set, so the apps npm start runs share it', () => {
+    const env: NodeJS.ProcessEnv = {};
+    expect(configModule.ensureInternalToken(env)).toBe(true);
+    expect(env.INTERNAL_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+    const made = env.INTERNAL_TOKEN;
+    expect(configModule.ensureInternalToken(env)).toBe(false);
+    expect(env.INTERNAL_TOKEN).toBe(made);
+    expect(loadConfig(env).internalToken).toBe(made);
+  });
+
   it('ConfigError is an Error named ConfigError (one line for a person, no stack needed)', () => {
     const e = configError({ CACHE_PORT: 'x' });
     expect(e).toBeInstanceOf(Error);
