@@ -173,6 +173,8 @@ async function flightPool(
 interface RunResult {
   series: Second[];
   latenciesUs: number[];
+  readLatenciesUs: number[];
+  writeLatenciesUs: number[];
   reads: number;
   writes: number;
   hits: number;
@@ -194,6 +196,8 @@ async function runWorkers(
   const r: RunResult = {
     series: [],
     latenciesUs: [],
+    readLatenciesUs: [],
+    writeLatenciesUs: [],
     reads: 0,
     writes: 0,
     hits: 0,
@@ -235,6 +239,7 @@ async function runWorkers(
     b.minUs = Math.min(b.minUs, us);
     b.maxUs = Math.max(b.maxUs, us);
     r.latenciesUs.push(us);
+    (kind === 'read' ? r.readLatenciesUs : r.writeLatenciesUs).push(us);
     if (kind === 'read') {
       b.reads++;
       r.reads++;
@@ -330,6 +335,11 @@ interface Summary {
   p50LatencyUs: number;
   p99LatencyUs: number;
   maxLatencyUs: number;
+  /** Reads and writes apart: a write costs a database transaction, a read hit a cache lookup. */
+  readP50LatencyUs: number;
+  readP99LatencyUs: number;
+  writeP50LatencyUs: number;
+  writeP99LatencyUs: number;
   reads: number;
   writes: number;
   readPercent: number;
@@ -343,6 +353,8 @@ interface Summary {
 function printSummary(run: RunResult, planned: number): Summary {
   const done = run.reads + run.writes;
   const lat = summarize(run.latenciesUs);
+  const readLat = summarize(run.readLatenciesUs);
+  const writeLat = summarize(run.writeLatenciesUs);
   const summary: Summary = {
     durationSeconds: +(run.durationMs / 1000).toFixed(3),
     operations: done,
@@ -351,6 +363,10 @@ function printSummary(run: RunResult, planned: number): Summary {
     p50LatencyUs: lat?.p50 ?? 0,
     p99LatencyUs: lat?.p99 ?? 0,
     maxLatencyUs: lat?.max ?? 0,
+    readP50LatencyUs: readLat?.p50 ?? 0,
+    readP99LatencyUs: readLat?.p99 ?? 0,
+    writeP50LatencyUs: writeLat?.p50 ?? 0,
+    writeP99LatencyUs: writeLat?.p99 ?? 0,
     reads: run.reads,
     writes: run.writes,
     readPercent: done ? +((100 * run.reads) / done).toFixed(1) : 0,
@@ -370,6 +386,14 @@ function printSummary(run: RunResult, planned: number): Summary {
       [
         'avg latency',
         `${ms(summary.avgLatencyUs / 1000)} (p50 ${ms(summary.p50LatencyUs / 1000)}, p99 ${ms(summary.p99LatencyUs / 1000)})`,
+      ],
+      [
+        'read latency',
+        `p50 ${ms(summary.readP50LatencyUs / 1000)}, p99 ${ms(summary.readP99LatencyUs / 1000)}`,
+      ],
+      [
+        'write latency',
+        `p50 ${ms(summary.writeP50LatencyUs / 1000)}, p99 ${ms(summary.writeP99LatencyUs / 1000)}`,
       ],
       [
         'reads / writes',
