@@ -54,8 +54,14 @@ function rowPerItem<T>(
 
 /** What other suites may rely on at every scale. */
 export const SEED_FIXTURES = {
-  /** The dashboard's default flight: exists and has bookings. */
+  /**
+   * The dashboard's default flight: an upcoming JFK -> LAX flight (a week after the day the data was generated)
+   * with bookings and free seats, so the guided path (details, route search, seat map, booking) works as it reads.
+   */
   dashboardFlightId: 115,
+  dashboardRoute: ['JFK', 'LAX'] as readonly [string, string],
+  /** Days after the generation day that flight departs (fewer when the scale's window is shorter). */
+  dashboardFlightDaysAhead: 7,
   hubs: HUB_IATAS,
   /** Routes with at least one flight on every day of the window (today-3 .. today+14 at least). */
   dailyRoutes: [
@@ -65,6 +71,8 @@ export const SEED_FIXTURES = {
 } as const;
 
 const DAY_MS = 86_400_000;
+/** The schedule of the dashboard's default flight: the second JFK -> LAX schedule (DL, daily at 13:30). */
+const DASHBOARD_SCHEDULE = 1;
 
 /** A real airport, or a synthetic one, which may have no IATA code. */
 type Airport = Omit<RealAirport, 'iata'> & { iata: string | null };
@@ -382,6 +390,7 @@ export class FlughafenGenerator {
         airplane.push(fleet[rng.int(fleet.length)]);
       }
     }
+    this.placeDashboardFlight(schedule, day, airplane);
     // Bookings per flight: proportional to capacity, busier on popular schedules, thinner the further ahead.
     const n = schedule.length;
     const weight = new Float64Array(n);
@@ -407,6 +416,19 @@ export class FlughafenGenerator {
       airplane: Int32Array.from(airplane),
       bookings,
     };
+  }
+
+  /**
+   * Swaps the dashboard's default flight into place: flight SEED_FIXTURES.dashboardFlightId becomes the daily
+   * JFK -> LAX schedule's flight (DL, 13:30) of the day a week ahead, and that flight takes its old id. Everything
+   * else keeps its id; both flights keep their bookings' rules (the booking plan is computed after the swap).
+   */
+  private placeDashboardFlight(schedule: number[], day: number[], airplane: number[]): void {
+    const target = SEED_FIXTURES.dashboardFlightId - 1;
+    const wantedDay = this.spec.daysBefore + Math.min(SEED_FIXTURES.dashboardFlightDaysAhead, this.spec.daysAfter);
+    const found = schedule.findIndex((s, f) => s === DASHBOARD_SCHEDULE && day[f] === wantedDay);
+    if (found < 0 || target >= schedule.length || found === target) return;
+    for (const a of [schedule, day, airplane]) [a[target], a[found]] = [a[found], a[target]];
   }
 
   // ---------------------------------------------------------------- table sources, in load order

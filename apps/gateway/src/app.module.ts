@@ -11,6 +11,7 @@ import { AskRoutesModule } from './ask/ask.module';
 import { GatewayMetricsModule } from './observability/gateway-metrics.module';
 import { SessionModule } from './session/session.module';
 import { LeaderboardsRoutesModule } from './leaderboards/leaderboards.module';
+import { FlightChangesRoutesModule } from './flight-changes/flight-changes.module';
 
 @Module({})
 export class GatewayModule {
@@ -29,6 +30,7 @@ export class GatewayModule {
         GatewayMetricsModule,
         SessionModule,
         LeaderboardsRoutesModule,
+        FlightChangesRoutesModule,
       ],
       controllers: [HealthController],
     };

@@ -17,6 +17,10 @@ import { WriteSideEffects } from './write-side-effects';
 import { FLUSHER_ENABLED, WriteBehindFlusher } from './write-behind/flusher';
 import { FlushRepository } from './write-behind/flush.repository';
 import { FlusherMetrics } from './write-behind/flusher-metrics';
+import { FlightChangeFlusher } from './flight-changes/flight-change.flusher';
+import { FlightChangeRepository } from './flight-changes/flight-change.repository';
+import { FlightChangesController } from './flight-changes/flight-changes.controller';
+import { FlightChangesService } from './flight-changes/flight-changes.service';
 
 export interface WriterOptions {
   /** Run the write-behind flusher in this process (default true; false: an accepting process, another flushes). */
@@ -44,7 +48,7 @@ export class WriterServiceModule implements OnApplicationBootstrap {
         // A flight update asks the query-service to load the flight into the cache again.
         serviceClients(config, ['query']),
       ],
-      controllers: [BookingsController, FlightsController],
+      controllers: [BookingsController, FlightsController, FlightChangesController],
       providers: [
         BookingsRepository,
         BookingFactsCache,
@@ -59,9 +63,12 @@ export class WriterServiceModule implements OnApplicationBootstrap {
         FlushRepository,
         WriteBehindFlusher,
         FlusherMetrics,
+        FlightChangeRepository,
+        FlightChangesService,
+        FlightChangeFlusher,
         { provide: FLUSHER_ENABLED, useValue: options.flusher ?? true },
       ],
-      exports: [WriteBehindFlusher],
+      exports: [WriteBehindFlusher, FlightChangeFlusher],
     };
   }
 

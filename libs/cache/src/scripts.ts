@@ -25,6 +25,8 @@ export const SCRIPT_NAMES = [
   'apply-leaderboard-once',
   'apply-airport-day-once',
   'session-op',
+  'accept-flight-change',
+  'finalize-flight-changes',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

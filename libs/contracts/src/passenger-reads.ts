@@ -109,7 +109,10 @@ export const PASSENGER_READS = {
     explain: true,
   }),
 
-  /** Random passengers that have bookings, with their booking counts. */
+  /**
+   * Random passengers that have bookings, with their booking counts: a pool of them is cached as a set and every
+   * request draws its own sample from it (SRANDMEMBER), so "Random 10" is random per click.
+   */
   passengerSample: read({
     pattern: { cmd: 'reads.passenger-sample' },
     payload: typed<SampleQuery>(),
@@ -117,7 +120,7 @@ export const PASSENGER_READS = {
     result: typed<PassengerSampleEntry[]>(),
     queryClass: 'passenger_sample',
     ttl: 'passenger',
-    cache: { json: (p) => Keys.passengerSample(p.count) },
+    cache: { structures: () => [Keys.passengerPool()] },
     explain: true,
   }),
 };

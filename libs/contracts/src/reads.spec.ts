@@ -30,6 +30,8 @@ describe('operation definitions', () => {
       bookingStatus: 'bookings.status',
       cancelBooking: 'bookings.cancel',
       updateFlight: 'flights.update',
+      flightChangeStatus: 'flights.change-status',
+      flightChangeTotals: 'flights.change-totals',
     });
     expect(patterns(WEATHER)).toEqual({
       current: 'weather.current',
@@ -100,7 +102,7 @@ describe('read keys', () => {
       'passenger:7:profile',
       'passenger:7:routes',
     ]);
-    expect(READS.passengerSample.cache.json({ count: 20 })).toBe('passengers:sample:20');
+    expect(READS.passengerSample.cache.structures()).toEqual(['passengers:pool']);
     expect(READS.airportsByCountry.cache.json({ country: 'Germany', limit: 50 })).toBe(
       'airports:country:Germany:50',
     );
@@ -136,7 +138,6 @@ describe('read keys', () => {
       'flight',
       'manifest',
       'passengerFlights',
-      'passengerSample',
       'airportsByCountry',
       'airport',
       'searchFlights',

@@ -71,6 +71,9 @@ export class ReferenceParams {
   reference: string;
 }
 
+/** An operation without a payload. */
+export class NoBody {}
+
 export class BookingIdParams {
   @PositiveId(1234, 'Booking id (positive integer)')
   bookingId: number;
@@ -93,6 +96,66 @@ export class UpdateFlightBody {
   @IsString()
   @MaxLength(200)
   comment?: string;
+
+  @ApiPropertyOptional({
+    enum: BOOKING_MODES,
+    default: 'write-through',
+    description:
+      'write-through: 200 once the database has it; write-behind: 202 once the cache has it, the database and its flight_log row follow (changes to one flight in one batch become one UPDATE)',
+  })
+  @IsOptional()
+  @IsIn(BOOKING_MODES)
+  mode?: BookingMode;
+}
+
+export class FlightChangeReferenceParams {
+  @ApiProperty({
+    example: '5f0c6d1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
+    description: 'As returned by a write-behind flight change',
+  })
+  @Matches(BOOKING_REFERENCE_PATTERN, {
+    message: 'reference must be a flight change reference (a lower-case UUID)',
+  })
+  reference: string;
+}
+
+/** 202 to a write-behind flight change: the cache shows it now, the database follows. */
+export interface FlightChangeAccepted {
+  reference: string;
+  status: 'pending';
+  flightId: number;
+  /** The change's place among the flight's changes: they reach the database in this order. */
+  seq: number;
+  departure: string;
+  arrival: string;
+}
+
+export interface FlightChangeStatusView {
+  reference: string;
+  /** pending: in the cache only; persisted: in the database with its flight_log row; failed: refused. */
+  status: 'pending' | 'persisted' | 'failed';
+  flightId: number;
+  seq: number;
+  departure: string;
+  arrival: string;
+  acceptedAt: string;
+  persistedAt?: string;
+  /** The batch that persisted it: changes in it, and UPDATE statements it ran (coalescing). */
+  batchChanges?: number;
+  batchUpdates?: number;
+  reason?: string;
+}
+
+/** Totals of write-behind flight changes since the stream was created: what coalescing saved. */
+export interface FlightChangeTotals {
+  accepted: number;
+  persisted: number;
+  failed: number;
+  /** UPDATE statements run on the flight table for them. */
+  updates: number;
+  batches: number;
+  /** Accepted, not yet in the database. */
+  pending: number;
 }
 
 export interface BookingView {
@@ -175,7 +238,23 @@ export const WRITES = {
     pattern: { cmd: 'flights.update' },
     payload: typed<UpdateFlightBody & FlightIdParams>(),
     request: requestOf(UpdateFlightBody, FlightIdParams),
-    reply: typed<CacheResult<FlightUpdateView>>(),
+    reply: typed<CacheResult<FlightUpdateView | FlightChangeAccepted>>(),
+  }),
+
+  /** GET /api/flight-changes/:reference: status of a write-behind flight change. */
+  flightChangeStatus: operation({
+    pattern: { cmd: 'flights.change-status' },
+    payload: typed<FlightChangeReferenceParams>(),
+    request: FlightChangeReferenceParams,
+    reply: typed<CacheResult<FlightChangeStatusView>>(),
+  }),
+
+  /** GET /api/flight-changes: changes accepted vs UPDATE statements run (write-behind coalescing). */
+  flightChangeTotals: operation({
+    pattern: { cmd: 'flights.change-totals' },
+    payload: typed<NoBody>(),
+    request: NoBody,
+    reply: typed<CacheResult<FlightChangeTotals>>(),
   }),
 };
 

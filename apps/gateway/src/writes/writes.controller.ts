@@ -107,6 +107,10 @@ export class WritesController {
       'Move a flight: one transaction updates its times and writes a flight_log row; the cached flight is refreshed',
   })
   @ApiOkResponse({ description: '{data: {flightId, departure, arrival, previous, comment}, meta}' })
+  @ApiAcceptedResponse({
+    description:
+      'mode write-behind: {data: {reference, status: "pending", flightId, seq, departure, arrival}, meta}; the cached flight shows it at once, GET /api/flight-changes/:reference follows it to the database',
+  })
   @ApiNotFoundResponse({ description: 'No such flight' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiUnprocessableEntityResponse({
@@ -120,7 +124,7 @@ export class WritesController {
   ) {
     const message = { ...body, flightId: p.flightId };
     const outcome = await this.idempotency.once(key, 'flights', message, async () => ({
-      status: 200,
+      status: body.mode === 'write-behind' ? 202 : 200,
       body: await this.writes.call('updateFlight', message),
     }));
     return answer(reply, outcome);

@@ -45,6 +45,8 @@ import { StructureCommand, StructuredCache } from './structured-cache';
 /** How many frequent routes a profile shows (the sorted set keeps them all). */
 /** ZADD arguments per command, well under Lua's unpack limit. */
 const ZADD_CHUNK = 500;
+/** Passengers in the cached pool that samples are drawn from (under Lua's unpack limit for one SADD). */
+const PASSENGER_POOL_SIZE = 500;
 
 interface CachedReadOptions<T> {
   queryClass: QueryClass;
@@ -73,7 +75,7 @@ export class ReadsService implements ReadHandlers {
   ) {}
 
   async flight({ flightId, refresh }: ReadPayload<'flight'>): Promise<CacheResult<FlightDetails>> {
-    const r = await this.cached(() => this.repo.flight(flightId), {
+    const r = await this.cached(() => this.flightWithPendingChange(flightId), {
       ...jsonEntry(READS.flight, { flightId }),
       tags: [Tags.flight(flightId)],
       tagsOf: (f) => airportTags(f.from.iata, f.to.iata),
@@ -121,16 +123,33 @@ export class ReadsService implements ReadHandlers {
     return found(r, `Flight ${flightId} not found`);
   }
 
-  passengerSample({
+  /**
+   * A pool of random passengers with bookings is cached as a set (built once under the lock); every request draws
+   * its own `count` from it with SRANDMEMBER, so each sample is random while the database is asked once per TTL.
+   */
+  async passengerSample({
     count,
     refresh,
   }: ReadPayload<'passengerSample'>): Promise<CacheResult<PassengerSampleEntry[]>> {
-    return this.cached(() => this.repo.passengerSample(count), {
-      ...jsonEntry(READS.passengerSample, { count }),
+    const draw = (pool: PassengerSampleEntry[]) => shuffled(pool).slice(0, count);
+    const r = await this.structures.getOrBuild<PassengerSampleEntry[], PassengerSampleEntry[]>({
+      queryClass: READS.passengerSample.queryClass,
+      keys: READS.passengerSample.cache.structures(),
+      ttl: ttlSeconds(this.config, READS.passengerSample.ttl),
+      negativeTtl: ttlSeconds(this.config, 'negative'),
+      // Untagged: a booking changes one count in the pool, not worth rebuilding it for (the TTL bounds it).
       tags: [],
-      tagsOf: (sample) => sample.map((p) => Tags.passenger(p.passengerId)),
       refresh,
+      read: async (c, [pool]) => {
+        const members = await c.srandmember(pool, count);
+        return members.length ? { value: members.map((m) => JSON.parse(m) as PassengerSampleEntry) } : null;
+      },
+      load: () => this.repo.passengerSample(PASSENGER_POOL_SIZE),
+      toValue: draw,
+      toCommands: (pool) => (pool?.length ? [['SADD', 0, ...pool.map((p) => JSON.stringify(p))]] : []),
     });
+    // A caller that shared another one's answer (coalesced) may have asked for fewer.
+    return { ...r, value: (r.value ?? []).slice(0, count) };
   }
 
   async passengerFlights({
@@ -265,6 +284,24 @@ export class ReadsService implements ReadHandlers {
 
   // -------------------------------------------------------------------------------------------------------------
 
+  /**
+   * The flight as the database has it, with its latest write-behind change laid over it while the flusher has not
+   * written that change yet (read-your-writes for PATCH /api/flights/:id in mode write-behind).
+   */
+  private async flightWithPendingChange(flightId: number) {
+    const [flight, pending] = await Promise.all([
+      this.repo.flight(flightId),
+      this.cache.guard((c) => c.hgetall(this.cache.key(DurableWriteKeys.flightChangePending(flightId)))),
+    ]);
+    if (!flight || !pending?.departure) return flight;
+    return {
+      ...flight,
+      departure: pending.departure,
+      arrival: pending.arrival,
+      durationMinutes: Number(pending.durationMinutes),
+    };
+  }
+
   private async cached<T>(loader: () => Promise<T | null>, o: CachedReadOptions<T>): Promise<CacheResult<T>> {
     const r = await this.cache.getOrLoad(o.key, loader, {
       queryClass: o.queryClass,
@@ -282,6 +319,16 @@ export class ReadsService implements ReadHandlers {
 function found<T>(r: CacheResult<T | null>, message: string): CacheResult<T> {
   if (r.value === null) throw new NotFoundException(message);
   return r as CacheResult<T>;
+}
+
+/** A copy in random order (Fisher-Yates). */
+function shuffled<T>(items: T[]): T[] {
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
 }
 
 function airportTags(...iatas: (string | null)[]): string[] {

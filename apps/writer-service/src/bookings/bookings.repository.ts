@@ -9,6 +9,7 @@ type Row = Record<string, unknown>;
 export interface FlightFacts {
   flightId: number;
   capacity: number;
+  /** Airport codes: IATA, or ICAO for an airport that has none (events, tags and leaderboards use them). */
   fromIata: string;
   toIata: string;
   /** ISO departure (UTC). */
@@ -58,7 +59,7 @@ export class BookingsRepository {
   async flightFacts(flightId: number): Promise<FlightFacts | null> {
     const d = this.dialect;
     const [r] = await this.run(
-      `SELECT f.flight_id, ap.capacity, dep.iata AS from_iata, arr.iata AS to_iata, f.departure
+      `SELECT f.flight_id, ap.capacity, COALESCE(dep.iata, dep.icao) AS from_iata, COALESCE(arr.iata, arr.icao) AS to_iata, f.departure
        FROM flight f
        JOIN airplane ap ON ap.airplane_id = f.airplane_id
        JOIN airport dep ON dep.airport_id = f.${d.id('from')}
@@ -113,7 +114,7 @@ export class BookingsRepository {
     const d = this.dialect;
     const [r] = await this.run(
       `SELECT b.booking_id, b.flight_id, b.passenger_id, b.seat, p.passportno, ap.capacity,
-              dep.iata AS from_iata, arr.iata AS to_iata, f.departure, br.reference
+              COALESCE(dep.iata, dep.icao) AS from_iata, COALESCE(arr.iata, arr.icao) AS to_iata, f.departure, br.reference
        FROM booking b
        JOIN passenger p ON p.passenger_id = b.passenger_id
        JOIN flight f ON f.flight_id = b.flight_id

@@ -5,6 +5,7 @@ import {
   Injectable,
   NotFoundException,
   ServiceUnavailableException,
+  UnprocessableEntityException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -136,6 +137,11 @@ export class BookingsService {
     const facts: BookingFacts = await unavailableIfDown(() => this.facts.load(dto.flightId, dto.passengerId));
     if (!facts.flight) throw new NotFoundException(`flight ${dto.flightId} does not exist`);
     if (!facts.passportNo) throw new NotFoundException(`passenger ${dto.passengerId} does not exist`);
+    if (Date.parse(facts.flight.departure) <= Date.now()) {
+      throw new UnprocessableEntityException(
+        `flight ${dto.flightId} departed at ${facts.flight.departure}: a flight that has left cannot be booked`,
+      );
+    }
     const index = seatIndex(dto.seat, facts.flight.capacity);
     if (index === null) {
       const { rows, letters } = seatLayout(facts.flight.capacity);

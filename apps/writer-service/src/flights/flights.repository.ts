@@ -37,7 +37,7 @@ export class FlightsRepository {
     const q = (sql: string, named: Record<string, unknown>) => m.query(...bind(d, sql, named));
     const [f] = await q(
       `SELECT f.flight_id, f.flightno, f.${d.id('from')} AS from_id, f.${d.id('to')} AS to_id, f.departure, f.arrival,
-              f.airline_id, f.airplane_id, dep.iata AS from_iata, arr.iata AS to_iata
+              f.airline_id, f.airplane_id, COALESCE(dep.iata, dep.icao) AS from_iata, COALESCE(arr.iata, arr.icao) AS to_iata
        FROM flight f
        JOIN airport dep ON dep.airport_id = f.${d.id('from')}
        JOIN airport arr ON arr.airport_id = f.${d.id('to')}

@@ -2,7 +2,15 @@ import { BadRequestException, Inject, Injectable, Logger, NotFoundException } fr
 import { ClientProxy } from '@nestjs/microservices';
 import { performance } from 'node:perf_hooks';
 import { CacheResult, Tags } from '@app/cache';
-import { FlightUpdateView, OperationClient, READS, SERVICES, WritePayload } from '@app/contracts';
+import {
+  FlightChangeAccepted,
+  FlightUpdateView,
+  OperationClient,
+  READS,
+  SERVICES,
+  WritePayload,
+} from '@app/contracts';
+import { FlightChangesService } from '../flight-changes/flight-changes.service';
 import { BookingFactsCache } from '../bookings/booking-facts';
 import { unavailableIfDown } from '@app/platform';
 import { departureDay, flightUpdated } from '../events/booking-events';
@@ -24,6 +32,7 @@ export class FlightsService {
     private readonly facts: BookingFactsCache,
     private readonly sideEffects: WriteSideEffects,
     private readonly outbox: OutboxRepository,
+    private readonly changes: FlightChangesService,
     @Inject(SERVICES.query) queryService: ClientProxy,
   ) {
     this.reads = new OperationClient(queryService, 'query-service', READS);
@@ -34,7 +43,11 @@ export class FlightsService {
    * the move makes stale is dropped (the flight, its searches on the old and the new day) and the flight is
    * loaded into the cache again at once (the query-service's own loader, so the query is written once).
    */
-  async update(msg: WritePayload<'updateFlight'>): Promise<CacheResult<FlightUpdateView>> {
+  async update(
+    msg: WritePayload<'updateFlight'>,
+  ): Promise<CacheResult<FlightUpdateView | FlightChangeAccepted>> {
+    // Write-behind: the cache now, the database shortly after (FlightChangeFlusher).
+    if (msg.mode === 'write-behind') return this.changes.accept(msg);
     const started = performance.now();
     const departure = new Date(msg.departure);
     const arrival = new Date(msg.arrival);
