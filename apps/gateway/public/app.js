@@ -719,5 +719,76 @@ function wire() {
   document.body.dataset.ready = 'true';
 }
 
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Ask the database in plain English: POST /api/ask                                                             */
+
+const ASK_EXAMPLES = [
+  'airport details for JFK',
+  'flights from JFK to LAX',
+  '10 passengers from the United States',
+  'booking count for passenger 1000',
+  'manifest for flight 115',
+  'show me all the flights from JFK to LAX',
+];
+
+async function askQuestion(question) {
+  const q = (question ?? $('ask-question').value).trim();
+  if (!q) throw new Error('Type a question first');
+  $('ask-question').value = q;
+  const out = $('ask-result');
+  out.replaceChildren(el('p', { class: 'muted small' }, 'asking…'));
+  let body;
+  try {
+    ({ body } = await http('POST', '/api/ask', { body: { question: q, refresh: $('ask-refresh').checked } }));
+  } catch (e) {
+    out.replaceChildren(
+      el('p', { class: 'ask-error' }, e instanceof ApiError ? `${e.status}: ${e.message}` : e.message),
+    );
+    return;
+  }
+  const { data, meta } = body;
+  const cols = data.columns || [];
+  out.replaceChildren(
+    el(
+      'p',
+      { class: 'small' },
+      el('span', { class: `badge ask-${meta.source}` }, meta.source),
+      ` ${ms(meta.latencyMs)}`,
+      meta.modelMs !== undefined ? ` · model ${ms(meta.modelMs)}` : '',
+      meta.similarity !== undefined ? ` · similarity ${meta.similarity.toFixed(3)}` : '',
+      meta.similarTo && meta.similarTo !== q ? ` (SQL of “${meta.similarTo}”)` : '',
+      ` · rows from ${meta.rowsFrom} · ${data.rows.length} row(s)${meta.truncated ? ` (limit ${meta.limit})` : ''}`,
+    ),
+    el('pre', { class: 'ask-sql' }, data.sql),
+    el(
+      'div',
+      { class: 'table-wrap' },
+      el(
+        'table',
+        {},
+        el('thead', {}, el('tr', {}, cols.map((c) => el('th', {}, c)))),
+        el(
+          'tbody',
+          {},
+          data.rows.slice(0, 50).map((r) => el('tr', {}, cols.map((c) => el('td', {}, r[c] ?? '')))),
+        ),
+      ),
+    ),
+  );
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  if (!$('ask-form')) return;
+  $('ask-examples').replaceChildren(
+    ...ASK_EXAMPLES.map((q) =>
+      el('button', { type: 'button', class: 'chip', onclick: (e) => busy(e.currentTarget, () => askQuestion(q)) }, q),
+    ),
+  );
+  $('ask-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(e.submitter, () => askQuestion());
+  });
+});
+
 window.dashboard = { metrics };
 document.addEventListener('DOMContentLoaded', wire);
