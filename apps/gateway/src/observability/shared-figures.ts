@@ -146,9 +146,9 @@ export class SharedFigures {
         const lag = (await writePath()).invalidationLag;
         if (!lag) return [];
         return [
-          { labels: { quantile: '0.5' }, value: lag.p50Ms / 1000 },
-          { labels: { quantile: '0.99' }, value: lag.p99Ms / 1000 },
-          { labels: { quantile: '1' }, value: lag.maxMs / 1000 },
+          { labels: { stat: 'p50' }, value: lag.p50Ms / 1000 },
+          { labels: { stat: 'p99' }, value: lag.p99Ms / 1000 },
+          { labels: { stat: 'max' }, value: lag.maxMs / 1000 },
         ];
       },
     });

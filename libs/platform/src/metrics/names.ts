@@ -170,9 +170,9 @@ export const METRIC_SPECS = [
   {
     name: 'cmiyc_invalidation_lag_recent_seconds',
     type: 'gauge',
-    labels: ['quantile'],
+    labels: ['stat'],
     exportedBy: 'gateway',
-    help: 'Invalidation lag (event committed -> its keys gone) over the last samples of every warmer: p50, p99, max (quantile="1")',
+    help: 'Invalidation lag (event committed -> its keys gone) over the last samples of every warmer (stat: p50, p99, max)',
   },
   // Per service: the writer's flusher and the warmer's invalidations.
   {
