@@ -1,6 +1,5 @@
 import { AppConfig } from '@app/platform';
 import { CachePrimitives, createCachePrimitives } from '@app/cache';
-import { testConfig } from '../../support/test-env';
 import {
   ProviderOptions,
   startWeatherProvider,

@@ -10,12 +10,7 @@ import { BookingsService } from '../../../apps/writer-service/src/bookings/booki
 import { WriteBehindFlusher } from '../../../apps/writer-service/src/write-behind/flusher';
 import { FlushRepository } from '../../../apps/writer-service/src/write-behind/flush.repository';
 import { StreamEntry, bookingsOf } from '../../../apps/writer-service/src/write-behind/stream-entry';
-import {
-  cleanDurableKeys,
-  createHundredSeatFlight,
-  eventually,
-  startWriterContext,
-} from './write-stack';
+import { cleanDurableKeys, createHundredSeatFlight, eventually, startWriterContext } from './write-stack';
 
 /**
  * The write-behind flusher under failure: a flusher that dies after reading a batch, one that dies after
