@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import Valkey from 'iovalkey';
+import { oneShotValkey } from './test-env';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import {
@@ -167,14 +167,9 @@ function ancestorsOf(pid: number): Set<number> {
 // Redis keys
 
 async function leftoverKeys(run: string, warnings: string[]): Promise<string | null> {
-  const client = new Valkey({
+  const client = oneShotValkey({
     host: process.env.TEST_REDIS_HOST ?? '127.0.0.1',
     port: Number(process.env.TEST_REDIS_PORT ?? 6379),
-    lazyConnect: true,
-    connectTimeout: 2000,
-    commandTimeout: 5000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
   });
   client.on('error', () => undefined);
   try {

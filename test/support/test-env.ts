@@ -78,19 +78,7 @@ export async function removeTestStorage(config: AppConfig): Promise<void> {
  * closing process writes its last statistics on the way out.
  */
 export async function removeTestKeys(config: AppConfig): Promise<void> {
-  // One attempt, no reconnects: a Valkey that is gone (stopped by the suite) is skipped at once, and no
-  // reconnect or disconnect timer outlives the clean-up (it would keep a jest worker from exiting).
-  const client = new Valkey({
-    host: config.cache.host,
-    port: config.cache.port,
-    password: config.cache.password,
-    tls: config.cache.tls ? {} : undefined,
-    lazyConnect: true,
-    connectTimeout: 2000,
-    commandTimeout: 5000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
+  const client = oneShotValkey(config.cache);
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -100,4 +88,27 @@ export async function removeTestKeys(config: AppConfig): Promise<void> {
   } finally {
     if (client.status !== 'end') client.disconnect();
   }
+}
+
+/**
+ * A Valkey connection for clean-up and checks: one attempt, no reconnects, so a server that is gone (stopped by
+ * a suite) is skipped at once and no reconnect or disconnect timer outlives it (it would keep jest alive).
+ */
+export function oneShotValkey(endpoint: {
+  host: string;
+  port: number;
+  password?: string;
+  tls?: boolean;
+}): Valkey {
+  return new Valkey({
+    host: endpoint.host,
+    port: endpoint.port,
+    password: endpoint.password,
+    tls: endpoint.tls ? {} : undefined,
+    lazyConnect: true,
+    connectTimeout: 2000,
+    commandTimeout: 5000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
 }
