@@ -51,11 +51,16 @@ export interface AppLoggerOptions {
   app: string;
   /** Where lines go (stdout by default; tests pass a stream). */
   destination?: DestinationStream;
+  /** Whether that is a terminal (stdout's isTTY by default; tests say). */
+  terminal?: boolean;
 }
 
 /** A pino logger for an app, with the request id of the current request mixed into every line. */
 export function createPino(options: AppLoggerOptions): Pino {
-  const output = logOutput(options.format);
+  const output = logOutput(
+    options.format,
+    options.terminal === undefined ? process.stdout : { isTTY: options.terminal },
+  );
   const pinoOptions: pino.LoggerOptions = {
     level: PINO_LEVEL[options.level],
     base: { app: options.app, pid: process.pid },
@@ -66,8 +71,8 @@ export function createPino(options: AppLoggerOptions): Pino {
       return requestId === undefined ? {} : { requestId };
     },
   };
-  if (options.destination) return pino(pinoOptions, options.destination);
-  if (output.format === 'json') return pino(pinoOptions, pino.destination({ dest: 1, sync: true }));
+  if (output.format === 'json')
+    return pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: true }));
   // Loaded only when asked for: a container writing JSON never needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pretty = require('pino-pretty') as typeof import('pino-pretty');
@@ -79,7 +84,7 @@ export function createPino(options: AppLoggerOptions): Pino {
       ignore: 'pid,hostname,app,context,requestId',
       messageFormat: '{if context}[{context}] {end}{msg}{if requestId} (request {requestId}){end}',
       sync: true,
-      destination: 1,
+      destination: options.destination ?? 1,
     }),
   );
 }
@@ -157,9 +162,7 @@ function takeContext(params: unknown[]): string | undefined {
 export function appLogger(
   config: Pick<AppConfig, 'logLevel' | 'logFormat'>,
   app: string,
-  destination?: DestinationStream,
+  output: { destination?: DestinationStream; terminal?: boolean } = {},
 ): PinoNestLogger {
-  return new PinoNestLogger(
-    createPino({ level: config.logLevel, format: config.logFormat, app, destination }),
-  );
+  return new PinoNestLogger(createPino({ level: config.logLevel, format: config.logFormat, app, ...output }));
 }
