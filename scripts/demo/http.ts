@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { CacheSource } from '@app/cache';
 
-/** The contract's envelope meta (api-contract.md). */
+/** The envelope meta of every answer (libs/contracts/src/envelope.ts; OpenAPI at /docs). */
 export interface Meta {
   source: CacheSource;
   latencyMs: number;

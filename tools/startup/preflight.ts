@@ -17,7 +17,7 @@ export interface PreflightFailure {
 export const VALKEY_TIMEOUT_MS = 2000;
 export const DATABASE_TIMEOUT_MS = 5000;
 
-/** `mariadb://root@localhost:3306/flughafendb_large`: where the database is, without the password. */
+/** `mysql://root@localhost:3306/flughafendb_large` (the flavor DB_ENGINE names): where the database is, no password. */
 export function describeDatabase(db: DbSettings): string {
   return `${db.flavor}://${db.user}@${db.host}:${db.port}/${db.name}`;
 }

@@ -1,5 +1,6 @@
 /*
- * Airport dashboard: plain browser JavaScript against the gateway's public API (see api-contract.md).
+ * Airport dashboard: plain browser JavaScript against the gateway's public API (OpenAPI at /docs; the types are in
+ * libs/contracts).
  * chart.js and the seat-layout rules (window.Seats, generated from libs/contracts/src/seats.ts) are served by
  * the gateway itself, so the page works offline.
  */
