@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
-import { Signer, fastifyCookie } from '@fastify/cookie';
+import { Signer } from '@fastify/cookie';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '@app/platform';
@@ -10,7 +10,8 @@ export const SESSION_COOKIE = 'cmiyc_session';
 const COOKIE_PATH = '/api/session';
 
 /**
- * The session cookie: the id, signed with SESSION_SECRET by @fastify/cookie's signer (HMAC-SHA256), HttpOnly (no
+ * The session cookie: the id, signed with SESSION_SECRET by @fastify/cookie's signer (HMAC-SHA256, checked in
+ * constant time), HttpOnly (no
  * script reads it), SameSite=Lax, Secure over HTTPS, scoped to /api/session. A cookie whose signature does not
  * match is refused without asking Valkey. With no SESSION_SECRET a random one is made at start: sessions then do
  * not survive a restart of the gateway, or work across several gateways, hence the warning.
@@ -36,7 +37,7 @@ export class SessionCookie {
    * match (forged, or signed with another secret).
    */
   idOf(req: FastifyRequest): string {
-    const raw = fastifyCookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE];
+    const raw = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (!raw) {
       throw new UnauthorizedException(
         'Not logged in: POST /api/session/login with {"passportNo": ...} or {"passengerId": ...} first',
@@ -61,27 +62,37 @@ export class SessionCookie {
   }
 
   set(req: FastifyRequest, reply: FastifyReply, id: string): void {
+    const secure = req.protocol === 'https' ? '; Secure' : '';
     reply.header(
       'set-cookie',
-      fastifyCookie.serialize(SESSION_COOKIE, this.signer.sign(id), {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: req.protocol === 'https',
-        path: COOKIE_PATH,
-      }),
+      `${SESSION_COOKIE}=${encodeURIComponent(this.signer.sign(id))}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Lax${secure}`,
     );
   }
 
   clear(reply: FastifyReply): void {
     reply.header(
       'set-cookie',
-      fastifyCookie.serialize(SESSION_COOKIE, '', {
-        httpOnly: true,
-        sameSite: 'lax',
-        path: COOKIE_PATH,
-        maxAge: 0,
-        expires: new Date(0),
-      }),
+      `${SESSION_COOKIE}=; Path=${COOKIE_PATH}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`,
     );
   }
+}
+
+/**
+ * One cookie's value from a Cookie header (RFC 6265: "name=value" pairs separated by "; "). The plugin's own
+ * parser is an ES module that only its Fastify registration loads; this one name is all the sessions need.
+ */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    let value = pair.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return undefined;
 }
