@@ -5,6 +5,7 @@ import { GatewayClient, GatewayError } from './demo/http';
 import { banner, c, fail, info, ok, printTable, step, warn } from './demo/output';
 import {
   OllamaStandInHandle,
+  bagOfWords,
   startOllamaStandIn,
 } from '../apps/query-service/src/ask/stand-in/ollama-stand-in';
 
@@ -171,6 +172,8 @@ async function demo(client: GatewayClient, verbose: boolean, standIn?: OllamaSta
   }
 
   step(4, 'A similar sentence naming other values never reuses SQL (the original would have)');
+  // A real embedding model puts these two sentences at ~0.98; the stand-in is told to do the same.
+  standIn?.setEmbedding('manifest for flight 116', bagOfWords('manifest for flight 115', 256));
   const other = await ask(client, 'manifest for flight 116').catch((e: Error) => e);
   if (other instanceof Error) fail(other.message);
   else {
