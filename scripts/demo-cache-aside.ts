@@ -1,6 +1,7 @@
 import type { ExplainableQuery, ManifestEntry, PassengerFlights } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
 import {
+  airportCode,
   bookWriteThrough,
   cancelBooking,
   flightDetails,
@@ -82,7 +83,7 @@ export async function cacheAsideDemo(argv: string[]): Promise<void> {
   const passenger = passengers.reduce((a, b) => (b.bookings > a.bookings ? b : a));
   const iata = flight.from.iata ?? 'JFK';
   info(
-    `flight ${flight.flightId} (${flight.flightno}) ${flight.from.iata} → ${flight.to.iata}, passenger ${passenger.label}`,
+    `flight ${flight.flightId} (${flight.flightno}) ${airportCode(flight.from)} → ${airportCode(flight.to)}, passenger ${passenger.label}`,
   );
   if (values.flush) {
     const reply = await client.flushCache();

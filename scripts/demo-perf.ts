@@ -5,7 +5,7 @@ import { BOOKING_MODES, BookingMode, BookingView, seatName } from '@app/contract
 import type { PassengerProfile, PassengerSampleEntry, SeatAvailability } from '@app/contracts';
 import { chartJsPath } from '../apps/gateway/src/dashboard/dashboard.paths';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
-import { cancelBooking } from './demo/fixtures';
+import { cancelBooking, isUpcoming } from './demo/fixtures';
 import { GatewayClient, GatewayError, payload } from './demo/http';
 import { banner, c, info, ms, ok, printTable, step, summarize, warn } from './demo/output';
 import { progressBar } from './demo/progress';
@@ -153,6 +153,11 @@ async function flightPool(
   let misses = 0;
   for (let id = firstFlight; free < seatsWanted && misses < 50; id++) {
     try {
+      // A flight that has departed cannot be booked (422): only upcoming ones take part.
+      if (!(await isUpcoming(client, id))) {
+        misses++;
+        continue;
+      }
       const s = (await client.read<SeatAvailability>(`/api/flights/${id}/seats`, { refresh: true })).data;
       misses = 0;
       if (s.available > 0) {

@@ -1,8 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import type { BookingStatusView, BookingView, WriteBehindAccepted } from '@app/contracts';
+import type {
+  BookingStatusView,
+  BookingView,
+  FlightChangeAccepted,
+  FlightChangeTotals,
+  FlightDetails,
+  WriteBehindAccepted,
+} from '@app/contracts';
 import type { ManifestEntry } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
-import { cancelBooking, freeSeats, samplePassengers, sleep } from './demo/fixtures';
+import { cancelBooking, freeSeats, isUpcoming, samplePassengers, sleep } from './demo/fixtures';
 import { GatewayClient, GatewayError, payload } from './demo/http';
 import {
   banner,
@@ -21,16 +28,21 @@ import {
 import { progressBar } from './demo/progress';
 
 const USAGE = `
-npm run demo:write-behind -- [--bookings 200] [--concurrency 20] [--flight-id 115] [--keep] [-i]
+npm run demo:write-behind -- [--bookings 200] [--concurrency 20] [--flight-id 115] [--changes 100]
+                              [--change-flights 5] [--keep] [-i]
 
-Write-behind through the gateway: a burst of bookings is accepted at cache speed (202 with a reference: the seat
+Write-behind through the gateway, for bookings and for flight changes. Bookings: a burst is accepted at cache speed (202 with a reference: the seat
 is taken in Valkey and the booking appended to a stream), then the flusher persists them in batches; the demo
 polls GET /api/bookings/:reference until every one has a booking id. A few write-through bookings (201) first,
-for contrast. Afterwards the bookings are cancelled again unless --keep.
+for contrast. Afterwards the bookings are cancelled again unless --keep. Flight changes: a burst of PATCHes in
+mode write-behind (202 once the cache has them); the flusher writes every flight_log row but only one UPDATE per
+flight per batch: the demo prints changes accepted vs UPDATE statements run, then restores the times.
 
   --bookings N       bookings in the burst (default 200)
   --concurrency N    requests in flight at once (default 20)
   --flight-id N      first flight to take free seats from; later flights are used when it fills (default 115)
+  --changes N        write-behind flight changes in the second part (default 100; 0 skips it)
+  --change-flights N flights they are spread over (default 5): changes to one flight in one batch are one UPDATE
   --keep             keep the bookings (default: cancel them at the end)
   -i, --interactive  pause between steps
 `;
@@ -49,6 +61,8 @@ export async function writeBehindDemo(argv: string[]): Promise<void> {
       concurrency: { type: 'string', default: '20' },
       'flight-id': { type: 'string', default: '115' },
       keep: { type: 'boolean', default: false },
+      changes: { type: 'string', default: '100' },
+      'change-flights': { type: 'string', default: '5' },
       interactive: { type: 'boolean', short: 'i', default: false },
     },
     USAGE,
@@ -154,6 +168,94 @@ export async function writeBehindDemo(argv: string[]): Promise<void> {
     if (values.keep) info(c.dim(`--keep: ${created.length} bookings stay in the database`));
     else await cleanUp(client, created);
   }
+  const changes = intFlag('changes', values.changes, 0, 10000);
+  if (changes > 0) {
+    await pause(interactive);
+    await flightChanges(client, firstFlight, changes, intFlag('change-flights', values['change-flights'], 1, 100));
+  }
+}
+
+/**
+ * Write-behind flight changes (the original's write-behind demo queued flight time updates): a burst of PATCHes
+ * in mode write-behind, answered 202 once the cache has them; the flusher writes every flight_log row and one
+ * UPDATE per flight per batch. Prints changes accepted vs UPDATE statements run, then puts the times back.
+ */
+async function flightChanges(client: GatewayClient, firstFlight: number, total: number, flightCount: number) {
+  step(6, `Write-behind flight changes: ${total} time changes to ${flightCount} flights, in one burst`);
+  const flights: FlightDetails[] = [];
+  for (let id = firstFlight; flights.length < flightCount && id < firstFlight + 500; id++) {
+    try {
+      flights.push((await client.read<FlightDetails>(`/api/flights/${id}`)).data);
+    } catch (e) {
+      if (!(e instanceof GatewayError) || e.status !== 404) throw e;
+    }
+  }
+  const before = payload<FlightChangeTotals>((await client.request<unknown>('GET', '/api/flight-changes')).body);
+  const minute = 60_000;
+  const patch = (f: FlightDetails, shiftMin: number, mode: 'write-through' | 'write-behind') =>
+    client.patch<unknown>(`/api/flights/${f.flightId}`, {
+      departure: new Date(Date.parse(f.departure) + shiftMin * minute).toISOString(),
+      arrival: new Date(Date.parse(f.arrival) + shiftMin * minute).toISOString(),
+      comment: `demo:write-behind shift ${shiftMin} min`,
+      mode,
+    });
+  // For contrast: one write-through move per flight (a transaction with its flight_log row before the answer).
+  const through: number[] = [];
+  for (const f of flights) through.push((await patch(f, 0, 'write-through')).roundTripMs);
+  const started = performance.now();
+  const accepted: Array<{ ms: number; reference: string }> = [];
+  // 10 requests in flight at a time, each flight moved 5 minutes further by each of its changes.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (next < total) {
+        const i = next++;
+        const f = flights[i % flights.length];
+        const reply = await patch(f, 5 * (Math.floor(i / flights.length) + 1), 'write-behind');
+        accepted.push({ ms: reply.roundTripMs, reference: payload<FlightChangeAccepted>(reply.body).reference });
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  const t = summarize(through)!;
+  const b = summarize(accepted.map((a) => a.ms))!;
+  printTable(
+    ['mode', 'answer', 'avg', 'p99', 'what happened before the answer'],
+    [
+      ['write-through (1 at a time)', '200 OK', ms(t.avg), ms(t.p99), 'UPDATE + flight_log row in one transaction'],
+      [
+        'write-behind (10 in flight)',
+        '202 Accepted',
+        ms(b.avg),
+        ms(b.p99),
+        'cached flight updated, change appended to a stream',
+      ],
+    ],
+  );
+  info(`${accepted.length} changes accepted in ${(wallMs / 1000).toFixed(2)} s`);
+  const deadline = Date.now() + 60_000;
+  let after = before;
+  while (Date.now() < deadline) {
+    after = payload<FlightChangeTotals>((await client.request<unknown>('GET', '/api/flight-changes')).body);
+    if (after.persisted + after.failed - before.persisted - before.failed >= accepted.length) break;
+    await sleep(100);
+  }
+  const persisted = after.persisted - before.persisted;
+  const updates = after.updates - before.updates;
+  const batches = after.batches - before.batches;
+  printTable(
+    ['changes accepted', 'persisted (flight_log rows)', 'UPDATE statements', 'batches'],
+    [[accepted.length, persisted, updates, batches]],
+  );
+  if (persisted === accepted.length)
+    ok(
+      `${c.green(`${accepted.length} changes → ${updates} UPDATEs`)}: every change has its flight_log row, ` +
+        `each flight was written once per batch (${(accepted.length / Math.max(1, updates)).toFixed(1)} changes per UPDATE)`,
+    );
+  else fail(`${accepted.length - persisted} change(s) not persisted within 60 s`);
+  // The flights get their times back (write-through).
+  for (const f of flights) await patch(f, 0, 'write-through');
+  info(c.dim(`the ${flights.length} flights are back at their original times`));
 }
 
 /** Free seats across consecutive flights from firstFlight, each paired with a sampled passenger. */
@@ -162,6 +264,8 @@ async function findSlots(client: GatewayClient, firstFlight: number, needed: num
   const slots: Slot[] = [];
   for (let flightId = firstFlight; slots.length < needed && flightId < firstFlight + 500; flightId++) {
     let seats: string[];
+    // A flight that has departed cannot be booked (422).
+    if (!(await isUpcoming(client, flightId))) continue;
     try {
       seats = await freeSeats(client, flightId);
     } catch (e) {

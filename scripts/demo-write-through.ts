@@ -1,7 +1,7 @@
 import type { FlightDetails } from '@app/contracts';
 import type { FlightUpdateView } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
-import { flightDetails } from './demo/fixtures';
+import { airportCode, flightDetails } from './demo/fixtures';
 import { GatewayClient, payload } from './demo/http';
 import {
   banner,
@@ -61,7 +61,7 @@ export async function writeThroughDemo(argv: string[]): Promise<void> {
     `${sourceLabel(miss.meta.source)} ${ms(miss.meta.latencyMs)}  key ${c.cyan(miss.meta.cacheKey ?? '-')}`,
   );
   info(
-    `${original.flightno} ${original.from.iata} → ${original.to.iata}  departs ${original.departure}, arrives ${original.arrival}`,
+    `${original.flightno} ${airportCode(original.from)} → ${airportCode(original.to)}  departs ${original.departure}, arrives ${original.arrival}`,
   );
 
   step(2, 'Read it again: served from Valkey');

@@ -60,4 +60,19 @@ export async function cancelBooking(client: GatewayClient, bookingId: number): P
   return payload<CancelledBooking>((await client.delete<unknown>(`/api/bookings/${bookingId}`)).body);
 }
 
+/** An airport's code as people read it: IATA, or ICAO for an airport that has none. */
+export function airportCode(a: { iata: string | null; icao?: string | null }): string {
+  return a.iata ?? a.icao ?? '?';
+}
+
+/** Whether a flight has yet to depart (a departed flight cannot be booked: 422); false for an unknown one. */
+export async function isUpcoming(client: GatewayClient, flightId: number): Promise<boolean> {
+  try {
+    return (await client.read<FlightDetails>(`/api/flights/${flightId}`)).data.status === 'upcoming';
+  } catch (e) {
+    if (e instanceof GatewayError && e.status === 404) return false;
+    throw e;
+  }
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
