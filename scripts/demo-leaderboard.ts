@@ -38,12 +38,18 @@ export async function leaderboardDemo(argv: string[]): Promise<void> {
   const airport = String(values.airport).toUpperCase();
   const interactive = values.interactive === true;
   const date = values.date ? String(values.date) : await defaultDay(client);
-  banner('Leaderboard demo', `gateway ${client.baseUrl}: the same questions of SQL and of sorted sets, ${date}`);
+  banner(
+    'Leaderboard demo',
+    `gateway ${client.baseUrl}: the same questions of SQL and of sorted sets, ${date}`,
+  );
 
   const board = (by: LeaderboardKind, limit = 10) =>
     `/api/leaderboards/airports?date=${date}&by=${by}&limit=${limit}`;
   const questions: Question[] = [
-    { title: `Flights at ${airport}: departures, arrivals, total (and rank)`, path: `/api/leaderboards/airports/${airport}/rank?date=${date}` },
+    {
+      title: `Flights at ${airport}: departures, arrivals, total (and rank)`,
+      path: `/api/leaderboards/airports/${airport}/rank?date=${date}`,
+    },
     { title: 'Top 10 airports by flights (departures + arrivals)', path: board('flights') },
     { title: 'Top 10 airports by passengers', path: board('passengers') },
     { title: 'Top 10 airports by departures', path: board('departures') },
@@ -66,7 +72,10 @@ export async function leaderboardDemo(argv: string[]): Promise<void> {
   }
   await pause(interactive);
 
-  step(2, `Each question ${rounds}× from SQL (?refresh=true rebuilds the board) and ${rounds}× from the sorted set`);
+  step(
+    2,
+    `Each question ${rounds}× from SQL (?refresh=true rebuilds the board) and ${rounds}× from the sorted set`,
+  );
   const rows: Array<Array<string | number>> = [];
   for (const q of questions) {
     const sql: number[] = [];
@@ -88,7 +97,9 @@ export async function leaderboardDemo(argv: string[]): Promise<void> {
         'sorted set = ZREVRANGE/ZREVRANK and the names, one round trip.',
     ),
   );
-  ok('the boards stay current by themselves: every booking and cancellation moves the passengers board (+1/-1, once)');
+  ok(
+    'the boards stay current by themselves: every booking and cancellation moves the passengers board (+1/-1, once)',
+  );
   if (rows.some((row) => row[3] === 'n/a')) warn('some answers did not come from where they were asked');
 }
 

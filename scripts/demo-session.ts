@@ -36,14 +36,21 @@ export async function sessionDemo(argv: string[]): Promise<void> {
   const howMany = Math.max(1, Math.min(50, Number(values.flights) || 5));
   banner('Session store demo', `gateway ${client.baseUrl}: a server-side session in Valkey`);
 
-  const call = async (method: string, path: string, cookie?: string | null, body?: unknown): Promise<Reply> => {
+  const call = async (
+    method: string,
+    path: string,
+    cookie?: string | null,
+    body?: unknown,
+  ): Promise<Reply> => {
     const started = performance.now();
     const res = await fetch(new URL(path, client.baseUrl), {
       method,
       headers: { ...(cookie ? { cookie } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     }).catch((e: Error) => {
-      throw new Error(`Cannot reach the gateway at ${client.baseUrl} (${e.message}). Is it running? (npm start)`);
+      throw new Error(
+        `Cannot reach the gateway at ${client.baseUrl} (${e.message}). Is it running? (npm start)`,
+      );
     });
     const text = await res.text();
     return {
@@ -60,7 +67,9 @@ export async function sessionDemo(argv: string[]): Promise<void> {
   const login = await call('POST', '/api/session/login', null, { passportNo: passenger.passportNo });
   if (login.status !== 200) throw new GatewayError(login.status, login.body, 'POST /api/session/login');
   const cookie = login.cookie!;
-  ok(`logged in as ${passenger.firstname} ${passenger.lastname} (${passenger.passportNo}) in ${ms(login.ms)}`);
+  ok(
+    `logged in as ${passenger.firstname} ${passenger.lastname} (${passenger.passportNo}) in ${ms(login.ms)}`,
+  );
   info(`cookie: ${c.dim(cookie.slice(0, 40))}…  (signed id only; HttpOnly; the session is a Valkey hash)`);
   info(`sliding TTL: ${login.body.data.expiresInSeconds} s, started again by every request`);
   await pause(interactive);
@@ -68,7 +77,9 @@ export async function sessionDemo(argv: string[]): Promise<void> {
   step(2, 'Weather lookups, remembered in the session');
   for (const city of ['DE/10115', 'US/10001', 'DE/10115']) {
     const w = await call('GET', `/api/session/weather/${city}`, cookie);
-    info(`${city}: ${w.body.data?.name ?? '?'} ${w.body.data?.main?.temp ?? '?'}° (${w.body.meta?.source}, ${ms(w.ms)})`);
+    info(
+      `${city}: ${w.body.data?.name ?? '?'} ${w.body.data?.main?.temp ?? '?'}° (${w.body.meta?.source}, ${ms(w.ms)})`,
+    );
   }
   await pause(interactive);
 
@@ -76,11 +87,15 @@ export async function sessionDemo(argv: string[]): Promise<void> {
   const first = 115;
   const tabA = Array.from({ length: howMany }, (_, i) => first + i);
   const tabB = Array.from({ length: howMany }, (_, i) => first + Math.floor(howMany / 2) + i);
-  const adds = await Promise.all([...tabA, ...tabB].map((f) => call('PUT', `/api/session/basket/${f}`, cookie)));
+  const adds = await Promise.all(
+    [...tabA, ...tabB].map((f) => call('PUT', `/api/session/basket/${f}`, cookie)),
+  );
   const expected = new Set([...tabA, ...tabB]);
   const me = await call('GET', '/api/session', cookie);
   const kept: number[] = me.body.data.basket;
-  ok(`${adds.length} concurrent adds (SADD in one script each): basket holds ${kept.length} of ${expected.size} distinct flights`);
+  ok(
+    `${adds.length} concurrent adds (SADD in one script each): basket holds ${kept.length} of ${expected.size} distinct flights`,
+  );
   const a = summarize(adds.map((x) => x.ms))!;
   info(`add latency: avg ${ms(a.avg)}, max ${ms(a.max)}`);
   const basket = await call('GET', '/api/session/basket', cookie);
@@ -89,13 +104,17 @@ export async function sessionDemo(argv: string[]): Promise<void> {
     (basket.body.data as any[]).map((f) => [
       f.flightId,
       `${f.from ?? '?'} → ${f.to ?? '?'}`,
-      String(f.departure ?? '').replace('T', ' ').slice(0, 16),
+      String(f.departure ?? '')
+        .replace('T', ' ')
+        .slice(0, 16),
       f.status ?? f.problem,
       `${f.available ?? '?'} of ${f.capacity ?? '?'}`,
     ]),
   );
   await call('DELETE', `/api/session/basket/${first}`, cookie);
-  info(`removed flight ${first}: ${(await call('GET', '/api/session', cookie)).body.data.basket.length} left`);
+  info(
+    `removed flight ${first}: ${(await call('GET', '/api/session', cookie)).body.data.basket.length} left`,
+  );
   await pause(interactive);
 
   step(4, 'What is refused, and why');

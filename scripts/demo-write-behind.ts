@@ -171,7 +171,12 @@ export async function writeBehindDemo(argv: string[]): Promise<void> {
   const changes = intFlag('changes', values.changes, 0, 10000);
   if (changes > 0) {
     await pause(interactive);
-    await flightChanges(client, firstFlight, changes, intFlag('change-flights', values['change-flights'], 1, 100));
+    await flightChanges(
+      client,
+      firstFlight,
+      changes,
+      intFlag('change-flights', values['change-flights'], 1, 100),
+    );
   }
 }
 
@@ -190,7 +195,9 @@ async function flightChanges(client: GatewayClient, firstFlight: number, total: 
       if (!(e instanceof GatewayError) || e.status !== 404) throw e;
     }
   }
-  const before = payload<FlightChangeTotals>((await client.request<unknown>('GET', '/api/flight-changes')).body);
+  const before = payload<FlightChangeTotals>(
+    (await client.request<unknown>('GET', '/api/flight-changes')).body,
+  );
   const minute = 60_000;
   const patch = (f: FlightDetails, shiftMin: number, mode: 'write-through' | 'write-behind') =>
     client.patch<unknown>(`/api/flights/${f.flightId}`, {
@@ -212,7 +219,10 @@ async function flightChanges(client: GatewayClient, firstFlight: number, total: 
         const i = next++;
         const f = flights[i % flights.length];
         const reply = await patch(f, 5 * (Math.floor(i / flights.length) + 1), 'write-behind');
-        accepted.push({ ms: reply.roundTripMs, reference: payload<FlightChangeAccepted>(reply.body).reference });
+        accepted.push({
+          ms: reply.roundTripMs,
+          reference: payload<FlightChangeAccepted>(reply.body).reference,
+        });
       }
     }),
   );
@@ -222,7 +232,13 @@ async function flightChanges(client: GatewayClient, firstFlight: number, total: 
   printTable(
     ['mode', 'answer', 'avg', 'p99', 'what happened before the answer'],
     [
-      ['write-through (1 at a time)', '200 OK', ms(t.avg), ms(t.p99), 'UPDATE + flight_log row in one transaction'],
+      [
+        'write-through (1 at a time)',
+        '200 OK',
+        ms(t.avg),
+        ms(t.p99),
+        'UPDATE + flight_log row in one transaction',
+      ],
       [
         'write-behind (10 in flight)',
         '202 Accepted',

@@ -425,7 +425,8 @@ export class FlughafenGenerator {
    */
   private placeDashboardFlight(schedule: number[], day: number[], airplane: number[]): void {
     const target = SEED_FIXTURES.dashboardFlightId - 1;
-    const wantedDay = this.spec.daysBefore + Math.min(SEED_FIXTURES.dashboardFlightDaysAhead, this.spec.daysAfter);
+    const wantedDay =
+      this.spec.daysBefore + Math.min(SEED_FIXTURES.dashboardFlightDaysAhead, this.spec.daysAfter);
     const found = schedule.findIndex((s, f) => s === DASHBOARD_SCHEDULE && day[f] === wantedDay);
     if (found < 0 || target >= schedule.length || found === target) return;
     for (const a of [schedule, day, airplane]) [a[target], a[found]] = [a[found], a[target]];

@@ -38,7 +38,8 @@ export class LeaderboardQuery extends RefreshQuery {
 export class AirportCodeParams {
   @ApiProperty({ example: 'JFK', description: 'IATA (3 letters) or ICAO (4 characters) airport code' })
   @Matches(AIRPORT_CODE, {
-    message: 'code must be an airport code: IATA (3 uppercase letters, such as JFK) or ICAO (4, such as KJFK)',
+    message:
+      'code must be an airport code: IATA (3 uppercase letters, such as JFK) or ICAO (4, such as KJFK)',
   })
   code: string;
 }

@@ -104,11 +104,15 @@ describe.each(TEST_ENGINES)('write-behind flight changes on %s', (engine) => {
     const flightId = 204;
     const departure = new Date(Date.UTC(2030, 1, 1, 9)).toISOString();
     const arrival = new Date(Date.UTC(2030, 1, 1, 11)).toISOString();
-    const res = await http().patch(`/api/flights/${flightId}`).send({ departure, arrival, mode: 'write-behind' });
+    const res = await http()
+      .patch(`/api/flights/${flightId}`)
+      .send({ departure, arrival, mode: 'write-behind' });
     expect(res.status).toBe(202);
     const reference = res.body.data.reference as string;
     await eventually(async () =>
-      (await http().get(`/api/flight-changes/${reference}`)).body.data.status === 'persisted' ? true : undefined,
+      (await http().get(`/api/flight-changes/${reference}`)).body.data.status === 'persisted'
+        ? true
+        : undefined,
     );
     expect(await logRows(flightId)).toBe(1);
     const before = await totals();
@@ -161,9 +165,12 @@ describe.each(TEST_ENGINES)('write-behind flight changes on %s', (engine) => {
     });
 
     it('a booking on a flight that has departed is refused with 422, in both modes', async () => {
-      const [past] = await sql('SELECT flight_id FROM flight WHERE departure < :now ORDER BY flight_id LIMIT 1', {
-        now: new Date(Date.now() - 86_400_000).toISOString().slice(0, 19).replace('T', ' '),
-      });
+      const [past] = await sql(
+        'SELECT flight_id FROM flight WHERE departure < :now ORDER BY flight_id LIMIT 1',
+        {
+          now: new Date(Date.now() - 86_400_000).toISOString().slice(0, 19).replace('T', ' '),
+        },
+      );
       for (const mode of ['write-through', 'write-behind']) {
         const res = await http()
           .post('/api/bookings')

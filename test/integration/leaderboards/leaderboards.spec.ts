@@ -134,7 +134,10 @@ describe.each(TEST_ENGINES)('airport leaderboards on %s', (engine) => {
       }),
     });
     expect(moved.status).toBe(200);
-    await eventually(async () => ((await get(path)).body.meta.source === 'database' ? true : undefined), 20_000);
+    await eventually(
+      async () => ((await get(path)).body.meta.source === 'database' ? true : undefined),
+      20_000,
+    );
   });
 
   it('refuses a malformed day, board or code with 400 naming it', async () => {

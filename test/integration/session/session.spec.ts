@@ -87,7 +87,9 @@ describe.each(TEST_ENGINES)('sessions on %s', (engine) => {
     const r = await call('POST', '/api/session/login', undefined, { passengerId });
     expect(r.status).toBe(200);
     expect(r.body.data.passenger.passportNo).toBe(passport);
-    expect((await call('POST', '/api/session/login', undefined, { passportNo: 'ZZ9999999' })).status).toBe(404);
+    expect((await call('POST', '/api/session/login', undefined, { passportNo: 'ZZ9999999' })).status).toBe(
+      404,
+    );
     const both = await call('POST', '/api/session/login', undefined, { passportNo: passport, passengerId });
     expect(both.status).toBe(400);
   });

@@ -21,7 +21,9 @@ export class FlightChangesController {
 
   @Get(':reference')
   @ApiOperation({ summary: 'Status of a write-behind flight change: pending, persisted or failed' })
-  @ApiOkResponse({ description: '{data: {reference, status, flightId, seq, batchChanges?, batchUpdates?}, meta}' })
+  @ApiOkResponse({
+    description: '{data: {reference, status, flightId, seq, batchChanges?, batchUpdates?}, meta}',
+  })
   @ApiNotFoundResponse({ description: 'No change with this reference' })
   status(@Param() p: FlightChangeReferenceParams) {
     return this.writes.call('flightChangeStatus', { reference: p.reference });

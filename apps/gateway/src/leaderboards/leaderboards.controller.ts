@@ -32,7 +32,8 @@ export class LeaderboardsController {
     summary: "An airport's place on each board of a day (IATA or ICAO code)",
   })
   @ApiOkResponse({
-    description: '{data: {date, code, name, departures, arrivals, flights, passengers: {rank, count, of}}, meta}',
+    description:
+      '{data: {date, code, name, departures, arrivals, flights, passengers: {rank, count, of}}, meta}',
   })
   rank(@Param() p: AirportCodeParams, @Query() q: RankQuery) {
     return this.leaderboards.call('airportRank', { code: p.code, date: q.date, refresh: q.refresh });

@@ -87,7 +87,8 @@ export interface BasketItem {
 @ApiTags('session')
 @ApiBadRequestResponse({ description: 'A malformed field (the message names it)' })
 @ApiUnauthorizedResponse({
-  description: 'No session cookie, a cookie whose signature does not match, or a session that expired or ended',
+  description:
+    'No session cookie, a cookie whose signature does not match, or a session that expired or ended',
 })
 @Controller('api/session')
 export class SessionController {
@@ -153,7 +154,9 @@ export class SessionController {
   }
 
   @Put('basket/:flightId')
-  @ApiOperation({ summary: `Add a flight to the basket (at most ${BASKET_MAX}); adding it twice keeps it once` })
+  @ApiOperation({
+    summary: `Add a flight to the basket (at most ${BASKET_MAX}); adding it twice keeps it once`,
+  })
   async add(
     @Param() p: FlightIdParams,
     @Req() req: FastifyRequest,

@@ -29,7 +29,8 @@ export class LeaderboardsRepository {
   sql(by: LeaderboardKind): string {
     const d = this.dialect;
     const day = `f.departure >= :dayStart AND f.departure < :dayEnd`;
-    const side = (column: 'from' | 'to') => `SELECT f.${d.id(column)} AS airport_id FROM flight f WHERE ${day}`;
+    const side = (column: 'from' | 'to') =>
+      `SELECT f.${d.id(column)} AS airport_id FROM flight f WHERE ${day}`;
     const seats = (column: 'from' | 'to') =>
       `SELECT f.${d.id(column)} AS airport_id FROM booking b JOIN flight f ON f.flight_id = b.flight_id WHERE ${day}`;
     const source =

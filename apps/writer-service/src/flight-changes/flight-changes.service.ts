@@ -131,7 +131,9 @@ export class FlightChangesService {
       return { value, source: 'database', latencyMs: performance.now() - started, cacheKey: null };
     }
     if (h === undefined)
-      throw new ServiceUnavailableException('Valkey is unavailable: the status of a pending change cannot be read');
+      throw new ServiceUnavailableException(
+        'Valkey is unavailable: the status of a pending change cannot be read',
+      );
     throw new NotFoundException(`no flight change with reference ${reference}`);
   }
 

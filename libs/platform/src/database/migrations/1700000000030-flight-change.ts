@@ -18,7 +18,9 @@ export class FlightChange1700000000030 implements MigrationInterface {
         accepted_at timestamp NOT NULL,
         persisted_at timestamp NOT NULL
       )`);
-      await q.query(`CREATE INDEX IF NOT EXISTS flight_change_flight_seq_idx ON flight_change (flight_id, seq)`);
+      await q.query(
+        `CREATE INDEX IF NOT EXISTS flight_change_flight_seq_idx ON flight_change (flight_id, seq)`,
+      );
     } else {
       await q.query(`CREATE TABLE IF NOT EXISTS flight_change (
         reference varchar(36) NOT NULL,
