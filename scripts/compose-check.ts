@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { asPromQL, dashboardQueries, parseExposition, valueOf } from '../tools/observability/exposition';
@@ -193,9 +194,17 @@ async function checks(run: Run, ports: { gateway: number; prometheus: number; gr
   }
   check(run, sources.join(',') === 'database,cache', `flight 115 read twice: ${sources.join(', ')}`);
 
-  const metrics = parseExposition((await get(`${base}/metrics`)).text);
-  const hits = valueOf(metrics, 'cmiyc_cache_hits_total', { query_class: 'flight', source: 'remote' }) ?? 0;
-  const misses = valueOf(metrics, 'cmiyc_cache_misses_total', { query_class: 'flight' }) ?? 0;
+  // The query-service adds its miss to the shared statistics within a moment (they are flushed every 250 ms).
+  let hits = 0;
+  let misses = 0;
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(500)) {
+    const metrics = parseExposition((await get(`${base}/metrics`)).text);
+    hits = ['remote', 'near']
+      .map((source) => valueOf(metrics, 'cmiyc_cache_hits_total', { query_class: 'flight', source }) ?? 0)
+      .reduce((a, b) => a + b, 0);
+    misses = valueOf(metrics, 'cmiyc_cache_misses_total', { query_class: 'flight' }) ?? 0;
+    if (hits >= 1 && misses >= 1) break;
+  }
   check(run, hits >= 1 && misses >= 1, `gateway /metrics: flight hits ${hits}, misses ${misses}`);
 
   if (run.observability.includes('prometheus')) await prometheusChecks(run, ports.prometheus);
@@ -263,13 +272,15 @@ async function logChecks(run: Run) {
     log: join(run.dir, 'app-logs.txt'),
   });
   const lines = out.split('\n').filter((l) => l.trim() !== '');
-  const notJson = lines.filter((l) => {
+  const parse = (l: string): { app?: string } | undefined => {
     try {
-      return typeof JSON.parse(l) !== 'object';
+      const v: unknown = JSON.parse(l);
+      return v !== null && typeof v === 'object' ? (v as { app?: string }) : undefined;
     } catch {
-      return true;
+      return undefined;
     }
-  });
+  };
+  const notJson = lines.filter((l) => parse(l) === undefined);
   check(
     run,
     lines.length > 0 && notJson.length === 0,
@@ -279,7 +290,7 @@ async function logChecks(run: Run) {
   check(run, !out.includes('\u001b['), 'app logs carry no ANSI colour codes');
   const withId = lines
     .filter((l) => l.includes(`"requestId":"${REQUEST_ID}-1"`))
-    .map((l) => (JSON.parse(l) as { app: string }).app);
+    .map((l) => parse(l)?.app ?? '?');
   const apps = [...new Set(withId)].sort();
   check(
     run,
@@ -307,7 +318,8 @@ async function runOne(
     'services:\n' +
       ['gateway', 'query-service'].map((s) => `  ${s}:\n    environment:\n      LOG_LEVEL: debug\n`).join(''),
   );
-  const compose = ['compose', '-p', PROJECT, '-f', 'docker-compose.yml'];
+  // --ansi never: compose itself would otherwise put terminal escapes (erase line) before the lines it relays.
+  const compose = ['compose', '--ansi', 'never', '-p', PROJECT, '-f', 'docker-compose.yml'];
   if (db === 'postgres') compose.push('-f', 'docker-compose.postgres.yml', '--profile', 'postgres');
   compose.push('-f', override);
   const observability = opts.observability
@@ -334,8 +346,7 @@ async function runOne(
   }
   say(
     run,
-    `output in ${dir}; loadavg ${(await import('node:os'))
-      .loadavg()
+    `output in ${dir}; loadavg ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
