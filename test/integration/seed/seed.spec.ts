@@ -64,6 +64,16 @@ describe.each(TEST_ENGINES)('tiny dataset on %s', (engine) => {
     expect(
       await count(`SELECT COUNT(*) FROM booking WHERE flight_id = ${SEED_FIXTURES.dashboardFlightId}`),
     ).toBeGreaterThan(0);
+    // The guided path's flight: upcoming (a week after the generation day), JFK -> LAX, with free seats.
+    const [guided] = await q(
+      `SELECT a.iata, b.iata, CAST(f.departure AS DATE), ap.capacity,
+              (SELECT COUNT(*) FROM booking x WHERE x.flight_id = f.flight_id)
+         FROM flight f JOIN airport a ON a.airport_id = f.${id('from')} JOIN airport b ON b.airport_id = f.${id('to')}
+         JOIN airplane ap ON ap.airplane_id = f.airplane_id
+        WHERE f.flight_id = ${SEED_FIXTURES.dashboardFlightId}`,
+    );
+    expect(guided.slice(0, 3)).toEqual([...SEED_FIXTURES.dashboardRoute, '2025-06-08']);
+    expect(Number(guided[4])).toBeLessThan(Number(guided[3]));
     for (const hub of SEED_FIXTURES.hubs) {
       const departures = await count(
         `SELECT COUNT(*) FROM flight f JOIN airport a ON a.airport_id = f.${id('from')} WHERE a.iata = '${hub}'`,
