@@ -87,7 +87,13 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
   });
 
   it('passenger sample, history by passport and profile (hash + sorted set)', async () => {
-    const sample = await missThenHit('/api/passengers/sample?count=5');
+    // A pool is cached; every request draws its own sample from it ("Random 10" is random per click).
+    const first = await get('/api/passengers/sample?count=5');
+    expect(first.body.meta.source).toBe('database');
+    const again = await get('/api/passengers/sample?count=5');
+    expect(again.body.meta.source).toBe('cache');
+    expect(again.body.meta.cacheKey).toBe(first.body.meta.cacheKey);
+    const sample = again.body.data;
     expect(sample).toHaveLength(5);
     const p = sample[0];
     expect(p.label).toBe(`${p.firstname} ${p.lastname} (${p.passportNo}) - ${p.bookings} bookings`);
