@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { oneShotValkey } from './test-env';
+import { oneShotValkey } from './one-shot-valkey';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import {

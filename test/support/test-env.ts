@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig, DbEngine, loadConfig } from '@app/platform';
 import { dropDatabase } from '@app/platform';
-import Valkey from 'iovalkey';
 import { deleteKeysWithPrefix } from './redis-server';
+import { oneShotValkey } from './one-shot-valkey';
 import { migrateDatabase } from '@app/platform';
 import { TEST_DB_PREFIX, TEST_KEY_PREFIX, testRunId } from './test-run';
 
@@ -88,27 +88,4 @@ export async function removeTestKeys(config: AppConfig): Promise<void> {
   } finally {
     if (client.status !== 'end') client.disconnect();
   }
-}
-
-/**
- * A Valkey connection for clean-up and checks: one attempt, no reconnects, so a server that is gone (stopped by
- * a suite) is skipped at once and no reconnect or disconnect timer outlives it (it would keep jest alive).
- */
-export function oneShotValkey(endpoint: {
-  host: string;
-  port: number;
-  password?: string;
-  tls?: boolean;
-}): Valkey {
-  return new Valkey({
-    host: endpoint.host,
-    port: endpoint.port,
-    password: endpoint.password,
-    tls: endpoint.tls ? {} : undefined,
-    lazyConnect: true,
-    connectTimeout: 2000,
-    commandTimeout: 5000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
 }
