@@ -246,8 +246,11 @@ export class CacheService {
     const shared = this.pending.get(coalesceKey) as Promise<CacheResult<T | null>> | undefined;
     if (shared) {
       this.stats.count(spec.queryClass, 'coalesced');
+      // A joiner did not load: it is served what the shared trip stored (a hit), or what it loaded when that
+      // could not be stored.
       return shared.then((r) => ({
         ...r,
+        source: r.cacheKey ? 'cache' : r.source,
         latencyMs: performance.now() - started,
         trace: { ...(r.trace ?? { lock: 'none', lockWaitMs: 0 }), coalesced: true },
       }));
