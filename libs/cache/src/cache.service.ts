@@ -5,9 +5,9 @@ import { Attempt, CacheGuard, CommandKind } from './cache-guard';
 import { CacheResult, GetOrLoadOptions, LoadTrace } from './cache.types';
 import { FillNotifier } from './fill-notifier';
 import { InfraKeys, NON_CACHE_KEY_PREFIXES, TAG_VERSION_TTL_SECONDS, fenceTtlSeconds } from './keys';
-import { CacheUnavailableError, DistributedLock } from './lock';
+import { CacheUnavailableError, DistributedLock } from './distributed-lock';
 import { runScript } from './scripts';
-import { CacheStatsService } from './stats.service';
+import { CacheStatsService } from './cache-stats.service';
 import { NearCache } from './near-cache';
 import { ValkeyClient } from './valkey-client';
 

@@ -6,8 +6,8 @@ import type { ValkeyClient } from './valkey-client';
 import { CacheGuard } from './cache-guard';
 import { CacheService } from './cache.service';
 import { FillNotifier } from './fill-notifier';
-import { DistributedLock } from './lock';
-import { CacheStatsService } from './stats.service';
+import { DistributedLock } from './distributed-lock';
+import { CacheStatsService } from './cache-stats.service';
 
 /** The near cache of this process, started and stopped with it (on the cache connection). */
 @Injectable()
