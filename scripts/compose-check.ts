@@ -25,9 +25,10 @@ npm run test:compose -- [--db mariadb|postgres|both] [--without SERVICE]... [--n
   --keep            leave the stack running (stop it with the printed command)
   --timeout-s       how long the stack may take to become healthy (default 1500)
 
-Needs a Docker engine (DOCKER_HOST) with Compose v2.24+. Host ports (env): CHECK_GATEWAY_PORT (33000),
-CHECK_PROMETHEUS_PORT (39090), CHECK_GRAFANA_PORT (33300); MariaDB, PostgreSQL and Valkey move to 33306, 35432,
-36379 and 36380.
+Needs a Docker engine (DOCKER_HOST) with Compose v2.24+. Host ports, below Linux's ephemeral range (32768+) so
+a connection of this machine cannot be holding one: CHECK_GATEWAY_PORT (23000), CHECK_PROMETHEUS_PORT (29090),
+CHECK_GRAFANA_PORT (23300), CHECK_MARIADB_PORT (23306), CHECK_POSTGRES_PORT (25432), CHECK_VALKEY_CACHE_PORT
+(26379), CHECK_VALKEY_QUEUE_PORT (26380).
 `;
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -158,6 +159,7 @@ async function upUntilHealthy(run: Run, timeoutMs: number): Promise<boolean> {
 async function probeCosts(run: Run): Promise<void> {
   const { out } = await docker([...run.compose, 'ps', '-q', ...APPS], run.env);
   const ids = out.split('\n').filter(Boolean);
+  if (ids.length === 0) return;
   const { out: inspected } = await docker(['inspect', ...ids], run.env);
   const containers = JSON.parse(inspected) as Array<{
     Name: string;
@@ -307,9 +309,9 @@ async function runOne(
   const dir = join(ROOT, 'test-artifacts', 'compose-check', `${db}-${stamp}`);
   mkdirSync(dir, { recursive: true });
   const ports = {
-    gateway: Number(process.env.CHECK_GATEWAY_PORT ?? 33000),
-    prometheus: Number(process.env.CHECK_PROMETHEUS_PORT ?? 39090),
-    grafana: Number(process.env.CHECK_GRAFANA_PORT ?? 33300),
+    gateway: Number(process.env.CHECK_GATEWAY_PORT ?? 23000),
+    prometheus: Number(process.env.CHECK_PROMETHEUS_PORT ?? 29090),
+    grafana: Number(process.env.CHECK_GRAFANA_PORT ?? 23300),
   };
   // Debug logs for the gateway and the query-service: their per-request lines carry the request id.
   const override = join(dir, 'compose.check.yml');
@@ -333,10 +335,10 @@ async function runOne(
     GATEWAY_HOST_PORT: String(ports.gateway),
     PROMETHEUS_HOST_PORT: String(ports.prometheus),
     GRAFANA_HOST_PORT: String(ports.grafana),
-    MARIADB_HOST_PORT: process.env.CHECK_MARIADB_PORT ?? '33306',
-    POSTGRES_HOST_PORT: process.env.CHECK_POSTGRES_PORT ?? '35432',
-    VALKEY_CACHE_HOST_PORT: process.env.CHECK_VALKEY_CACHE_PORT ?? '36379',
-    VALKEY_QUEUE_HOST_PORT: process.env.CHECK_VALKEY_QUEUE_PORT ?? '36380',
+    MARIADB_HOST_PORT: process.env.CHECK_MARIADB_PORT ?? '23306',
+    POSTGRES_HOST_PORT: process.env.CHECK_POSTGRES_PORT ?? '25432',
+    VALKEY_CACHE_HOST_PORT: process.env.CHECK_VALKEY_CACHE_PORT ?? '26379',
+    VALKEY_QUEUE_HOST_PORT: process.env.CHECK_VALKEY_QUEUE_PORT ?? '26380',
   };
   const run: Run = { db, dir, compose, env, services: undefined, observability, lines: [], failures: [] };
   if (opts.without.length && opts.observability) {
