@@ -1,28 +1,10 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-  Optional,
-} from '@nestjs/common';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { APP_CONFIG, AppConfig, RepeatLimiter, suppressedNote } from '@app/platform';
-import {
-  CacheService,
-  DurableWriteKeys,
-  Tags,
-  ValkeyClient,
-  WriteKeys,
-  createValkeyClient,
-  runScript,
-} from '@app/cache';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/platform';
+import { CacheService, DurableWriteKeys, Tags, ValkeyClient, WriteKeys, runScript } from '@app/cache';
 import { flightUpdated } from '../events/booking-events';
 import { EventPublisher } from '../events/event-publisher';
-import { FLUSHER_ENABLED } from '../write-behind/flusher';
-import { backoffMs, isMissingGroupError } from '../write-behind/retry';
-import { StreamEntry } from '../write-behind/stream-entry';
+import { StreamEntry, entryParser, itemsOf, num, text, textOrNull } from '../write-behind/stream-entry';
+import { FLUSHER_ENABLED, StreamFlusher } from '../write-behind/stream-flusher';
 import {
   FlightChangeBatchResult,
   FlightChangeRepository,
@@ -35,135 +17,54 @@ const STATUS_TTL_SECONDS = 7 * 24 * 3600;
 const MAX_BATCH = 1000;
 
 /**
- * Drains the write-behind flight changes (wb:flight-changes) into the database: read with XREADGROUP, applied in
- * one transaction per batch (FlightChangeRepository: every flight_log row, one UPDATE per flight), outcomes
- * recorded in Valkey, the stale cache entries dropped and flight.updated published, and only then acknowledged.
- * A flusher that dies leaves its batch pending; another claims it after WRITE_BEHIND_CLAIM_IDLE_MS (XAUTOCLAIM)
- * and the replay applies nothing twice. While the database is down the batch is retried with backoff.
+ * Drains the write-behind flight changes (wb:flight-changes) into the database (a StreamFlusher, one lane):
+ * applied in one transaction per batch (FlightChangeRepository: every flight_log row, one UPDATE per flight),
+ * outcomes recorded in Valkey, the stale cache entries dropped and flight.updated published, and only then
+ * acknowledged. The replay of a batch a dead flusher left pending applies nothing twice.
  */
 @Injectable()
-export class FlightChangeFlusher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('FlightChangeFlusher');
-  private readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  private client?: ValkeyClient;
-  private running = false;
-  private loop?: Promise<void>;
-  private groupReady = false;
-  private nextClaimAt = 0;
-  private readonly errors = new RepeatLimiter();
+export class FlightChangeFlusher extends StreamFlusher<StreamFlightChange, FlightChangeBatchResult> {
   /** Totals since start (this process). */
   readonly totals = { batches: 0, changes: 0, updates: 0, retries: 0 };
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly repo: FlightChangeRepository,
     private readonly events: EventPublisher,
     private readonly cache: CacheService,
-    @Optional() @Inject(FLUSHER_ENABLED) private readonly enabled: boolean = true,
-  ) {}
-
-  onApplicationBootstrap() {
-    if (this.enabled) this.start();
-  }
-
-  async onApplicationShutdown() {
-    await this.stop();
-  }
-
-  start(): void {
-    if (this.running) return;
-    // A patient connection of its own: XREADGROUP blocks, and the flusher must wait out a Valkey restart.
-    this.client = createValkeyClient(this.config.cache, {
-      name: `cmiyc-flight-flusher-${this.consumer}`,
-      maxRetriesPerRequest: null,
+    @Optional() @Inject(FLUSHER_ENABLED) enabled: boolean = true,
+  ) {
+    super(config, enabled, {
+      logger: 'FlightChangeFlusher',
+      clientName: 'cmiyc-flight-flusher',
+      stream: () => cache.key(DurableWriteKeys.flightChangeStream()),
+      group: DurableWriteKeys.flightChangeGroup(),
+      batchSize: () => Math.min(MAX_BATCH, config.writeBehind.batchSize),
+      noun: 'flight changes',
+      loopError: 'flight change flusher',
+      oneErrorLimiter: true,
     });
-    this.running = true;
-    this.loop = this.run(this.client);
   }
 
-  async stop(): Promise<void> {
-    if (!this.client) return;
-    this.running = false;
-    await within(this.loop!, Math.max(2000, this.config.writeBehind.blockMs * 2));
-    this.client.disconnect();
-    await within(this.loop!, 1000);
-    this.client = undefined;
-    this.groupReady = false;
+  protected parse(entries: StreamEntry[]): StreamFlightChange[] {
+    return itemsOf(entries, parseChange);
   }
 
-  private get stream(): string {
-    return this.cache.key(DurableWriteKeys.flightChangeStream());
+  protected persist(batch: StreamFlightChange[]): Promise<FlightChangeBatchResult> {
+    return this.repo.applyBatch(batch);
   }
 
-  private async run(client: ValkeyClient): Promise<void> {
-    const group = DurableWriteKeys.flightChangeGroup();
-    let failures = 0;
-    while (this.running) {
-      try {
-        if (!this.groupReady) {
-          try {
-            await client.xgroup('CREATE', this.stream, group, '0', 'MKSTREAM');
-          } catch (e) {
-            if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
-          }
-          this.groupReady = true;
-        }
-        const entries = await this.nextBatch(client, group);
-        if (entries.length > 0) await this.flush(client, group, entries);
-        failures = 0;
-      } catch (e) {
-        if (!this.running) return;
-        failures++;
-        if (isMissingGroupError(e)) this.groupReady = false;
-        const { log, suppressed } = this.errors.take((e as Error).message);
-        if (log)
-          this.logger.error(`flight change flusher: ${(e as Error).message}${suppressedNote(suppressed)}`);
-        await this.pause(backoffMs(failures));
-      }
-    }
+  protected retried(): void {
+    this.totals.retries++;
   }
 
-  private async nextBatch(client: ValkeyClient, group: string): Promise<StreamEntry[]> {
-    const { blockMs, claimIdleMs } = this.config.writeBehind;
-    const count = Math.min(MAX_BATCH, this.config.writeBehind.batchSize);
-    if (Date.now() >= this.nextClaimAt) {
-      this.nextClaimAt = Date.now() + Math.max(100, claimIdleMs / 2);
-      const [, claimed] = (await client.xautoclaim(
-        this.stream,
-        group,
-        this.consumer,
-        claimIdleMs,
-        '0-0',
-        'COUNT',
-        count,
-      )) as [string, StreamEntry[]];
-      if (claimed.length > 0) {
-        this.logger.warn(`claimed ${claimed.length} flight changes left pending by a flusher that stopped`);
-        this.nextClaimAt = 0;
-        return claimed;
-      }
-    }
-    const reply = (await client.xreadgroup(
-      'GROUP',
-      group,
-      this.consumer,
-      'COUNT',
-      count,
-      'BLOCK',
-      blockMs,
-      'STREAMS',
-      this.stream,
-      '>',
-    )) as Array<[string, StreamEntry[]]> | null;
-    return reply?.[0]?.[1] ?? [];
-  }
-
-  private async flush(client: ValkeyClient, group: string, entries: StreamEntry[]): Promise<void> {
-    const batch = entries.filter((e) => e[1] !== null).map(([id, f]) => parseChange(id, f!));
-    const result = await this.applyPatiently(batch);
-    if (result === null) return; // stopping: the batch stays pending for the next flusher
+  protected async finalize(
+    client: ValkeyClient,
+    _batch: StreamFlightChange[],
+    result: FlightChangeBatchResult,
+  ): Promise<void> {
     const at = new Date().toISOString();
-    await this.finalize(client, result, at);
+    await this.record(client, result, at);
     await this.dropStale(result);
     await this.events.publish(
       result.flights.map((f) =>
@@ -177,12 +78,9 @@ export class FlightChangeFlusher implements OnApplicationBootstrap, OnApplicatio
         }),
       ),
     );
-    const ids = entries.map((e) => e[0]);
-    await client
-      .multi()
-      .xack(this.stream, group, ...ids)
-      .xdel(this.stream, ...ids)
-      .exec();
+  }
+
+  protected settled(batch: StreamFlightChange[], result: FlightChangeBatchResult): void {
     this.totals.batches++;
     this.totals.changes += batch.length;
     this.totals.updates += result.updates;
@@ -191,7 +89,7 @@ export class FlightChangeFlusher implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** Outcomes and totals in Valkey; a flight's pending change goes once the database has it. */
-  private async finalize(client: ValkeyClient, r: FlightChangeBatchResult, at: string): Promise<void> {
+  private async record(client: ValkeyClient, r: FlightChangeBatchResult, at: string): Promise<void> {
     const k = (key: string) => this.cache.key(key);
     const keys = [
       k(DurableWriteKeys.flightChangeTotals()),
@@ -219,29 +117,6 @@ export class FlightChangeFlusher implements OnApplicationBootstrap, OnApplicatio
       this.logger.warn(`cache unavailable: could not invalidate ${tags.join(', ')}`);
     await this.cache.delete(r.flights.map((f) => WriteKeys.bookingFlightFacts(f.flightId)));
   }
-
-  private async applyPatiently(batch: StreamFlightChange[]): Promise<FlightChangeBatchResult | null> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.repo.applyBatch(batch);
-      } catch (e) {
-        this.totals.retries++;
-        const wait = backoffMs(attempt);
-        const { log, suppressed } = this.errors.take((e as Error).message);
-        if (log)
-          this.logger.warn(
-            `database unavailable (${(e as Error).message}); ${batch.length} flight changes retried in ${wait} ms${suppressedNote(suppressed)}`,
-          );
-        await this.pause(wait);
-        if (!this.running) return null;
-      }
-    }
-  }
-
-  private async pause(ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    while (this.running && Date.now() < until) await sleep(Math.min(50, until - Date.now()));
-  }
 }
 
 /** The tags a moved flight makes stale: the flight itself and its route's searches on both days. */
@@ -249,27 +124,13 @@ function flightTags(f: { flightId: number; fromCode: string; toCode: string; day
   return [Tags.flight(f.flightId), ...f.days.map((d) => Tags.route(f.fromCode, f.toCode, d))];
 }
 
-export function parseChange(streamId: string, fields: string[]): StreamFlightChange {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-  return {
-    streamId,
-    reference: f.reference,
-    flightId: Number(f.flightId),
-    seq: Number(f.seq),
-    departure: f.departure,
-    arrival: f.arrival,
-    comment: f.comment ? f.comment : null,
-    acceptedAt: f.acceptedAt,
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function within(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}
+/** A write-behind flight change from its stream entry. */
+export const parseChange = entryParser<StreamFlightChange>({
+  reference: text,
+  flightId: num,
+  seq: num,
+  departure: text,
+  arrival: text,
+  comment: textOrNull,
+  acceptedAt: text,
+});

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dialect, dbErrorKind, sqlTimestamp } from '@app/platform';
 import { iso, trim } from '../bookings/bookings.repository';
+import { insertRows, rowsByReference, sqlParams } from '../write-behind/sql-rows';
 
 /** A write-behind flight change as the stream carries it. */
 export interface StreamFlightChange {
@@ -216,10 +217,12 @@ export class FlightChangeRepository {
   }
 
   private async knownReferences(m: EntityManager, references: string[]): Promise<Set<string>> {
-    const p = this.params();
-    const rows: Array<{ reference: string }> = await m.query(
-      `SELECT reference FROM flight_change WHERE reference IN (${p.list(references)})`,
-      p.values,
+    const rows = await rowsByReference<{ reference: string }>(
+      m,
+      this.dialect,
+      'flight_change',
+      ['reference'],
+      references,
     );
     return new Set(rows.map((r) => trim(r.reference)));
   }
@@ -281,25 +284,11 @@ export class FlightChangeRepository {
 
   private async insertRows(m: EntityManager, table: string, rows: unknown[][]): Promise<void> {
     if (rows.length === 0) return;
-    const p = this.params();
-    const values = rows.map((r) => `(${p.list(r)})`).join(', ');
-    await m.query(`INSERT INTO ${table} VALUES ${values}`, p.values);
+    await insertRows(m, this.dialect, table, rows);
   }
 
   private params() {
-    const dialect = this.dialect;
-    const values: unknown[] = [];
-    return {
-      values,
-      list(items: unknown[]): string {
-        return items
-          .map((v) => {
-            values.push(v);
-            return dialect.param(values.length);
-          })
-          .join(', ');
-      },
-    };
+    return sqlParams(this.dialect);
   }
 }
 

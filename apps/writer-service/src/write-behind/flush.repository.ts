@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Dialect } from '@app/platform';
 import { dbErrorKind, sqlTimestamp } from '@app/platform';
 import { trim } from '../bookings/bookings.repository';
+import { insertRows, rowsByReference, sqlParams } from './sql-rows';
 
 /** A write-behind booking as the stream carries it. */
 export interface StreamBooking {
@@ -117,10 +118,12 @@ export class FlushRepository {
   }
 
   private async existingReferences(m: EntityManager, references: string[]): Promise<Map<string, number>> {
-    const p = this.params();
-    const rows: Array<{ reference: string; booking_id: number }> = await m.query(
-      `SELECT reference, booking_id FROM booking_reference WHERE reference IN (${p.list(references)})`,
-      p.values,
+    const rows = await rowsByReference<{ reference: string; booking_id: number }>(
+      m,
+      this.dialect,
+      'booking_reference',
+      ['reference', 'booking_id'],
+      references,
     );
     return new Map(rows.map((r) => [trim(r.reference), Number(r.booking_id)]));
   }
@@ -178,25 +181,11 @@ export class FlushRepository {
     rows: unknown[][],
     suffix = '',
   ): Promise<T> {
-    const p = this.params();
-    const values = rows.map((r) => `(${p.list(r)})`).join(', ');
-    return m.query(`INSERT INTO ${table} VALUES ${values}${suffix}`, p.values);
+    return insertRows<T>(m, this.dialect, table, rows, suffix);
   }
 
   private params() {
-    const dialect = this.dialect;
-    const values: unknown[] = [];
-    return {
-      values,
-      list(items: unknown[]): string {
-        return items
-          .map((v) => {
-            values.push(v);
-            return dialect.param(values.length);
-          })
-          .join(', ');
-      },
-    };
+    return sqlParams(this.dialect);
   }
 }
 
