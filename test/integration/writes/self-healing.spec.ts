@@ -96,15 +96,13 @@ describe.each(TEST_ENGINES)('self-healing on %s', (engine) => {
     const acceptor: INestApplicationContext = await startWriterContext(own, { flusher: false });
     try {
       const checks = acceptor.get<ServiceChecks>(SERVICE_CHECKS);
-      await acceptor
-        .get(BookingsService)
-        .create({
-          flightId,
-          passengerId: passengerIds[10],
-          seat: seatName(10, capacity),
-          price: 5,
-          mode: 'write-behind',
-        });
+      await acceptor.get(BookingsService).create({
+        flightId,
+        passengerId: passengerIds[10],
+        seat: seatName(10, capacity),
+        price: 5,
+        mode: 'write-behind',
+      });
       const degraded = await eventually(async () => {
         const report = await checks.check();
         return report['write-behind']?.state === 'degraded' ? report['write-behind'] : undefined;
