@@ -270,9 +270,14 @@ async function prometheusChecks(run: Run, port: number) {
 
 async function logChecks(run: Run) {
   await sleep(1000);
-  const { out } = await docker([...run.compose, 'logs', '--no-color', '--no-log-prefix', ...APPS], run.env, {
-    log: join(run.dir, 'app-logs.txt'),
-  });
+  // What each app wrote, as Docker stored it: `docker logs`, not `docker compose logs`, which (Compose 2.26) puts
+  // an erase-line escape before every line it relays.
+  let out = '';
+  for (const app of APPS) {
+    const { out: id } = await docker([...run.compose, 'ps', '-q', app], run.env);
+    if (id.trim()) out += (await docker(['logs', id.trim()], run.env)).out;
+  }
+  writeFileSync(join(run.dir, 'app-logs.txt'), out);
   const lines = out.split('\n').filter((l) => l.trim() !== '');
   const parse = (l: string): { app?: string } | undefined => {
     try {
