@@ -10,21 +10,24 @@
  * Uses its own database (BENCH_DB_NAME, default cmiyc_bench_ask, seeded at `tiny` scale when empty), read-only
  * user and key prefix, and removes the keys and the user afterwards.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { resolve } from 'node:path';
-import { AppConfig, createDataSource, loadConfig, migrateDatabase } from '@app/platform';
-import { createValkeyClient } from '@app/cache';
+import { AppConfig, createDataSource, loadConfig } from '@app/platform';
 import type { AskAnswer } from '@app/contracts';
-import { isDatabaseEmpty, seedDatabase } from '../tools/seed/seed';
-import { deleteKeysWithPrefix, freePort, waitForPort } from '../test/support/redis-server';
 import { startOllamaStandIn } from '../apps/query-service/src/ask/stand-in/ollama-stand-in';
 import { configEnv } from './env';
+import {
+  benchDatabaseName,
+  BenchProcesses,
+  deleteBenchKeys,
+  median,
+  pad,
+  prepareBenchDatabase,
+  servicesConfig,
+} from './support';
 
 const MODEL_DELAY_MS = Number(process.env.BENCH_MODEL_DELAY_MS ?? 1500);
 const EMBED_DELAY_MS = Number(process.env.BENCH_EMBED_DELAY_MS ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const dist = (p: string) => resolve(__dirname, '..', p);
 
 export const QUESTIONS = [
   'airport details for JFK',
@@ -43,30 +46,14 @@ const PARAPHRASES = [
 
 async function main() {
   const base = loadConfig();
-  const dbName = process.env.BENCH_DB_NAME ?? 'cmiyc_bench_ask';
-  if (dbName === 'flughafendb_large')
-    throw new Error('The bench seeds its own database; pick another BENCH_DB_NAME');
+  const dbName = benchDatabaseName('cmiyc_bench_ask');
   const ollama = await startOllamaStandIn({
     port: 0,
     generateDelayMs: MODEL_DELAY_MS,
     embedDelayMs: EMBED_DELAY_MS,
   });
-  const [qsPort, gwPort] = [await freePort(), await freePort()];
-  const config: AppConfig = {
-    ...base,
-    db: { ...base.db, name: dbName },
-    cache: { ...base.cache, keyPrefix: 'cmiyc-bench-ask:' },
-    queryService: { host: '127.0.0.1', port: qsPort },
-    gateway: { host: '127.0.0.1', port: gwPort },
-    logLevel: 'warn',
-  };
-  await migrateDatabase(config.db);
-  if (await isDatabaseEmpty(config.db)) {
-    console.log(
-      `Seeding ${config.db.engine} database ${dbName} at tiny scale (once; reused by later runs)...`,
-    );
-    await seedDatabase(config.db, { scale: 'tiny' });
-  }
+  const config = await servicesConfig(base, dbName, 'cmiyc-bench-ask:');
+  await prepareBenchDatabase(config.db, 'tiny');
   const readOnlyUser = 'cmiyc_bench_ask_ro';
   const env = {
     ...process.env,
@@ -75,17 +62,9 @@ async function main() {
     ASK_DB_USER: readOnlyUser,
     ASK_SEMANTIC_INDEX: 'scan',
   };
-  const children: ChildProcess[] = [];
-  const stopAll = () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));
-  process.on('exit', stopAll);
+  const processes = new BenchProcesses();
   try {
-    children.push(
-      spawn(process.execPath, [dist('apps/query-service/src/main.js')], { env, stdio: 'inherit' }),
-    );
-    await waitForPort(qsPort, 30000);
-    children.push(spawn(process.execPath, [dist('apps/gateway/src/main.js')], { env, stdio: 'inherit' }));
-    await waitForPort(gwPort, 30000);
-    const gw = `http://127.0.0.1:${gwPort}`;
+    const gw = await processes.startQueryServiceAndGateway(config, env);
     console.log(
       `\nDatabase: ${config.db.flavor} ${dbName}; stand-in model: ${MODEL_DELAY_MS} ms per answer, ${EMBED_DELAY_MS} ms per embedding; ${ROUNDS} rounds of ${QUESTIONS.length} questions\n`,
     );
@@ -129,11 +108,9 @@ async function main() {
       `\nsimilarities of the paraphrases: ${Math.min(...sim).toFixed(3)}-${Math.max(...sim).toFixed(3)} (threshold ${config.ask.similarityThreshold}); stand-in calls: ${JSON.stringify({ generate: ollama.stats().generate, embed: ollama.stats().embed })}`,
     );
   } finally {
-    stopAll();
+    processes.stopAll();
     await ollama.close();
-    const valkey = createValkeyClient(config.cache);
-    await deleteKeysWithPrefix(valkey, config.cache.keyPrefix);
-    valkey.disconnect();
+    await deleteBenchKeys(config.cache);
     await dropUser(config, readOnlyUser).catch((e: Error) =>
       console.warn(`could not drop ${readOnlyUser}: ${e.message}`),
     );
@@ -182,12 +159,6 @@ async function dropUser(config: AppConfig, user: string): Promise<void> {
     await admin.destroy();
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : NaN;
-};
-const pad = (s: string, n: number) => s.padEnd(n);
 
 main().then(
   () => process.exit(0),

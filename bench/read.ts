@@ -12,20 +12,28 @@
  * key prefix; engine and servers come from the usual environment (DB_ENGINE, DB_HOST, CACHE_HOST...).
  */
 import autocannon from 'autocannon';
-import { ChildProcess, fork, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { AppConfig, loadConfig, migrateDatabase } from '@app/platform';
+import { fork } from 'node:child_process';
+import { AppConfig, loadConfig } from '@app/platform';
 import { createCachePrimitives, createValkeyClient } from '@app/cache';
 import { performance } from 'node:perf_hooks';
-import { isDatabaseEmpty, seedDatabase } from '../tools/seed/seed';
-import { deleteKeysWithPrefix, freePort, waitForPort } from '../test/support/redis-server';
+import { freePort, waitForPort } from '../test/support/redis-server';
 import { configEnv } from './env';
+import {
+  benchDatabaseName,
+  BenchProcesses,
+  deleteBenchKeys,
+  dist,
+  median,
+  pad,
+  pct,
+  prepareBenchDatabase,
+  servicesConfig,
+} from './support';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DB_SAMPLES = 20;
 const CACHE_SAMPLES = 200;
-const dist = (p: string) => resolve(__dirname, '..', p);
 
 interface Envelope {
   data: unknown;
@@ -34,41 +42,15 @@ interface Envelope {
 
 async function main() {
   const base = loadConfig();
-  const dbName = process.env.BENCH_DB_NAME ?? 'cmiyc_bench_read';
-  if (dbName === 'flughafendb_large')
-    throw new Error('The bench seeds its own database; pick another BENCH_DB_NAME');
-  const [qsPort, gwPort, refPort] = [await freePort(), await freePort(), await freePort()];
-  const config: AppConfig = {
-    ...base,
-    db: { ...base.db, name: dbName },
-    cache: { ...base.cache, keyPrefix: 'cmiyc-bench-read:' },
-    queryService: { host: '127.0.0.1', port: qsPort },
-    gateway: { host: '127.0.0.1', port: gwPort },
-    logLevel: 'warn',
-  };
-
-  // A database kept from an earlier run gets the migrations added since.
-  await migrateDatabase(config.db);
-  if (await isDatabaseEmpty(config.db)) {
-    console.log(
-      `Seeding ${config.db.engine} database ${dbName} at small scale (once; reused by later runs)...`,
-    );
-    const summary = await seedDatabase(config.db, { scale: 'small' });
-    console.log(`  seeded ${summary.totalRows} rows in ${Math.round(summary.seconds)} s`);
-  }
+  const dbName = benchDatabaseName('cmiyc_bench_read');
+  const config = await servicesConfig(base, dbName, 'cmiyc-bench-read:');
+  const refPort = await freePort();
+  await prepareBenchDatabase(config.db, 'small', { reportRows: true });
 
   const env = { ...process.env, ...configEnv(config) };
-  const children: ChildProcess[] = [];
-  const stopAll = () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));
-  process.on('exit', stopAll);
+  const processes = new BenchProcesses();
   try {
-    children.push(
-      spawn(process.execPath, [dist('apps/query-service/src/main.js')], { env, stdio: 'inherit' }),
-    );
-    await waitForPort(qsPort, 30000);
-    children.push(spawn(process.execPath, [dist('apps/gateway/src/main.js')], { env, stdio: 'inherit' }));
-    await waitForPort(gwPort, 30000);
-    const gw = `http://127.0.0.1:${gwPort}`;
+    const gw = await processes.startQueryServiceAndGateway(config, env);
     const auth = `Basic ${Buffer.from(`${config.admin.user}:${config.admin.password}`).toString('base64')}`;
     await fetch(`${gw}/api/cache`, { method: 'DELETE', headers: { Authorization: auth } });
 
@@ -100,7 +82,7 @@ async function main() {
       env: { ...env, REF_PORT: String(refPort), REF_ROUTES: JSON.stringify(hotKeys) },
       stdio: 'inherit',
     });
-    children.push(ref);
+    processes.add(ref);
     await waitForPort(refPort, 10000);
     console.log(
       `\nThroughput, cache hits over ${paths.length} hot keys, ${CONNECTIONS} connections, ${DURATION_S} s each:`,
@@ -120,13 +102,11 @@ async function main() {
 
     // 4. The gateway with its near cache off: every hit is one GET to Valkey.
     const offPort = await freePort();
-    children.push(
-      spawn(process.execPath, [dist('apps/gateway/src/main.js')], {
-        env: { ...env, GATEWAY_PORT: String(offPort), CACHE_NEAR_MAX_BYTES: '0' },
-        stdio: 'inherit',
-      }),
+    await processes.startNode(
+      'apps/gateway/src/main.js',
+      { ...env, GATEWAY_PORT: String(offPort), CACHE_NEAR_MAX_BYTES: '0' },
+      offPort,
     );
-    await waitForPort(offPort, 30000);
     const nearOff = await load(`http://127.0.0.1:${offPort}`, paths);
     console.log(pad('gateway, near off', 22) + describe(nearOff));
     console.log(
@@ -137,10 +117,8 @@ async function main() {
     // 5 and 6: in-process hit cost and invalidation lag.
     await inProcess(config);
   } finally {
-    stopAll();
-    const valkey = createValkeyClient(config.cache);
-    await deleteKeysWithPrefix(valkey, config.cache.keyPrefix);
-    valkey.disconnect();
+    processes.stopAll();
+    await deleteBenchKeys(config.cache);
   }
 }
 
@@ -195,7 +173,7 @@ async function inProcess(config: AppConfig) {
       lags.push(performance.now() - t0);
     }
     lags.sort((a, b) => a - b);
-    const at = (q: number) => lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)];
+    const at = (q: number) => pct(lags, q);
     console.log(
       `Invalidation lag (SET by another connection -> dropped here), ${lags.length} changes: ` +
         `p50 ${at(0.5).toFixed(3)} ms, p99 ${at(0.99).toFixed(3)} ms (goal p99 < 5 ms)`,
@@ -243,8 +221,7 @@ async function sampleLatency(gw: string, path: string, n: number, expected: stri
     const { meta } = await getJson(gw + path);
     if (meta.source === expected) ms.push(meta.latencyMs);
   }
-  ms.sort((a, b) => a - b);
-  return ms[Math.floor(ms.length / 2)] ?? NaN;
+  return median(ms);
 }
 
 interface LoadResult {
@@ -268,7 +245,6 @@ async function load(url: string, paths: string[], overallRate?: number): Promise
 const describe = (r: LoadResult) =>
   `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.errors ? `, ${r.errors} errors/non-2xx` : ''}`;
 const fmt = (ms: number) => ms.toFixed(3);
-const pad = (s: string, n: number) => s.padEnd(n);
 
 main().catch((e) => {
   console.error(e);

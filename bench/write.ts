@@ -23,12 +23,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
-import { AppConfig, bind, Dialect, loadConfig, migrateDatabase, queueOptions } from '@app/platform';
+import { AppConfig, bind, Dialect, loadConfig, queueOptions } from '@app/platform';
 import { DurableWriteKeys, ValkeyClient, WriteKeys, createValkeyClient } from '@app/cache';
 import { QUEUES, seatName } from '@app/contracts';
-import { isDatabaseEmpty, seedDatabase } from '../tools/seed/seed';
 import { deleteKeysWithPrefix, freePort, waitForPort } from '../test/support/redis-server';
 import { configEnv } from './env';
+import { benchDatabaseName, pct, prepareBenchDatabase } from './support';
 import { WriterServiceModule } from '../apps/writer-service/src/app.module';
 import { BookingsService } from '../apps/writer-service/src/bookings/bookings.service';
 import { WriteBehindFlusher } from '../apps/writer-service/src/write-behind/flusher';
@@ -48,23 +48,14 @@ type Mode = 'write-through' | 'write-behind';
 
 async function main() {
   const base = loadConfig();
-  const dbName = process.env.BENCH_DB_NAME ?? 'cmiyc_bench_write';
-  if (dbName === 'flughafendb_large')
-    throw new Error('The bench writes bookings into its own database; pick another BENCH_DB_NAME');
+  const dbName = benchDatabaseName('cmiyc_bench_write', 'writes bookings into its own database');
   const config: AppConfig = {
     ...base,
     db: { ...base.db, name: dbName, poolSize: Math.max(base.db.poolSize, 16) },
     cache: { ...base.cache, keyPrefix: 'cmiyc-bench-write:' },
     logLevel: 'error',
   };
-  // A database kept from an earlier run gets the migrations added since.
-  await migrateDatabase(config.db);
-  if (await isDatabaseEmpty(config.db)) {
-    console.log(
-      `Seeding ${config.db.engine} database ${dbName} at tiny scale (once; reused by later runs)...`,
-    );
-    await seedDatabase(config.db, { scale: 'tiny' });
-  }
+  await prepareBenchDatabase(config.db, 'tiny');
 
   const contexts: INestApplicationContext[] = [];
   let warmer: ChildProcess | undefined;
@@ -284,10 +275,6 @@ async function untilEventsSettled(events: Queue, valkey: ValkeyClient, stream?: 
   }
   // The warmer publishes its lag samples in batches (at most ~50 ms late); then the collector's last poll.
   await sleep(LAG_SETTLE_MS);
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
 /**

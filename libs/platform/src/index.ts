@@ -10,3 +10,4 @@ export * from './queues/queue-options';
 export * from './repeat-limiter';
 export * from './metrics';
 export * from './logging';
+export * from './http/stand-in-server';

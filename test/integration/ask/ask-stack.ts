@@ -67,36 +67,34 @@ export async function startAskStack(engine: DbEngine, env: NodeJS.ProcessEnv = {
 
 /** Drops the suite's read-only user (after its database: PostgreSQL refuses while it holds grants there). */
 export async function dropReadOnlyUser(config: AppConfig): Promise<void> {
-  const admin = createDataSource(
-    { ...config.db, name: config.db.engine === 'postgres' ? 'postgres' : '', poolSize: 1 },
-    {
-      migrations: [],
-    } as never,
-  );
-  await admin.initialize();
-  try {
+  await asServerAdmin(config, async (admin) => {
     if (config.db.engine === 'postgres') await admin.query(`DROP ROLE IF EXISTS "${config.ask.dbUser}"`);
     else await admin.query(`DROP USER IF EXISTS '${config.ask.dbUser}'@'%'`);
-  } finally {
-    await admin.destroy();
-  }
+  });
 }
 
 /** Whether a role or user of this name exists on the server. */
 export async function userExists(config: AppConfig): Promise<boolean> {
-  const admin = createDataSource(
-    { ...config.db, name: config.db.engine === 'postgres' ? 'postgres' : '', poolSize: 1 },
-    {
-      migrations: [],
-    } as never,
-  );
-  await admin.initialize();
-  try {
+  return asServerAdmin(config, async (admin) => {
     const rows =
       config.db.engine === 'postgres'
         ? await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [config.ask.dbUser])
         : await admin.query('SELECT 1 FROM mysql.user WHERE user = ?', [config.ask.dbUser]);
     return rows.length > 0;
+  });
+}
+
+/** Runs `work` on a one-connection, server-wide admin data source (no database of the suite's), then closes it. */
+async function asServerAdmin<T>(config: AppConfig, work: (admin: DataSource) => Promise<T>): Promise<T> {
+  const admin = createDataSource(
+    { ...config.db, name: config.db.engine === 'postgres' ? 'postgres' : '', poolSize: 1 },
+    {
+      migrations: [],
+    } as never,
+  );
+  await admin.initialize();
+  try {
+    return await work(admin);
   } finally {
     await admin.destroy();
   }

@@ -2,6 +2,7 @@ import { AppConfig } from '@app/platform';
 import { CachePrimitives, createCachePrimitives, createValkeyClient } from '@app/cache';
 import { TestRedisServer } from '../../support/redis-server';
 import { removeTestKeys, testConfig } from '../../support/test-env';
+import { privateCache } from '../../support/private-cache';
 
 /** The cache primitives against real Redis. No database is involved: loaders are plain functions that count calls. */
 
@@ -261,17 +262,13 @@ describe('cache primitives when Valkey goes away and comes back', () => {
   let p: CachePrimitives;
 
   beforeAll(async () => {
-    server = await TestRedisServer.start();
-    p = await createCachePrimitives(
-      testConfig('mysql', {
-        CACHE_PORT: String(server.port),
-        CACHE_BREAKER_COOLDOWN_MS: '100',
-        CACHE_COMMAND_TIMEOUT_MS: '100',
-        // The database fallback is the subject: no near cache answering from memory in the moment the server dies
-        // (near-cache.spec.ts covers a lost connection with it on).
-        CACHE_NEAR_MAX_BYTES: '0',
-      }),
-    );
+    ({ server, p } = await privateCache({
+      CACHE_BREAKER_COOLDOWN_MS: '100',
+      CACHE_COMMAND_TIMEOUT_MS: '100',
+      // The database fallback is the subject: no near cache answering from memory in the moment the server dies
+      // (near-cache.spec.ts covers a lost connection with it on).
+      CACHE_NEAR_MAX_BYTES: '0',
+    }));
   });
 
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { CachePrimitives, createCachePrimitives, LoadFailedError, SourceTimeoutE
 import { CpuHogs, StampedeWorkers } from '../../../tools/stampede/workers';
 import { removeTestKeys, testConfig } from '../../support/test-env';
 import { TestRedisServer } from '../../support/redis-server';
+import { cacheOn, privateCache } from '../../support/private-cache';
 
 /**
  * The stampede engine's promises, on real Redis, including on a busy machine: one loader per key across OS
@@ -200,8 +201,7 @@ describe('coalescing before the first read (counted by the server)', () => {
   let p: CachePrimitives;
 
   beforeAll(async () => {
-    server = await TestRedisServer.start();
-    p = await createCachePrimitives(testConfig('mysql', { CACHE_PORT: String(server.port) }));
+    ({ server, p } = await privateCache());
   });
 
   afterAll(async () => {
@@ -243,15 +243,11 @@ describe('failure detector: slow is not dead', () => {
   let p: CachePrimitives;
 
   beforeAll(async () => {
-    server = await TestRedisServer.start();
-    p = await createCachePrimitives(
-      testConfig('mysql', {
-        CACHE_PORT: String(server.port),
-        CACHE_COMMAND_TIMEOUT_MS: '50',
-        CACHE_PROBE_TIMEOUT_MS: '5000',
-        CACHE_BREAKER_COOLDOWN_MS: '100',
-      }),
-    );
+    ({ server, p } = await privateCache({
+      CACHE_COMMAND_TIMEOUT_MS: '50',
+      CACHE_PROBE_TIMEOUT_MS: '5000',
+      CACHE_BREAKER_COOLDOWN_MS: '100',
+    }));
   });
 
   afterAll(async () => {
@@ -260,7 +256,7 @@ describe('failure detector: slow is not dead', () => {
   });
 
   it('a server that answers slowly stays in use ("degraded"), and the lock still allows one loader', async () => {
-    const admin = await createCachePrimitives(testConfig('mysql', { CACHE_PORT: String(server.port) }));
+    const admin = await cacheOn(server);
     try {
       // The server is kept busy by back-to-back 200 ms scripts: every command waits up to that long, slower than
       // the 50 ms read deadline but well within the probe's.

@@ -1,6 +1,12 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { CurrentWeather, WeatherCity } from '@app/contracts';
+import {
+  readJsonObject,
+  sendJson as send,
+  StandInCounters,
+  StandInTimers,
+  startStandInServer,
+} from '@app/platform';
 import { CITIES, City, cityId, findCity } from './cities';
 
 /** Runtime-adjustable behaviour of the mock provider (failure injection and latency). */
@@ -65,24 +71,16 @@ export async function startWeatherProvider(options: ProviderOptions): Promise<We
     errorRate: options.errorRate,
     timeoutRate: options.timeoutRate,
   });
-  let stats = emptyStats();
-  const pending = new Set<NodeJS.Timeout>();
-
-  const later = (ms: number, fn: () => void) => {
-    const t = setTimeout(() => {
-      pending.delete(t);
-      fn();
-    }, ms);
-    pending.add(t);
-    return t;
-  };
+  const counters = new StandInCounters(emptyStats);
+  const timers = new StandInTimers();
+  const later = (ms: number, fn: () => void) => timers.later(ms, fn);
 
   const weather = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => {
-    stats.calls++;
+    counters.now.calls++;
     const [zip, country] = (query.get('zip') ?? '').split(',').map((s) => s.trim());
     const delay = faults.minDelayMs + Math.random() * (faults.maxDelayMs - faults.minDelayMs);
     const id = zip && country ? cityId(country, zip) : '';
-    if (id) stats.byCity[id] = (stats.byCity[id] ?? 0) + 1;
+    if (id) counters.now.byCity[id] = (counters.now.byCity[id] ?? 0) + 1;
     const reply = (status: number, body: unknown) => {
       send(res, status, body);
       options.onReply?.(id, status);
@@ -91,39 +89,37 @@ export async function startWeatherProvider(options: ProviderOptions): Promise<We
     // Decide the outcome up front so that failure shares are exact over many calls.
     const roll = Math.random();
     if (roll < faults.timeoutRate) {
-      stats.timeouts++;
+      counters.now.timeouts++;
       const t = later(HANG_MS, () => res.destroy());
-      req.on('close', () => {
-        clearTimeout(t);
-        pending.delete(t);
-      });
+      req.on('close', () => timers.cancel(t));
       return;
     }
     const failing = roll < faults.timeoutRate + faults.errorRate;
     later(delay, () => {
       if (res.destroyed) return;
       if (!id) {
-        stats.badRequest++;
+        counters.now.badRequest++;
         return reply(400, { cod: '400', message: 'zip must be "{zip code},{country code}"' });
       }
       if (failing) {
-        stats.errors++;
+        counters.now.errors++;
         return reply(500, { cod: '500', message: 'internal error (injected failure)' });
       }
       const city = findCity(country, zip);
       if (!city) {
-        stats.notFound++;
+        counters.now.notFound++;
         return reply(404, { cod: '404', message: 'city not found' });
       }
-      stats.ok++;
+      counters.now.ok++;
       reply(200, currentWeather(city));
     });
   };
 
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://provider');
     const route = `${req.method} ${url.pathname}`;
     try {
+      if (counters.serve(route, res)) return;
       switch (route) {
         case `GET ${PATH_WEATHER}`:
           return weather(req, res, url.searchParams);
@@ -133,15 +129,10 @@ export async function startWeatherProvider(options: ProviderOptions): Promise<We
             200,
             CITIES.map(({ country, zip, name }): WeatherCity => ({ country, zip, name })),
           );
-        case 'GET /admin/stats':
-          return send(res, 200, stats);
-        case 'DELETE /admin/stats':
-          stats = emptyStats();
-          return send(res, 200, stats);
         case 'GET /admin/faults':
           return send(res, 200, faults);
         case 'PUT /admin/faults':
-          return readJson(req)
+          return readJsonObject(req, 10_000)
             .then((patch) => {
               faults = validateFaults({ ...faults, ...(patch as Partial<ProviderFaults>) });
               send(res, 200, faults);
@@ -155,32 +146,20 @@ export async function startWeatherProvider(options: ProviderOptions): Promise<We
     } catch (e) {
       send(res, 500, { cod: '500', message: (e as Error).message });
     }
-  });
-  server.keepAliveTimeout = 30_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  };
+  const server = await startStandInServer(
+    { port: options.port, host: options.host, timers, keepAliveTimeoutMs: 30_000 },
+    handler,
+  );
 
   return {
-    url: `http://${host}:${port}`,
-    port,
-    stats: () => structuredClone(stats),
-    resetStats: () => {
-      stats = emptyStats();
-    },
+    url: server.url,
+    port: server.port,
+    stats: () => counters.snapshot(),
+    resetStats: () => counters.reset(),
     faults: () => ({ ...faults }),
     setFaults: (patch) => (faults = validateFaults({ ...faults, ...patch })),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of pending) clearTimeout(t);
-        pending.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }
 
@@ -222,38 +201,6 @@ export function validateFaults(f: ProviderFaults): ProviderFaults {
     errorRate: f.errorRate,
     timeoutRate: f.timeoutRate,
   };
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  if (res.headersSent || res.destroyed) return;
-  const json = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(json),
-  });
-  res.end(json);
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-      if (body.length > 10_000) reject(new Error('body too large'));
-    });
-    req.on('end', () => {
-      try {
-        const parsed: unknown = JSON.parse(body || '{}');
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-          throw new Error('expected a JSON object');
-        resolve(parsed);
-      } catch (e) {
-        reject(new Error(`invalid JSON body: ${(e as Error).message}`));
-      }
-    });
-    req.on('error', reject);
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

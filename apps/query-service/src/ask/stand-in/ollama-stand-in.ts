@@ -1,6 +1,12 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { Dialect } from '@app/platform';
+import { ServerResponse } from 'node:http';
+import {
+  Dialect,
+  readJsonObject,
+  sendJson as send,
+  StandInCounters,
+  StandInTimers,
+  startStandInServer,
+} from '@app/platform';
 
 /**
  * A stand-in for Ollama on its own HTTP port, speaking the parts of its API the ask path uses, so every model call
@@ -59,37 +65,34 @@ export async function startOllamaStandIn(options: OllamaStandInOptions): Promise
   const dims = options.dims ?? 256;
   const queued: string[] = [];
   const embeddings = new Map<string, number[]>();
-  let stats = emptyStats();
-  const timers = new Set<NodeJS.Timeout>();
+  const counters = new StandInCounters(emptyStats);
+  const timers = new StandInTimers();
   const later = (ms: number, fn: () => void) => {
     if (ms <= 0) return fn();
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
+    timers.later(ms, fn);
   };
 
   const knows = (model: unknown) =>
     typeof model === 'string' && (models.has(model) || models.has(model.replace(/:latest$/, '')));
   const missing = (res: ServerResponse, model: unknown) => {
-    stats.notFound++;
+    counters.now.notFound++;
     send(res, 404, { error: `model "${String(model)}" not found, try pulling it first` });
   };
 
-  const server: Server = createServer((req, res) => {
+  const server = await startStandInServer({ port: options.port, host: options.host, timers }, (req, res) => {
     const route = `${req.method} ${new URL(req.url ?? '/', 'http://stand-in').pathname}`;
-    const body = () => readJson(req);
+    const body = () => readJsonObject(req, 1_000_000);
     const fail = (e: Error) => send(res, 400, { error: e.message });
+    if (counters.serve(route, res)) return;
     switch (route) {
       case 'POST /api/generate':
         return void body()
           .then((b) => {
             if (!knows(b.model)) return missing(res, b.model);
-            stats.generate++;
+            counters.now.generate++;
             const prompt = String(b.prompt ?? '');
             const question = lastMatch(prompt, /^Question: (.*)$/gm) ?? prompt;
-            stats.questions.push(question);
+            counters.now.questions.push(question);
             const answer = queued.length
               ? queued.shift()!
               : scriptedSql(question, lastMatch(prompt, /^Dialect: (.*)$/gm));
@@ -110,7 +113,7 @@ export async function startOllamaStandIn(options: OllamaStandInOptions): Promise
         return void body()
           .then((b) => {
             if (!knows(b.model)) return missing(res, b.model);
-            stats.embed++;
+            counters.now.embed++;
             const inputs = route.endsWith('embeddings')
               ? [b.prompt]
               : Array.isArray(b.input)
@@ -134,11 +137,6 @@ export async function startOllamaStandIn(options: OllamaStandInOptions): Promise
         });
       case 'GET /api/version':
         return send(res, 200, { version: '0.0.0-stand-in' });
-      case 'GET /admin/stats':
-        return send(res, 200, stats);
-      case 'DELETE /admin/stats':
-        stats = emptyStats();
-        return send(res, 200, stats);
       case 'POST /admin/next':
         return void body()
           .then((b) => {
@@ -159,32 +157,18 @@ export async function startOllamaStandIn(options: OllamaStandInOptions): Promise
     }
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   return {
-    url: `http://${host}:${port}`,
-    port,
-    stats: () => structuredClone(stats),
-    resetStats: () => {
-      stats = emptyStats();
-    },
+    url: server.url,
+    port: server.port,
+    stats: () => counters.snapshot(),
+    resetStats: () => counters.reset(),
     queue: (...answers) => void queued.push(...answers),
     setEmbedding: (text, vector) => void embeddings.set(text, vector),
     setDelays: (d) => {
       if (d.generateDelayMs !== undefined) generateDelay = d.generateDelayMs;
       if (d.embedDelayMs !== undefined) embedDelay = d.embedDelayMs;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }
 
@@ -257,36 +241,4 @@ export function bagOfWords(text: string, dims: number): number[] {
   }
   const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
   return v.map((x) => x / n);
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  if (res.headersSent || res.destroyed) return;
-  const json = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(json),
-  });
-  res.end(json);
-}
-
-function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-      if (body.length > 1_000_000) reject(new Error('body too large'));
-    });
-    req.on('end', () => {
-      try {
-        const parsed: unknown = JSON.parse(body || '{}');
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-          throw new Error('expected a JSON object');
-        resolve(parsed as Record<string, unknown>);
-      } catch (e) {
-        reject(new Error(`invalid JSON body: ${(e as Error).message}`));
-      }
-    });
-    req.on('error', reject);
-  });
 }
