@@ -283,7 +283,7 @@ export class NearCache {
     this.lru?.clear();
     if (had) {
       this.counters.flushes++;
-      this.logger.debug(`near cache emptied: ${reason}`);
+      if (reason !== 'stopped') this.logger.debug(`near cache emptied: ${reason}`);
     }
   }
 
