@@ -184,7 +184,8 @@ export class WeatherService {
   /** The engine's account of the request, in the weather contract's terms. */
   private reply(city: City, r: CacheResult<Reading>, started: number): WeatherResult {
     const trace = r.trace ?? { lock: 'none', lockWaitMs: 0 };
-    // Requests of this process that joined another one's load were served what it fetched.
+    // Requests of this process that joined another one's load waited for it (the engine says they were served
+    // from the cache when it stored the value).
     const joined = trace.coalesced && trace.lock !== 'none';
     const meta: WeatherMeta = joined
       ? { lock: 'waited', lockWaitMs: r.latencyMs, wokenBy: 'in-process' }
@@ -207,7 +208,7 @@ export class WeatherService {
     }
     return {
       value: r.value.data,
-      source: joined ? 'cache' : r.source,
+      source: r.source,
       latencyMs: performance.now() - started,
       cacheKey: r.cacheKey,
       ...(r.stale ? { stale: true } : {}),

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
+import { withDeadline } from './deadline';
 import { CACHE_CLIENT } from './valkey.module';
 import { ValkeyClient } from './valkey-client';
 
@@ -127,14 +128,8 @@ export class CacheGuard {
     const { commandTimeoutMs, scriptTimeoutMs } = this.config.cache;
     const ms = kind === 'read' ? commandTimeoutMs : kind === 'script' ? scriptTimeoutMs : 4 * scriptTimeoutMs;
     const pending = op(this.client);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const value = await Promise.race([
-        pending,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new CommandTimeout(ms)), ms);
-        }),
-      ]);
+      const value = await withDeadline(pending, ms, () => new CommandTimeout(ms));
       this.onReply();
       return { outcome: 'done', value };
     } catch (e) {
@@ -148,8 +143,6 @@ export class CacheGuard {
       }
       this.onFailure(e as Error);
       return { outcome: 'unknown', reason: (e as Error).message };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -185,13 +178,7 @@ export class CacheGuard {
   private probe(): Promise<void> {
     if (this.probing) return this.probing;
     const ms = this.config.cache.probeTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    this.probing = Promise.race([
-      this.client.ping(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CommandTimeout(ms)), ms);
-      }),
-    ])
+    this.probing = withDeadline(this.client.ping(), ms, () => new CommandTimeout(ms))
       .then(
         () => {
           this.timeouts = [];
@@ -202,7 +189,6 @@ export class CacheGuard {
         (e: Error) => this.open(`no answer to a probe within ${ms} ms (${e.message})`),
       )
       .finally(() => {
-        clearTimeout(timer);
         this.probing = undefined;
       });
     return this.probing;

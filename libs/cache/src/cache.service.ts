@@ -9,10 +9,16 @@ import { CacheUnavailableError, DistributedLock } from './distributed-lock';
 import { runScript } from './scripts';
 import { CacheStatsService } from './cache-stats.service';
 import { NearCache } from './near-cache';
+import { withDeadline } from './deadline';
 import { ValkeyClient } from './valkey-client';
 
 /** Stored for "not found": JSON never starts with a NUL, so it cannot collide with a real value. */
 const NOT_FOUND = '\u0000nf';
+
+/** A stored JSON entry: its value, or null for the "not found" marker. */
+function parseJsonEntry<T>(raw: string): T | null {
+  return raw === NOT_FOUND ? null : (JSON.parse(raw) as T);
+}
 
 /** True for the entry getOrLoad stores when the loader found nothing. */
 export function isNotFoundEntry(raw: string): boolean {
@@ -184,14 +190,21 @@ export class CacheService {
   private async nearJson<T>(key: string): Promise<{ entry: CachedEntry<T>; near: boolean } | null> {
     const got = await this.near.read<CachedEntry<T>>(
       key,
-      () =>
-        this.cacheGuard.run(async (c) => {
-          const [raw, pttl] = (await Promise.all([c.get(key), c.pttl(key)])) as [string | null, number];
-          return raw === null ? null : { raw, pttl };
-        }),
-      (raw) => ({ value: raw === NOT_FOUND ? null : (JSON.parse(raw) as T) }),
+      () => this.readWithTtl(key, 'read'),
+      (raw) => ({ value: parseJsonEntry<T>(raw) }),
     );
     return got ? { entry: got.value, near: got.near } : null;
+  }
+
+  /** A string entry and its remaining TTL in ms, in one round trip; null on a miss, undefined when unavailable. */
+  private readWithTtl(
+    key: string,
+    kind: CommandKind,
+  ): Promise<{ raw: string; pttl: number } | null | undefined> {
+    return this.cacheGuard.run(async (c) => {
+      const [raw, pttl] = (await Promise.all([c.get(key), c.pttl(key)])) as [string | null, number];
+      return raw === null ? null : { raw, pttl };
+    }, kind);
   }
 
   /** Cache-aside of one JSON value: getOrBuild with a string entry. */
@@ -446,7 +459,12 @@ export class CacheService {
     const loadStarted = performance.now();
     let loaded: L | null;
     try {
-      loaded = await withTimeout(spec.load(), spec.loaderTimeoutMs ?? this.config.cache.loaderTimeoutMs);
+      const loaderMs = spec.loaderTimeoutMs ?? this.config.cache.loaderTimeoutMs;
+      loaded = await withDeadline(
+        spec.load(),
+        loaderMs,
+        () => new SourceTimeoutError(`the source did not answer within ${loaderMs} ms`),
+      );
     } catch (e) {
       trip.trace.loadMs = performance.now() - loadStarted;
       const failure: LoadFailure = {
@@ -588,16 +606,14 @@ export class CacheService {
       }
       const raw = await this.cacheGuard.run((c) => c.get(key), kind);
       if (raw === undefined || raw === null) return null;
-      return { value: raw === NOT_FOUND ? null : (JSON.parse(raw) as T) };
+      return { value: parseJsonEntry<T>(raw) };
     }
-    const got = await this.cacheGuard.run(
-      (c) => Promise.all([c.get(key), c.pttl(key)]) as Promise<[string | null, number]>,
-      kind,
-    );
-    if (!got || got[0] === null) return null;
-    const [raw, pttl] = got;
-    const value = raw === NOT_FOUND ? null : (JSON.parse(raw) as T);
-    return { value, freshForMs: pttl < 0 ? undefined : pttl - graceSeconds * 1000 };
+    const got = await this.readWithTtl(key, kind);
+    if (!got) return null;
+    return {
+      value: parseJsonEntry<T>(got.raw),
+      freshForMs: got.pttl < 0 ? undefined : got.pttl - graceSeconds * 1000,
+    };
   }
 
   /**
@@ -636,19 +652,6 @@ export class SourceTimeoutError extends Error {
     super(message);
     this.name = 'SourceTimeoutError';
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new SourceTimeoutError(`the source did not answer within ${ms} ms`)),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -12,3 +12,4 @@ export * from './seat-map';
 export * from './scripts';
 export * from './stream-backlog';
 export * from './near-cache';
+export * from './deadline';

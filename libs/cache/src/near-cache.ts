@@ -152,24 +152,16 @@ export class NearCache {
       return { value: entry.value as T, near: true };
     }
     this.counters.misses++;
-    const epoch = this.epoch;
-    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    const fresh = this.startRead([key]);
     let got: { raw: string; pttl: number } | null | undefined;
     try {
       got = await fetch();
     } finally {
-      const left = (this.inFlight.get(key) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(key, left);
-      else this.inFlight.delete(key);
+      fresh.end();
     }
-    if (!got) {
-      if (!this.inFlight.has(key)) this.raced.delete(key);
-      return got;
-    }
+    if (!got) return got;
     const value = parse(got.raw);
-    const fresh = this.tracking && epoch === this.epoch && !this.raced.has(key);
-    if (!this.inFlight.has(key)) this.raced.delete(key);
-    if (fresh && got.pttl !== 0) {
+    if (fresh.unchanged && got.pttl !== 0) {
       const ttl = got.pttl > 0 ? Math.min(got.pttl, this.options.maxAgeMs) : this.options.maxAgeMs;
       this.lru.set(key, { value, bytes: got.raw.length }, { ttl });
     }
@@ -196,23 +188,16 @@ export class NearCache {
       return { value: entry.value as T, near: true };
     }
     this.counters.misses++;
-    const epoch = this.epoch;
-    for (const k of keys) this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+    const fresh = this.startRead(keys);
     let got: T | null | undefined;
     try {
       got = await fetch();
     } finally {
-      for (const k of keys) {
-        const left = (this.inFlight.get(k) ?? 1) - 1;
-        if (left > 0) this.inFlight.set(k, left);
-        else this.inFlight.delete(k);
-      }
+      fresh.end();
     }
-    const fresh = this.tracking && epoch === this.epoch && keys.every((k) => !this.raced.has(k));
-    for (const k of keys) if (!this.inFlight.has(k)) this.raced.delete(k);
     if (got === null) return null;
     if (got === undefined) return undefined;
-    if (fresh) {
+    if (fresh.unchanged) {
       this.lru.set(id, { value: got, bytes: JSON.stringify(got).length });
       for (const k of keys) {
         let ids = this.composites.get(k);
@@ -221,6 +206,32 @@ export class NearCache {
       }
     }
     return { value: got, near: false };
+  }
+
+  /**
+   * Marks keys as being read from Valkey. `end()` when the reply is in; then `unchanged` says whether the reply
+   * may be kept: tracking stayed on and none of the keys was invalidated while it was in flight.
+   */
+  private startRead(keys: string[]): { end(): void; readonly unchanged: boolean } {
+    const epoch = this.epoch;
+    for (const k of keys) this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+    let unchanged = false;
+    return {
+      end: () => {
+        unchanged = this.tracking && epoch === this.epoch && keys.every((k) => !this.raced.has(k));
+        for (const k of keys) {
+          const left = (this.inFlight.get(k) ?? 1) - 1;
+          if (left > 0) this.inFlight.set(k, left);
+          else {
+            this.inFlight.delete(k);
+            this.raced.delete(k);
+          }
+        }
+      },
+      get unchanged() {
+        return unchanged;
+      },
+    };
   }
 
   /** Drops keys this process changed itself (its own write needs no round trip to be seen). */

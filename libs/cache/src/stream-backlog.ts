@@ -24,7 +24,7 @@ export async function streamBacklog(c: ValkeyClient, stream: string, group: stri
   if (!(await c.exists(stream))) return none;
   const groups = (await c.xinfo('GROUPS', stream)) as unknown[][];
   const info = groups.map(pairs).find((g) => g.name === group);
-  const [time] = await Promise.all([c.time()]);
+  const time = await c.time();
   const nowMs = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
   if (!info) {
     // No group (deleted, not yet re-created): every entry is undelivered.

@@ -1,5 +1,6 @@
 import { AppConfig } from '@app/platform';
 import { CachePrimitives, createCachePrimitives, createValkeyClient, ValkeyClient } from '@app/cache';
+import { eventually } from '../../support/eventually';
 import { removeTestKeys, testConfig } from '../../support/test-env';
 
 /**
@@ -8,16 +9,6 @@ import { removeTestKeys, testConfig } from '../../support/test-env';
  * dropped from memory; a lost tracking connection empties it before it serves again. Coherence is asserted by
  * ordering (a barrier on the invalidation connection), never by waiting a fixed time.
  */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(10);
-  }
-}
-
 describe('near cache (real Redis, CLIENT TRACKING)', () => {
   let config: AppConfig;
   let p: CachePrimitives;
@@ -90,7 +81,7 @@ describe('near cache (real Redis, CLIENT TRACKING)', () => {
     const redirectId = p.near.stats().redirectId;
     expect(redirectId).not.toBeNull();
     await cli.client('KILL', 'ID', String(redirectId));
-    await until(() => !p.near.stats().tracking, 'near cache notices the lost connection');
+    await eventually(async () => (p.near.stats().tracking ? undefined : true), 30_000, 10);
     // A change made while nobody listens for invalidations is not missed: nothing is served from memory now.
     await cli.set(k('airport:JFK'), JSON.stringify({ v: 2 }));
     expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 2 }, near: false });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { CacheGuard } from '@app/cache';
+import { CacheGuard, withDeadline } from '@app/cache';
 
 /** Terminus checks shared by every app: the database answers a query, Valkey answers PING. */
 @Injectable()
@@ -46,12 +46,7 @@ export class DependencyHealth {
   }
 }
 
+/** `p`, or an error saying it timed out after `ms`. */
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return withDeadline(p, ms, () => new Error(`timed out after ${ms} ms`));
 }
