@@ -24,7 +24,7 @@ if raw and string.sub(raw, 1, 1) == '{' then
   flight.durationMinutes = tonumber(ARGV[5])
   redis.call('SET', KEYS[5], cjson.encode(flight), 'KEEPTTL')
 end
-local t = redis.call('TIME')
-redis.call('SET', KEYS[6], tostring(tonumber(t[1]) * 1000000 + tonumber(t[2])), 'EX', ARGV[8])
+--- @include "server-time-us"
+redis.call('SET', KEYS[6], now, 'EX', ARGV[8])
 redis.call('HINCRBY', KEYS[7], 'accepted', 1)
 return seq

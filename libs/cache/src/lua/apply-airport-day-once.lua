@@ -14,9 +14,9 @@
 ]]
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
 local built = redis.call('HGET', KEYS[3], 'builtAt')
+--- @include "server-time-us"
 if not built then
-  local t = redis.call('TIME')
-  redis.call('SET', KEYS[4], tostring(tonumber(t[1]) * 1000000 + tonumber(t[2])), 'EX', ARGV[6])
+  redis.call('SET', KEYS[4], now, 'EX', ARGV[6])
   return 2
 end
 if tonumber(built) >= tonumber(ARGV[5]) then return 3 end
