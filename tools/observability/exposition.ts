@@ -41,7 +41,9 @@ export function parseExposition(text: string): Exposition {
     for (const l of (m[2] ?? '').matchAll(LABEL))
       labels[l[1]] = l[2].replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c));
     const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`bad value in ${JSON.stringify(line)}`);
+    // Prometheus parses values with Go's ParseFloat, which takes NaN in any case; prom-client writes "Nan".
+    if (Number.isNaN(value) && m[3].toLowerCase() !== 'nan')
+      throw new Error(`bad value in ${JSON.stringify(line)}`);
     samples.push({ name: m[1], labels, value });
   }
   const families = new Set<string>();
