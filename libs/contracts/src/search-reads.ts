@@ -9,16 +9,26 @@ import { CacheService, Keys } from '@app/cache';
 import { typed } from './operation';
 import { read } from './read-operation';
 import { RefreshQuery } from './refresh-query';
-import { Compare, IATA_CODE, IsDay, IsIata, OptionalCount } from './request-fields';
+import { AIRPORT_CODE } from './leaderboards';
+import { Compare, IATA_CODE, IsDay, OptionalCount } from './request-fields';
 import { readPopularRoutes } from './structure-reads';
 
+/**
+ * A route's airport: IATA, or ICAO for the airports that have no IATA code (about a third of them). The
+ * query-service looks a route up by the code the airport is known by (IATA, else ICAO), as the writer tags it.
+ */
+const IsAirportCode = (example: string, icao: string) =>
+  Matches(AIRPORT_CODE, {
+    message: `$property must be an airport code: IATA (3 uppercase letters, such as ${example}) or ICAO (4 uppercase letters or digits, such as ${icao})`,
+  });
+
 export class SearchQuery extends RefreshQuery {
-  @ApiProperty({ example: 'JFK', description: 'Departure airport (IATA)' })
-  @IsIata('JFK')
+  @ApiProperty({ example: 'JFK', description: 'Departure airport (IATA, or ICAO)' })
+  @IsAirportCode('JFK', 'KJFK')
   from: string;
 
-  @ApiProperty({ example: 'LAX', description: 'Arrival airport (IATA)' })
-  @IsIata('LAX')
+  @ApiProperty({ example: 'LAX', description: 'Arrival airport (IATA, or ICAO)' })
+  @IsAirportCode('LAX', 'KLAX')
   @Compare('from', (to, from) => to !== from, 'to must be a different airport than from')
   to: string;
 
@@ -36,12 +46,12 @@ export class SearchFlightsPayload extends SearchQuery {
 }
 
 export class RoundTripQuery extends RefreshQuery {
-  @ApiProperty({ example: 'JFK' })
-  @IsIata('JFK')
+  @ApiProperty({ example: 'JFK', description: 'IATA, or ICAO' })
+  @IsAirportCode('JFK', 'KJFK')
   from: string;
 
-  @ApiProperty({ example: 'LAX' })
-  @IsIata('LAX')
+  @ApiProperty({ example: 'LAX', description: 'IATA, or ICAO' })
+  @IsAirportCode('LAX', 'KLAX')
   @Compare('from', (to, from) => to !== from, 'to must be a different airport than from')
   to: string;
 

@@ -1,4 +1,5 @@
-import { AppConfig } from '@app/platform';
+import { DataSource } from 'typeorm';
+import { AppConfig, Dialect } from '@app/platform';
 import { Keys, Tags } from '@app/cache';
 import { SEED_FIXTURES } from '../../../tools/seed/generator';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
@@ -144,6 +145,50 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     expect(popular.body.data[0]).toEqual({ from, to, searches: 4 });
   });
 
+  it('flight search by ICAO code: an airport without an IATA code, and KJFK for JFK (one cache entry)', async () => {
+    // A flight from or to an airport that has no IATA code (about a third of the generated airports have none).
+    const ds = stack.queryService.get(DataSource);
+    const d = Dialect.of(ds);
+    const [row] = (await ds.query(
+      `SELECT f.flight_id, f.departure, dep.iata AS from_iata, dep.icao AS from_icao,
+              arr.iata AS to_iata, arr.icao AS to_icao
+       FROM flight f
+       JOIN airport dep ON dep.airport_id = f.${d.id('from')}
+       JOIN airport arr ON arr.airport_id = f.${d.id('to')}
+       WHERE dep.iata IS NULL
+       ORDER BY f.flight_id
+       LIMIT 1`,
+    )) as Array<Record<string, unknown>>;
+    expect(row).toBeDefined();
+    expect(row.from_iata).toBeNull();
+    const fromIcao = String(row.from_icao).trim();
+    const toCode = String(row.to_iata ?? row.to_icao).trim();
+    const day = new Date(row.departure as string).toISOString().slice(0, 10);
+    const offers = await missThenHit(`/api/search/flights?from=${fromIcao}&to=${toCode}&date=${day}`);
+    expect(offers.map((o: { flightId: number }) => o.flightId)).toContain(Number(row.flight_id));
+    expect(offers[0].from.iata).toBeNull();
+
+    // The ICAO code of an airport that has an IATA code is the same search as by IATA: one entry, one route tag.
+    const [jfk, lax] = await Promise.all(
+      [from, to].map(async (code) => (await get(`/api/airports/${code}`)).body.data.icao as string),
+    );
+    const byIata = await get(`/api/search/flights?from=${from}&to=${to}&date=${today}`);
+    const byIcao = await get(`/api/search/flights?from=${jfk}&to=${lax}&date=${today}`);
+    expect(byIcao.status).toBe(200);
+    expect(byIcao.body.meta.source).toBe('cache');
+    expect(byIcao.body.meta.cacheKey).toBe(config.cache.keyPrefix + Keys.flightSearch(from, to, today));
+    expect(byIcao.body.data).toEqual(byIata.body.data);
+    expect(byIcao.body.data.length).toBeGreaterThan(0);
+    const mixed = await get(`/api/search/flights?from=${jfk}&to=${to}&date=${today}&refresh=true`);
+    expect(mixed.body.meta.source).toBe('database');
+    expect(mixed.body.data).toEqual(byIata.body.data);
+
+    // An ICAO code no airport has finds nothing (200, empty), like an unknown IATA code.
+    const unknown = await get(`/api/search/flights?from=ZZZ9&to=${to}&date=${today}`);
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.data).toEqual([]);
+  });
+
   it('hub routes (BI) and query plans', async () => {
     const hubs = await missThenHit('/api/routes/hubs?airports=JFK,LAX&limit=5');
     expect(hubs.length).toBeGreaterThan(0);
@@ -228,6 +273,9 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     ['/api/airports', 'country'],
     ['/api/search/flights?from=JF&to=LAX&date=2026-03-01', 'from'],
     ['/api/search/flights?from=JFK&to=JFK&date=2026-03-01', 'to'],
+    ['/api/search/flights?from=KJF-&to=LAX&date=2026-03-01', 'from'],
+    ['/api/search/flights?from=JFK&to=klax&date=2026-03-01', 'to'],
+    ['/api/search/roundtrip?from=JFK&to=LAXXX&depart=2026-03-08&return=2026-03-09', 'to'],
     ['/api/search/flights?from=JFK&to=LAX&date=2026-02-30', 'date'],
     ['/api/search/flights?from=JFK&to=LAX&date=01.03.2026', 'date'],
     ['/api/search/flights?from=JFK&to=LAX', 'date'],

@@ -121,9 +121,12 @@ export function readQueries(d: Dialect) {
       JOIN airport arr ON arr.airport_id = f.${to}
       JOIN airline al ON al.airline_id = f.airline_id
       JOIN airplane ap ON ap.airplane_id = f.airplane_id
-      WHERE dep.iata = :from AND arr.iata = :to
+      WHERE (dep.iata = :from OR dep.icao = :from) AND (arr.iata = :to OR arr.icao = :to)
         AND f.departure >= :dayStart AND f.departure < :dayEnd
       ORDER BY f.departure, f.flight_id`,
+
+    /** The code an airport is known by (IATA, else ICAO), from its ICAO code. */
+    airport_code: `SELECT COALESCE(iata, icao) AS code FROM airport WHERE icao = :icao`,
 
     /** The BI query over flight and flightschedule; `:hubs` is expanded to one parameter per airport. */
     hub_routes: (hubCount: number) => `

@@ -44,6 +44,8 @@ export class ReadsRepository {
   private readonly sql: ReadQueries;
   /** Database round trips per query name, in this process: lets tests count loads without mocking. */
   readonly loads = new Map<string, number>();
+  /** ICAO code -> the code the airport is known by; bounded by the airport table. */
+  private readonly knownCodes = new Map<string, string>();
 
   constructor(
     private readonly ds: DataSource,
@@ -176,6 +178,21 @@ export class ReadsRepository {
     const [r] = await this.run('airport', this.sql.airport, { iata });
     if (!r) return null;
     return { ...airportSummary(r), latitude: numOrNull(r.latitude), longitude: numOrNull(r.longitude) };
+  }
+
+  /**
+   * The code an airport is known by (IATA, else ICAO), given either: a search by KJFK is the search by JFK (one
+   * cache entry, the route tag the writer drops). Codes never change here, so found ones are remembered.
+   */
+  async knownAirportCode(code: string): Promise<string> {
+    if (code.length === 3) return code;
+    const remembered = this.knownCodes.get(code);
+    if (remembered) return remembered;
+    const [r] = await this.run('airport_code', this.sql.airport_code, { icao: code });
+    if (!r) return code; // unknown: the search finds nothing (and an unknown code is not remembered)
+    const known = str(r.code);
+    this.knownCodes.set(code, known);
+    return known;
   }
 
   /** Flights on a route departing within the UTC day `date` (YYYY-MM-DD). */

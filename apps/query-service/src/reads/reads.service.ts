@@ -219,8 +219,9 @@ export class ReadsService implements ReadHandlers {
   }
 
   async searchFlights(p: ReadPayload<'searchFlights'>): Promise<CacheResult<FlightOffer[]>> {
-    const { from, to, date, refresh } = p;
-    bumpPopularRoute(this.cache, READS.searchFlights.rankedRoute(p));
+    const { date, refresh } = p;
+    const [from, to] = await this.knownCodes(p.from, p.to);
+    bumpPopularRoute(this.cache, READS.searchFlights.rankedRoute({ ...p, from, to }));
     return this.cached(() => this.repo.flightSearch(from, to, date), {
       ...jsonEntry(READS.searchFlights, { from, to, date }),
       tags: [Tags.route(from, to, date)],
@@ -229,7 +230,9 @@ export class ReadsService implements ReadHandlers {
     });
   }
 
-  async roundTrip(p: ReadPayload<'roundTrip'>): Promise<CacheResult<RoundTrip>> {
+  async roundTrip(given: ReadPayload<'roundTrip'>): Promise<CacheResult<RoundTrip>> {
+    const [from, to] = await this.knownCodes(given.from, given.to);
+    const p = { ...given, from, to };
     bumpPopularRoute(this.cache, READS.roundTrip.rankedRoute(p));
     return this.cached(
       async () => {
@@ -246,6 +249,11 @@ export class ReadsService implements ReadHandlers {
         refresh: p.refresh,
       },
     );
+  }
+
+  /** A route's airports by the codes they are known by (an ICAO code of an airport with an IATA code is mapped). */
+  private knownCodes(from: string, to: string): Promise<[string, string]> {
+    return Promise.all([this.repo.knownAirportCode(from), this.repo.knownAirportCode(to)]);
   }
 
   /** The most searched routes: a sorted set bumped by every search; it lives only in Valkey. */
