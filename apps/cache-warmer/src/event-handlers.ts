@@ -54,6 +54,8 @@ export class EventHandlers {
           Tags.flight(e.flightId),
           Tags.route(e.fromIata, e.toIata, e.departureDate),
           Tags.passenger(e.passengerId),
+          // Unless the writer updated it in place (then the event lists it as invalidated already).
+          Tags.passengerProfile(e.passengerId),
           Tags.popularRoutes(),
           // Every cached NL->SQL result that reads the booking table.
           Tags.table('booking'),

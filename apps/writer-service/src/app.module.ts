@@ -6,6 +6,7 @@ import { BookingFactsCache } from './bookings/booking-facts';
 import { BookingsController } from './bookings/bookings.controller';
 import { BookingsRepository } from './bookings/bookings.repository';
 import { BookingsService } from './bookings/bookings.service';
+import { ProfileUpdate } from './bookings/profile-update';
 import { EventPublisher } from './events/event-publisher';
 import { OutboxRelay } from './events/outbox-relay';
 import { OutboxRepository } from './events/outbox.repository';
@@ -58,6 +59,7 @@ export class WriterServiceModule implements OnApplicationBootstrap {
         OutboxRelay,
         WriteSideEffects,
         BookingsService,
+        ProfileUpdate,
         FlightsRepository,
         FlightsService,
         FlushRepository,

@@ -24,14 +24,16 @@ export class WriteSideEffects {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  async afterCommit(tags: string[], events: OutboxEvent[]): Promise<void> {
+  /** `handled`: tags whose entries the write already took care of itself (updated in place, fenced). */
+  async afterCommit(tags: string[], events: OutboxEvent[], handled: string[] = []): Promise<void> {
     const deleted = await this.cache.invalidateTags(tags);
     if (deleted < 0) {
       // The cache-warmer will invalidate them when it consumes the event (and retry while the cache is down).
       this.logger.warn(`cache unavailable: could not invalidate ${tags.join(', ')}`);
+      for (const e of events) e.payload.invalidatedTags = handled;
     } else {
       // Only the event published now says so; one the relay publishes lets the warmer invalidate again.
-      for (const e of events) e.payload.invalidatedTags = tags;
+      for (const e of events) e.payload.invalidatedTags = [...tags, ...handled];
     }
     await this.publish(events);
   }

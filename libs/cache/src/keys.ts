@@ -74,6 +74,8 @@ export const Tags = {
   flight: (flightId: number) => `flight:${flightId}`,
   route: (from: string, to: string, date: string) => `route:${from}:${to}:${date}`,
   passenger: (passengerId: number) => `passenger:${passengerId}`,
+  /** The passenger's profile: apart from `passenger`, since a booking updates it in place rather than drop it. */
+  passengerProfile: (passengerId: number) => `passenger-profile:${passengerId}`,
   airport: (iata: string) => `airport:${iata}`,
   popularRoutes: () => 'popular-routes',
   /** Every entry that read a table (NL->SQL query results): a write to the table invalidates them all. */

@@ -15,6 +15,7 @@ export const SCRIPT_NAMES = [
   'invalidate-tags',
   'delete-fenced',
   'store-structure',
+  'apply-booking-to-profile',
   'build-seat-map',
   'hold-seat',
   'commit-hold',

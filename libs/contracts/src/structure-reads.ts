@@ -14,6 +14,22 @@ import { seatName } from './seats';
 /** Routes of a passenger profile shown (the sorted set keeps them all). */
 export const PROFILE_TOP_ROUTES = 5;
 
+/**
+ * Fields of the cached profile hash that are not shown but let a booking update it in place
+ * (libs/cache/src/lua/apply-booking-to-profile.lua reads them by these names): the server time the entry was
+ * stored, and the airline and airport ids flown, as ",1,5,9," lists.
+ */
+export const PROFILE_FIELDS = {
+  storedAt: 'storedAtUs',
+  airlineIds: 'airlineIds',
+  airportIds: 'airportIds',
+} as const;
+
+/** An id list as the profile hash keeps it: ",1,5,9," (membership is one plain substring search in Lua). */
+export function profileIdList(ids: number[]): string {
+  return `,${ids.join(',')}${ids.length ? ',' : ''}`;
+}
+
 /** Counters (hash) + booked seats (bitmap) in one round trip; a partial structure (an evicted bitmap) is a miss. */
 export async function readSeatView(
   c: ValkeyClient,

@@ -147,6 +147,55 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     expect(offer.bookedSeats).toBe(before.data.booked + 1);
   });
 
+  /** The passenger's profile, read twice so the second answer is known to come from the cache. */
+  async function cachedProfile(passengerId: number) {
+    await http().get(`/api/passengers/${passengerId}/profile`);
+    const cached = await http().get(`/api/passengers/${passengerId}/profile`);
+    expect(cached.body.meta.source).toBe('cache');
+    return cached.body.data;
+  }
+
+  it('write-through keeps the cached profile warm: the booking is added in place, equal to a fresh load', async () => {
+    const { from, to, flightId } = await routeFlight();
+    const p = passenger();
+    const before = await cachedProfile(p.passengerId);
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: p.passengerId, seat: await freeSeat(flightId), price: 123.45 });
+    expect(res.status).toBe(201);
+
+    const after = await http().get(`/api/passengers/${p.passengerId}/profile`);
+    // Still a hit: updated in place, not dropped.
+    expect(after.body.meta.source).toBe('cache');
+    expect(after.body.data.totalFlights).toBe(before.totalFlights + 1);
+    expect(after.body.data.totalSpent).toBeCloseTo(before.totalSpent + 123.45, 2);
+    const route = (r: { frequentRoutes: Array<{ route: string; flights: number }> }) =>
+      r.frequentRoutes.find((x) => x.route === `${from}-${to}`)?.flights ?? 0;
+    expect(route(after.body.data)).toBeGreaterThanOrEqual(1);
+    // Exactly what the database says now (airlines and airports counted once each).
+    const fresh = await http().get(`/api/passengers/${p.passengerId}/profile?refresh=true`);
+    expect(fresh.body.meta.source).toBe('database');
+    expect(after.body.data).toEqual(fresh.body.data);
+  });
+
+  it('a profile stored after a booking began is dropped, not added to (it may already count the booking)', async () => {
+    const { flightId } = await routeFlight();
+    const p = passenger();
+    const before = await cachedProfile(p.passengerId);
+    // As if a load had read the database after the booking's transaction began: stamped later than its start.
+    const profileKey = stack.cache.key(Keys.passengerProfile(p.passengerId));
+    await stack.cache.guard((c) =>
+      c.hset(profileKey, 'storedAtUs', String(BigInt(Date.now() + 3_600_000) * 1000n)),
+    );
+    const res = await http()
+      .post('/api/bookings')
+      .send({ flightId, passengerId: p.passengerId, seat: await freeSeat(flightId), price: 10 });
+    expect(res.status).toBe(201);
+    const after = await http().get(`/api/passengers/${p.passengerId}/profile`);
+    expect(after.body.meta.source).toBe('database');
+    expect(after.body.data.totalFlights).toBe(before.totalFlights + 1);
+  });
+
   it('write-behind: 202 with a reference, the seat is taken at once, persisted shortly after', async () => {
     const { flightId } = await routeFlight();
     const p = passenger();

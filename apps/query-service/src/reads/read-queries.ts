@@ -83,16 +83,17 @@ export function readQueries(d: Dialect) {
       JOIN flight f ON f.flight_id = b.flight_id
       WHERE b.passenger_id = :passengerId`,
 
-    // Per route (airport ids, so two airports sharing an IATA code stay apart); airports visited come from it.
+    // Per route and airline (airport ids, so two airports sharing an IATA code stay apart); airports visited and
+    // the airline and airport ids a booking updates the cached profile with come from it.
     passenger_routes: `
-      SELECT f.${from} AS from_id, f.${to} AS to_id,
+      SELECT f.${from} AS from_id, f.${to} AS to_id, f.airline_id,
              COALESCE(dep.iata, dep.icao) AS from_iata, COALESCE(arr.iata, arr.icao) AS to_iata, COUNT(*) AS flights
       FROM booking b
       JOIN flight f ON f.flight_id = b.flight_id
       JOIN airport dep ON dep.airport_id = f.${from}
       JOIN airport arr ON arr.airport_id = f.${to}
       WHERE b.passenger_id = :passengerId
-      GROUP BY f.${from}, f.${to}, COALESCE(dep.iata, dep.icao), COALESCE(arr.iata, arr.icao)`,
+      GROUP BY f.${from}, f.${to}, f.airline_id, COALESCE(dep.iata, dep.icao), COALESCE(arr.iata, arr.icao)`,
 
     airports_by_country: `
       SELECT a.airport_id, a.iata, a.icao, a.name, g.city, g.country

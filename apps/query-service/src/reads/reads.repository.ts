@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { Dialect, bind } from '@app/platform';
+import { Dialect, ReadReplicas, bind } from '@app/platform';
 import {
   AirportDetails,
   AirportSummary,
@@ -32,6 +31,9 @@ export interface ProfileRows {
   airlinesUsed: number;
   airportsVisited: number;
   routes: { route: string; flights: number }[];
+  /** Ids of the airlines flown and airports visited (what a booking updates the cached profile with). */
+  airlineIds: number[];
+  airportIds: number[];
 }
 
 /**
@@ -48,7 +50,8 @@ export class ReadsRepository {
   private readonly knownCodes = new Map<string, string>();
 
   constructor(
-    private readonly ds: DataSource,
+    // Every query of the read path: a replica that has caught up with the primary, else the primary.
+    private readonly replicas: ReadReplicas,
     private readonly dialect: Dialect,
   ) {
     this.sql = readQueries(dialect);
@@ -154,18 +157,27 @@ export class ReadsRepository {
       this.run('passenger_routes', this.sql.passenger_routes, { passengerId }),
     ]);
     const airports = new Set<number>();
-    for (const r of routes) airports.add(num(r.from_id)).add(num(r.to_id));
+    const airlines = new Set<number>();
+    // One row per route and airline: summed per route (airport ids, as the query groups them).
+    const flightsByRoute = new Map<string, { route: string; flights: number }>();
+    for (const r of routes) {
+      airports.add(num(r.from_id)).add(num(r.to_id));
+      airlines.add(num(r.airline_id));
+      const id = `${num(r.from_id)}-${num(r.to_id)}`;
+      // IATA code, or ICAO for the airports that have none (the query coalesces them).
+      const route = flightsByRoute.get(id) ?? { route: `${r.from_iata}-${r.to_iata}`, flights: 0 };
+      route.flights += num(r.flights);
+      flightsByRoute.set(id, route);
+    }
     return {
       passenger,
       totalFlights: num(totals.flights),
       totalSpent: money(totals.spent),
       airlinesUsed: num(totals.airlines),
       airportsVisited: airports.size,
-      routes: routes.map((r) => ({
-        // IATA code, or ICAO for the airports that have none (the query coalesces them).
-        route: `${r.from_iata}-${r.to_iata}`,
-        flights: num(r.flights),
-      })),
+      routes: [...flightsByRoute.values()],
+      airlineIds: [...airlines],
+      airportIds: [...airports],
     };
   }
 
@@ -228,7 +240,7 @@ export class ReadsRepository {
   async explain(name: ExplainableQuery): Promise<QueryPlan> {
     const sample = EXPLAIN_SAMPLES[name];
     const [sql, params] = bind(this.dialect, sample.sql(this.sql), sample.params);
-    const rows: Row[] = await this.ds.query(`${this.dialect.explain} ${sql}`, params);
+    const rows: Row[] = await this.replicas.query(`${this.dialect.explain} ${sql}`, params);
     // MySQL/MariaDB answer one row with a JSON string; PostgreSQL one row whose "QUERY PLAN" is already parsed.
     const first = rows[0] ?? {};
     const raw = first['QUERY PLAN'] ?? first.EXPLAIN ?? Object.values(first)[0];
@@ -239,7 +251,7 @@ export class ReadsRepository {
   private async run(name: string, sqlText: string, named: Record<string, unknown>): Promise<Row[]> {
     this.loads.set(name, (this.loads.get(name) ?? 0) + 1);
     const [text, params] = bind(this.dialect, sqlText, named);
-    return this.ds.query(text, params);
+    return this.replicas.query(text, params);
   }
 }
 

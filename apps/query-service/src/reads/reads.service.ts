@@ -12,7 +12,9 @@ import {
   ttlSeconds,
 } from '@app/cache';
 import {
+  PROFILE_FIELDS,
   PROFILE_TOP_ROUTES,
+  profileIdList,
   READS,
   ReadHandlers,
   ReadPayload,
@@ -186,12 +188,14 @@ export class ReadsService implements ReadHandlers {
       keys: READS.passengerProfile.cache.structures({ passengerId }),
       ttl: ttlSeconds(this.config, READS.passengerProfile.ttl),
       negativeTtl: ttlSeconds(this.config, 'negative'),
-      tags: [Tags.passenger(passengerId)],
+      tags: [Tags.passengerProfile(passengerId)],
       refresh,
       read: (c, keys) => readPassengerProfile(c, keys),
       load: () => this.repo.passengerProfile(passengerId),
       toValue: (rows) => ({ ...profileTotals(rows), frequentRoutes: topRoutes(rows.routes) }),
       toCommands: (rows) => profileCommands(rows),
+      // A booking adds itself in place only to an entry stored before it began (apply-booking-to-profile.lua).
+      stampField: PROFILE_FIELDS.storedAt,
     });
     return found(r, `Passenger ${passengerId} not found`);
   }
@@ -384,6 +388,10 @@ function profileCommands(rows: ProfileRows | null): StructureCommand[] {
       String(t.airlinesUsed),
       'airportsVisited',
       String(t.airportsVisited),
+      PROFILE_FIELDS.airlineIds,
+      profileIdList(rows.airlineIds),
+      PROFILE_FIELDS.airportIds,
+      profileIdList(rows.airportIds),
     ],
   ];
   for (let i = 0; i < rows.routes.length; i += ZADD_CHUNK) {

@@ -19,6 +19,8 @@ export interface StructureSpec<T, L> {
   toValue: (loaded: L) => T;
   /** The writes that store what was loaded (for null: a marker the read recognises as "not found"). */
   toCommands?: (loaded: L | null) => StructureCommand[];
+  /** A field of the first key (a hash) the store stamps with the server time (see store-structure.lua). */
+  stampField?: string;
   /**
    * For structures other processes also change (the seat map): read a guard value before loading and store with a
    * script of the structure's own that checks it. Returns true when stored.
@@ -98,6 +100,7 @@ export class StructuredCache {
       ttl,
       loadStartedUs,
       JSON.stringify(spec.toCommands?.(loaded) ?? []),
+      spec.stampField ?? '',
     ];
     return (
       (await this.cache.guard((c) => runScript<number>(c, 'store-structure', keys, args), 'script')) === 1

@@ -14,6 +14,10 @@ export interface FlightFacts {
   toIata: string;
   /** ISO departure (UTC). */
   departure: string;
+  /** What a booking adds to a cached passenger profile (absent from facts cached by an older version). */
+  airlineId?: number;
+  fromAirportId?: number;
+  toAirportId?: number;
 }
 
 export interface NewBooking {
@@ -59,7 +63,8 @@ export class BookingsRepository {
   async flightFacts(flightId: number): Promise<FlightFacts | null> {
     const d = this.dialect;
     const [r] = await this.run(
-      `SELECT f.flight_id, ap.capacity, COALESCE(dep.iata, dep.icao) AS from_iata, COALESCE(arr.iata, arr.icao) AS to_iata, f.departure
+      `SELECT f.flight_id, ap.capacity, COALESCE(dep.iata, dep.icao) AS from_iata, COALESCE(arr.iata, arr.icao) AS to_iata, f.departure,
+              f.airline_id, dep.airport_id AS from_id, arr.airport_id AS to_id
        FROM flight f
        JOIN airplane ap ON ap.airplane_id = f.airplane_id
        JOIN airport dep ON dep.airport_id = f.${d.id('from')}
@@ -74,6 +79,9 @@ export class BookingsRepository {
       fromIata: trim(r.from_iata),
       toIata: trim(r.to_iata),
       departure: iso(r.departure),
+      airlineId: Number(r.airline_id),
+      fromAirportId: Number(r.from_id),
+      toAirportId: Number(r.to_id),
     };
   }
 

@@ -24,6 +24,7 @@ import { bookingCancelled, bookingCreated, departureDay } from '../events/bookin
 import { OutboxEvent, OutboxRepository } from '../events/outbox.repository';
 import { SeatInventory } from '../seats/seat-inventory';
 import { WriteSideEffects } from '../write-side-effects';
+import { ProfileUpdate } from './profile-update';
 import { BookingFacts, BookingFactsCache } from './booking-facts';
 import { BookingForCancel, BookingsRepository, FlightFacts } from './bookings.repository';
 
@@ -44,6 +45,7 @@ export class BookingsService {
     private readonly cache: CacheService,
     private readonly sideEffects: WriteSideEffects,
     private readonly outbox: OutboxRepository,
+    private readonly profile: ProfileUpdate,
   ) {}
 
   async create(dto: CreateBookingBody): Promise<CacheResult<BookingView | WriteBehindAccepted>> {
@@ -116,6 +118,7 @@ export class BookingsService {
     await this.sideEffects.afterCommit(
       [
         Tags.passenger(b.passengerId),
+        Tags.passengerProfile(b.passengerId),
         Tags.flight(b.flightId),
         Tags.route(b.fromIata, b.toIata, departureDay(b.departure)),
       ],
@@ -164,7 +167,11 @@ export class BookingsService {
     started: number,
   ): Promise<CacheResult<BookingView>> {
     const { flightId, passengerId, seat } = dto;
-    const claim = await this.seats.hold(flightId, v.flight.capacity, v.seatIndex);
+    // Valkey's clock before the transaction: what the profile's in-place update compares its entry with.
+    const [claim, profileStamp] = await Promise.all([
+      this.seats.hold(flightId, v.flight.capacity, v.seatIndex),
+      this.profile.startStamp(),
+    ]);
     if (claim.outcome === 'taken') throw seatTaken(seat, flightId);
     const day = departureDay(v.flight.departure);
     let created: { bookingId: number; events: OutboxEvent[] };
@@ -194,15 +201,20 @@ export class BookingsService {
     }
     const { bookingId } = created;
     if (claim.outcome === 'ok') await this.seats.commitHold(flightId, v.seatIndex, claim.token);
-    // Before answering: the passenger's history and profile, the flight's manifest and the route/day searches
-    // are dropped, so a read right after this response sees the booking.
+    // Before answering, so a read right after this response sees the booking: the passenger's profile gets it
+    // in place (or is dropped); the passenger's history, the flight's manifest and the route/day searches are
+    // dropped.
+    const profile = Tags.passengerProfile(passengerId);
+    const profileDone = await this.profile.applyBooking(passengerId, v.flight, v.price, profileStamp);
     await this.sideEffects.afterCommit(
       [
         Tags.passenger(passengerId),
         Tags.flight(flightId),
         Tags.route(v.flight.fromIata, v.flight.toIata, day),
+        ...(profileDone ? [] : [profile]),
       ],
       created.events,
+      profileDone ? [profile] : [],
     );
     const value: BookingView = {
       bookingId,
