@@ -355,17 +355,26 @@ async function showProfile(passengerId) {
   $('profile').hidden = false;
 }
 
+/** An airport's code as people read it: IATA, or ICAO for the airports that have none (a third of them). */
+function airportCode(a) {
+  if (a && typeof a === 'object') return pick(a, 'iata', 'code', 'icao') ?? null;
+  return typeof a === 'string' && a ? a : null;
+}
+
 /** After "Flight details", fill the search form and booking form so the next panels are one click away. */
 function prefillFromFlight(f) {
-  const flat = flatten(f);
-  const find = (re) => Object.entries(flat).find(([k, v]) => re.test(k) && v)?.[1];
-  const from = find(/^(from|departureAirport|origin)\.(iata|code)$|^from(Iata)?$|^from_iata$/i);
-  const to = find(/^(to|arrivalAirport|destination)\.(iata|code)$|^to(Iata)?$|^to_iata$/i);
-  const departure = find(/^departure$|departure(At|Time)?$/i);
-  if (typeof from === 'string' && from.length === 3) $('search-from').value = from;
-  if (typeof to === 'string' && to.length === 3) $('search-to').value = to;
-  if (typeof departure === 'string') $('search-date').value = departure.slice(0, 10);
-  $('book-flight').value = pick(f, 'flightId', 'flight_id', 'id') ?? flightId();
+  const from = airportCode(pick(f, 'from', 'departureAirport', 'origin'));
+  const to = airportCode(pick(f, 'to', 'arrivalAirport', 'destination'));
+  const departure = pick(f, 'departure', 'departureAt', 'departureTime');
+  if (from) $('search-from').value = from;
+  if (to) $('search-to').value = to;
+  if (typeof departure === 'string') {
+    $('search-date').value = departure.slice(0, 10);
+    if (!$('lb-date').value) $('lb-date').value = departure.slice(0, 10);
+  }
+  const id = pick(f, 'flightId', 'flight_id', 'id') ?? flightId();
+  $('book-flight').value = id;
+  $('session-flight').value = id;
 }
 
 /* ------------------------------------------------------------------------------------------------------------ */
@@ -419,6 +428,7 @@ async function showSeats(id, { record = true } = {}) {
   drawSeatMap(capacity, taken);
   $('seatmap-box').hidden = false;
   $('book-flight').value = id;
+  $('session-flight').value = id;
 }
 
 /** Rows x letters from the shared layout rules, an aisle in the middle of each row. */
@@ -510,6 +520,7 @@ async function book(e) {
 
 async function refreshSeatsAfterBooking(id) {
   if (seatState.flightId === id || !$('seatmap-box').hidden) await showSeats(id, { record: false });
+  if (session.basket.includes(id)) await session.showBasket();
 }
 
 /** Write-behind: the flusher persists the booking shortly; poll its status until it has a booking id. */
@@ -558,7 +569,12 @@ async function loadCities() {
 async function weather() {
   const path = $('weather-city').value;
   if (!path) throw new Error('Pick a city first');
-  const env = await read(`weather ${path}`, `/api/weather/${path}`);
+  // Logged in: the session's route, which remembers the lookup (the answer is the weather-service's, the same).
+  let env = session.passenger ? await session.call('GET', `/api/session/weather/${path}`) : null;
+  if (env) {
+    if (env.meta) metrics.record(`weather ${path}`, env.meta);
+    await session.show();
+  } else env = await read(`weather ${path}`, `/api/weather/${path}`);
   const w = env.data || {};
   const temp = pick(w.main, 'temp') ?? pick(w, 'temp', 'temperature');
   const desc = pick((w.weather || [])[0], 'description') ?? pick(w, 'description', 'condition');
@@ -670,6 +686,261 @@ async function refreshHealth() {
 }
 
 /* ------------------------------------------------------------------------------------------------------------ */
+/* Session: /api/session/* (the cookie is HttpOnly and scoped to /api/session: this page never sees it)         */
+
+const SESSION_FLAG = 'cmiyc.session';
+
+const session = {
+  /** The logged-in passenger, or null. */
+  passenger: null,
+  basket: [],
+
+  /**
+   * A session request. 401 (no session, expired, ended, forged) shows why and the login form again, and
+   * resolves to null; any other error is thrown.
+   */
+  async call(method, path, body) {
+    try {
+      return (await http(method, path, { body })).body;
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+      this.ended(e.message);
+      return null;
+    }
+  },
+
+  ended(message) {
+    // Only a session this browser had is news; a first visit just shows the form.
+    const had = this.passenger !== null || localStorage.getItem(SESSION_FLAG) === '1';
+    localStorage.removeItem(SESSION_FLAG);
+    this.passenger = null;
+    this.basket = [];
+    this.message(had ? message : '', true);
+    $('session-panel').hidden = true;
+    $('session-login').hidden = false;
+  },
+
+  message(text, isError = false) {
+    const m = $('session-message');
+    m.textContent = text;
+    m.className = `small${isError ? ' ask-error' : ' muted'}`;
+  },
+
+  async login(e) {
+    e.preventDefault();
+    const who = $('session-who').value.trim().toUpperCase() || $('passenger').value;
+    if (!who) throw new Error('Type a passport number or passenger id (or pick a passenger above)');
+    const body = /^\d{1,10}$/.test(who) ? { passengerId: Number(who) } : { passportNo: who };
+    const env = await this.call('POST', '/api/session/login', body);
+    if (!env) return;
+    localStorage.setItem(SESSION_FLAG, '1');
+    this.message('');
+    this.render(env.data);
+    await this.showBasket();
+  },
+
+  async logout() {
+    await http('POST', '/api/session/logout');
+    localStorage.removeItem(SESSION_FLAG);
+    this.passenger = null;
+    this.basket = [];
+    $('session-panel').hidden = true;
+    $('session-login').hidden = false;
+    this.message('Logged out: the session and its keys are gone.');
+  },
+
+  /** GET /api/session: who, basket ids, recent weather (and the sliding TTL starts again). */
+  async show() {
+    const env = await this.call('GET', '/api/session');
+    if (env) this.render(env.data);
+    return env;
+  },
+
+  render(s) {
+    this.passenger = s.passenger;
+    this.basket = s.basket || [];
+    const p = s.passenger;
+    $('session-user').textContent = `${p.firstname} ${p.lastname} (${p.passportNo}, #${p.passengerId})`;
+    $('session-meta').textContent =
+      `session since ${formatCell(s.createdAt)} · ends after ${s.expiresInSeconds} s without a request`;
+    $('session-weather').replaceChildren(
+      ...(s.recentWeather || [])
+        .slice()
+        .reverse()
+        .map((w) =>
+          el(
+            'li',
+            { class: w.source === 'cache' ? 'ok' : '' },
+            el('span', { class: `badge ${w.source}` }, w.source),
+            ` ${w.city} (${w.country} ${w.zip}): ${typeof w.temp === 'number' ? `${w.temp.toFixed(1)}°` : '–'}`,
+            w.description ? ` · ${w.description}` : '',
+            el('span', { class: 'muted' }, ` · ${formatCell(w.at)}`),
+          ),
+        ),
+    );
+    if (!s.recentWeather || s.recentWeather.length === 0)
+      $('session-weather').append(el('li', { class: 'muted' }, 'No lookups yet: use the Weather panel.'));
+    $('session-login').hidden = true;
+    $('session-panel').hidden = false;
+  },
+
+  /** GET /api/session/basket: each flight with its seats available right now. */
+  async showBasket() {
+    const env = await this.call('GET', '/api/session/basket');
+    if (!env) return;
+    const items = env.data || [];
+    this.basket = items.map((f) => f.flightId);
+    if (items.length === 0) {
+      $('session-basket').replaceChildren(el('p', { class: 'muted' }, 'The basket is empty.'));
+      return;
+    }
+    const head = ['flight', 'route', 'departs', 'status', 'seats free', ''];
+    $('session-basket').replaceChildren(
+      el(
+        'table',
+        {},
+        el('thead', {}, el('tr', {}, head.map((h) => el('th', {}, h)))),
+        el(
+          'tbody',
+          {},
+          items.map((f) =>
+            el(
+              'tr',
+              { dataset: { flight: String(f.flightId) } },
+              el('td', { class: 'num' }, f.flightno ? `${f.flightId} ${f.flightno}` : f.flightId),
+              el('td', {}, f.problem ? '' : `${f.from ?? '?'} → ${f.to ?? '?'}`),
+              el('td', {}, formatCell(f.departure)),
+              el('td', {}, f.problem ?? f.status ?? ''),
+              el(
+                'td',
+                { class: 'num seats-free' },
+                f.available === null ? '–' : `${f.available} of ${f.capacity}`,
+              ),
+              el(
+                'td',
+                {},
+                el(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'small-button',
+                    title: `Remove flight ${f.flightId} from the basket`,
+                    onclick: (e) => busy(e.currentTarget, () => this.remove(f.flightId)),
+                  },
+                  'Remove',
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  },
+
+  async add(e) {
+    e.preventDefault();
+    const id = Number($('session-flight').value);
+    if (!Number.isInteger(id) || id < 1) throw new Error('Flight ID must be a positive whole number');
+    if (!(await this.call('PUT', `/api/session/basket/${id}`))) return;
+    await this.showBasket();
+    toast(`Flight ${id} is in the basket.`);
+  },
+
+  async remove(id) {
+    if (!(await this.call('DELETE', `/api/session/basket/${id}`))) return;
+    await this.showBasket();
+  },
+
+  /** At start-up: a session this browser still has (the cookie is HttpOnly, so ask the server). */
+  async resume() {
+    if (await this.show()) await this.showBasket();
+  },
+};
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Leaderboards: /api/leaderboards/airports (top N of a day) and /airports/:code/rank                          */
+
+/**
+ * No day picked yet: the day the guided flight (Flight ID above) departs, a day with traffic ("Flight details"
+ * fills it in too); today if that flight cannot be read. Asked only now, so that loading the page reads nothing.
+ */
+async function leaderboardDay() {
+  if (!$('lb-date').value) {
+    let day = new Date().toISOString().slice(0, 10);
+    try {
+      day = (await http('GET', `/api/flights/${flightId()}`)).body.data.departure.slice(0, 10);
+    } catch {
+      // no such flight (or the API is down): today it is
+    }
+    $('lb-date').value = day;
+  }
+  return $('lb-date').value;
+}
+
+/** Where an answer came from and what it cost: meta.source, the service's latency, the whole round trip. */
+function answerFacts(meta, roundTripMs) {
+  return [
+    el('span', { class: `badge ${meta.source}` }, meta.source),
+    ` ${ms(meta.latencyMs)} in the service · ${ms(roundTripMs)} round trip`,
+    ...(meta.cacheKey ? [' · ', el('code', {}, meta.cacheKey)] : []),
+    meta.stale ? ' (stale)' : '',
+  ];
+}
+
+async function leaderboard(e) {
+  e?.preventDefault();
+  const date = await leaderboardDay();
+  const by = $('lb-by').value;
+  const limit = $('lb-limit').value || '10';
+  const started = performance.now();
+  const q = new URLSearchParams({ date, by, limit });
+  const env = await read(`leaderboard ${by}`, `/api/leaderboards/airports?${q}`);
+  const took = performance.now() - started;
+  const board = env.data;
+  $('lb-meta').replaceChildren(
+    `${board.top.length} of ${board.airports} airports by ${board.by} on ${board.date} · `,
+    ...answerFacts(env.meta, took),
+  );
+  const rows = board.top.map((t) => ({ rank: t.rank, code: t.code, airport: t.name, [board.by]: t.count }));
+  $('lb-result').replaceChildren(
+    rows.length
+      ? table(rows, {
+          onRowClick: (r) => {
+            $('lb-code').value = r.code;
+            busy(null, rank);
+          },
+        })
+      : el('p', { class: 'muted' }, `No traffic on ${board.date}.`),
+  );
+}
+
+async function rank(e) {
+  e?.preventDefault();
+  const date = await leaderboardDay();
+  const code = $('lb-code').value.trim().toUpperCase();
+  if (!code) throw new Error('Type an airport code (IATA, or ICAO)');
+  const started = performance.now();
+  const env = await read(
+    `rank ${code}`,
+    `/api/leaderboards/airports/${encodeURIComponent(code)}/rank?${new URLSearchParams({ date })}`,
+  );
+  const took = performance.now() - started;
+  const r = env.data;
+  $('lb-rank-meta').replaceChildren(
+    el('strong', {}, `${r.code}${r.name ? ` ${r.name}` : ''}`),
+    ` on ${r.date} · `,
+    ...answerFacts(env.meta, took),
+  );
+  const rows = ['departures', 'arrivals', 'flights', 'passengers'].map((board) => ({
+    board,
+    rank: r[board].rank === null ? '–' : `#${r[board].rank}`,
+    count: r[board].count,
+    of: `${r[board].of} airports`,
+  }));
+  $('lb-rank').replaceChildren(table(rows));
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
 /* Flush cache (admin)                                                                                          */
 
 async function flush(e) {
@@ -710,9 +981,16 @@ function wire() {
   $('flush-cancel').addEventListener('click', () => $('flush-dialog').close());
   $('flush-form').addEventListener('submit', (e) => busy(null, () => flush(e)));
   $('flight-id').addEventListener('keydown', (e) => e.key === 'Enter' && busy(null, runFlight));
+  $('session-login').addEventListener('submit', (e) => busy(e.submitter, () => session.login(e)));
+  $('session-add').addEventListener('submit', (e) => busy(e.submitter, () => session.add(e)));
+  on('session-refresh', () => session.resume());
+  on('session-logout', () => session.logout());
+  $('lb-form').addEventListener('submit', (e) => busy(e.submitter, () => leaderboard(e)));
+  $('lb-rank-form').addEventListener('submit', (e) => busy(e.submitter, () => rank(e)));
 
   busy(null, samplePassengers);
   busy(null, loadCities);
+  busy(null, () => session.resume());
   refreshStats();
   refreshHealth();
   setInterval(refreshStats, 5000);
@@ -791,5 +1069,5 @@ document.addEventListener('DOMContentLoaded', () => {
   });
 });
 
-window.dashboard = { metrics };
+window.dashboard = { metrics, session };
 document.addEventListener('DOMContentLoaded', wire);

@@ -38,6 +38,35 @@ describe.each(TEST_ENGINES)('dashboard assets (%s)', (engine) => {
     expect(page.body).not.toMatch(/https?:\/\/(?!localhost)/);
   });
 
+  it('has the Session and Leaderboards panels, with no inline script (the CSP runs scripts from the gateway only)', async () => {
+    const res = await get('/');
+    for (const id of [
+      'session',
+      'session-login',
+      'session-panel',
+      'session-basket',
+      'session-weather',
+      'session-logout',
+      'leaderboards',
+      'lb-form',
+      'lb-date',
+      'lb-by',
+      'lb-limit',
+      'lb-result',
+      'lb-rank-form',
+      'lb-rank',
+    ]) {
+      expect({ id, found: res.body.includes(`id="${id}"`) }).toEqual({ id, found: true });
+    }
+    for (const by of ['departures', 'arrivals', 'flights', 'passengers'])
+      expect(res.body).toContain(`<option value="${by}"`);
+    // Every <script> has a src, and no element carries an inline handler: the CSP would block both.
+    expect(res.body.match(/<script\b[^>]*>/g)?.every((tag) => /\ssrc="\/[^"]+"/.test(tag))).toBe(true);
+    expect(res.body).not.toMatch(/\son[a-z]+\s*=/i);
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
+    expect(res.headers['content-security-policy']).toContain("script-src-attr 'none'");
+  });
+
   it('serves chart.js from node_modules', async () => {
     const res = await get('/vendor/chart.umd.js');
     expect(res.headers['content-type']).toContain('javascript');

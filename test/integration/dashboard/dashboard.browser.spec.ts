@@ -1,10 +1,13 @@
 /// <reference lib="dom" />
 import { Page } from 'playwright-core';
 import { QUEUES } from '@app/contracts';
-import type { SeatAvailability } from '@app/contracts';
+import type { AirportLeaderboard, AirportRank, FlightDetails, SeatAvailability } from '@app/contracts';
+import { SessionKeys, createValkeyClient } from '@app/cache';
+import { Dialect } from '@app/platform';
 import { SEED_FIXTURES } from '../../../tools/seed/generator';
 import { Browser, launchBrowser } from './browser';
 import { FullStack, startFullStack } from './full-stack';
+import { rawRows } from '../seed/db-helpers';
 
 /**
  * The airport dashboard in headless Chromium against the whole system (in-process, seeded MariaDB database).
@@ -111,9 +114,16 @@ describe('airport dashboard in a browser (mysql)', () => {
       await page.waitForFunction(
         () => document.querySelectorAll('#passenger option[value]:not([value=""])').length > 0,
       );
+      const before = await page.locator('#passenger option').allInnerTexts();
       const resampled = page.waitForResponse((r) => r.url().includes('/api/passengers/sample'));
       await page.click('#sample-passengers');
       expect((await resampled).status()).toBe(200);
+      // "Random 10" draws again on every click (not one cached draw).
+      await page.waitForFunction(
+        (old) =>
+          Array.from(document.querySelectorAll('#passenger option'), (o) => o.textContent).join('|') !== old,
+        before.join('|'),
+      );
       const labels = await page.locator('#passenger option').allInnerTexts();
       expect(labels.length).toBeGreaterThan(0);
       for (const label of labels) expect(label).toMatch(/^\S.* \(\S+\) - [1-9]\d* bookings$/);
@@ -135,11 +145,17 @@ describe('airport dashboard in a browser (mysql)', () => {
   it(
     "searches the flight's route and day and draws its seat map with the shared layout",
     step('seat-map', async () => {
-      // "Flight details" filled in the route and day of the flight.
+      // "Flight details" filled in the route and day of the flight: an upcoming flight between well-known airports.
       await page.click('#run-flight');
       await page.waitForFunction(
         () => (document.getElementById('search-from') as HTMLInputElement).value.length === 3,
       );
+      const details = await api<FlightDetails>(`/api/flights/${flightId}`);
+      expect(details.status).toBe('upcoming');
+      expect([await page.inputValue('#search-from'), await page.inputValue('#search-to')]).toEqual([
+        ...SEED_FIXTURES.dashboardRoute,
+      ]);
+      expect(await page.inputValue('#search-date')).toBe(details.departure.slice(0, 10));
       await page.click('#search-form button[type=submit]');
       const row = page.locator('#search-result tbody tr', {
         has: page.locator(`td:first-child:text-is("${flightId}")`),
@@ -212,6 +228,26 @@ describe('airport dashboard in a browser (mysql)', () => {
   );
 
   it(
+    'shows 422 naming the reason for a flight that has already departed',
+    step('book-departed', async () => {
+      const [[departed]] = await rawRows(
+        stack.config.db,
+        `SELECT flight_id FROM flight WHERE departure < '${sqlTime(new Date(Date.now() - 86_400_000))}'
+         ORDER BY flight_id LIMIT 1`,
+      );
+      await page.fill('#book-flight', departed);
+      await page.fill('#book-seat', '1A');
+      await page.check('input[name=mode][value="write-through"]');
+      await page.click('#booking-form button[type=submit]');
+      await page.locator('#booking-log li.err', { hasText: `422flight ${departed} departed at` }).waitFor();
+      expect(await text('#booking-log li.err:last-child')).toContain(
+        'a flight that has left cannot be booked',
+      );
+      await page.fill('#book-flight', String(flightId));
+    }),
+  );
+
+  it(
     'flushes the cache only with the admin credentials; the next read misses',
     step('flush', async () => {
       await page.click('#flush-open');
@@ -254,8 +290,206 @@ describe('airport dashboard in a browser (mysql)', () => {
     }),
   );
 
+  it(
+    'fills the route of a flight from an airport without an IATA code with its ICAO code, and finds it',
+    step('route-icao', async () => {
+      const d = new Dialect(stack.config.db.engine);
+      const [[id, fromIcao, toCode]] = await rawRows(
+        stack.config.db,
+        `SELECT f.flight_id, dep.icao, COALESCE(arr.iata, arr.icao)
+         FROM flight f
+         JOIN airport dep ON dep.airport_id = f.${d.id('from')}
+         JOIN airport arr ON arr.airport_id = f.${d.id('to')}
+         WHERE dep.iata IS NULL
+         ORDER BY f.flight_id LIMIT 1`,
+      );
+      await page.fill('#flight-id', id);
+      await page.click('#run-flight');
+      await waitText('#tile-query', `flight ${id}`);
+      await page.waitForFunction(
+        (code) => (document.getElementById('search-from') as HTMLInputElement).value === code,
+        fromIcao.trim(),
+      );
+      expect(await page.inputValue('#search-to')).toBe(toCode.trim());
+      await page.click('#search-form button[type=submit]');
+      await page
+        .locator('#search-result tbody tr', { has: page.locator(`td:first-child:text-is("${id}")`) })
+        .waitFor();
+      expect(await text('#tile-query')).toBe(`search ${fromIcao.trim()}→${toCode.trim()}`);
+      // Back to the guided flight for the next steps.
+      await page.fill('#flight-id', String(flightId));
+      await page.click('#run-flight');
+      await waitText('#tile-query', `flight ${flightId}`);
+    }),
+  );
+
+  /** The session id behind the page's HttpOnly cookie (what the server keys the session by). */
+  const sessionId = async () => {
+    const cookie = (await browser.context.cookies(`${stack.baseUrl}/api/session`)).find(
+      (c) => c.name === 'cmiyc_session',
+    );
+    return cookie ? decodeURIComponent(cookie.value).split('.')[0] : null;
+  };
+  const seatsText = async (id: number) => {
+    const s = await api<SeatAvailability>(`/api/flights/${id}/seats`);
+    return `${s.available} of ${s.capacity}`;
+  };
+  const basketRow = (id: number) => page.locator(`#session-basket tr[data-flight="${id}"]`);
+
+  it(
+    'logs in through the Session panel, fills the basket with live seats, remembers weather lookups, logs out',
+    step('session', async () => {
+      // Not logged in: the login form, and no complaint about a session this browser never had.
+      expect(await page.isVisible('#session-login')).toBe(true);
+      expect(await page.isHidden('#session-panel')).toBe(true);
+      expect(await text('#session-message')).toBe('');
+
+      const [[passengerId, passport, first, last]] = await rawRows(
+        stack.config.db,
+        'SELECT passenger_id, passportno, firstname, lastname FROM passenger ORDER BY passenger_id LIMIT 1',
+      );
+      await page.fill('#session-who', passport.toLowerCase());
+      await page.click('#session-login-go');
+      await page.waitForSelector('#session-panel:not([hidden])');
+      expect(await text('#session-user')).toBe(
+        `${first.trim()} ${last.trim()} (${passport.trim()}, #${passengerId})`,
+      );
+      expect(await page.isHidden('#session-login')).toBe(true);
+      expect(await text('#session-basket')).toBe('The basket is empty.');
+      expect(await sessionId()).not.toBeNull();
+
+      // The flight shown in the Queries panel is the one the basket adds.
+      expect(await page.inputValue('#session-flight')).toBe(String(flightId));
+      await page.click('#session-add-go');
+      await basketRow(flightId).waitFor();
+      expect(await basketRow(flightId).locator('td').nth(1).innerText()).toBe(
+        SEED_FIXTURES.dashboardRoute.join(' → '),
+      );
+      expect(await basketRow(flightId).locator('td.seats-free').innerText()).toBe(await seatsText(flightId));
+
+      // A booking moves the basket's seats at once.
+      const before = (await api<SeatAvailability>(`/api/flights/${flightId}/seats`)).available;
+      await page.locator('#seatmap .seat:not(.taken)').first().click();
+      await page.check('input[name=mode][value="write-through"]');
+      await page.click('#booking-form button[type=submit]');
+      await waitText(
+        `#session-basket tr[data-flight="${flightId}"] td.seats-free`,
+        new RegExp(`^${before - 1} of \\d+$`),
+      );
+      expect(await basketRow(flightId).locator('td.seats-free').innerText()).toBe(await seatsText(flightId));
+
+      // A second flight, then removed again.
+      const other = flightId + 1;
+      await page.fill('#session-flight', String(other));
+      await page.click('#session-add-go');
+      await basketRow(other).waitFor();
+      expect(await page.locator('#session-basket tbody tr').count()).toBe(2);
+      await basketRow(other).locator('button', { hasText: 'Remove' }).click();
+      await basketRow(other).waitFor({ state: 'detached' });
+      expect(await page.locator('#session-basket tbody tr').count()).toBe(1);
+
+      // Weather lookups while logged in are remembered by the session.
+      const [country, zip] = (await page.inputValue('#weather-city')).split('/');
+      await page.click('#weather-go');
+      await page.locator('#session-weather li', { hasText: `(${country} ${zip})` }).waitFor();
+      expect(await page.locator('#session-weather li').count()).toBe(1);
+
+      await page.click('#session-logout');
+      await page.waitForSelector('#session-login:not([hidden])');
+      expect(await page.isHidden('#session-panel')).toBe(true);
+      expect(await text('#session-message')).toContain('Logged out');
+      expect(await sessionId()).toBeNull();
+      expect((await fetch(`${stack.baseUrl}/api/session`)).status).toBe(401);
+    }),
+  );
+
+  it(
+    'says so when the session has expired, and shows the login form again',
+    step('session-expired', async () => {
+      // An empty field logs in as the passenger picked in the Queries panel.
+      await page.fill('#session-who', '');
+      await page.click('#session-login-go');
+      await page.waitForSelector('#session-panel:not([hidden])');
+      expect(await text('#session-user')).toContain(`(${await page.inputValue('#passenger')}, #`);
+      await page.waitForSelector('#session-panel:not([hidden])');
+      // Expiry: the session's keys are gone from Valkey, as its TTL would make them.
+      const id = (await sessionId())!;
+      const c = createValkeyClient(stack.config.cache);
+      try {
+        const prefix = stack.config.cache.keyPrefix;
+        expect(
+          await c.del(
+            prefix + SessionKeys.session(id),
+            prefix + SessionKeys.basket(id),
+            prefix + SessionKeys.weather(id),
+          ),
+        ).toBeGreaterThan(0);
+      } finally {
+        c.disconnect();
+      }
+      await page.click('#session-refresh');
+      await page.waitForSelector('#session-login:not([hidden])');
+      expect(await page.isHidden('#session-panel')).toBe(true);
+      expect(await text('#session-message')).toMatch(/The session has expired .* log in again/);
+    }),
+  );
+
+  it(
+    "loads a leaderboard of the guided flight's day and looks up a rank",
+    step('leaderboards', async () => {
+      const day = (await api<FlightDetails>(`/api/flights/${flightId}`)).departure.slice(0, 10);
+      // "Flight details" filled the day in (or the panel asks for it).
+      expect(['', day]).toContain(await page.inputValue('#lb-date'));
+      await page.selectOption('#lb-by', 'departures');
+      await page.fill('#lb-limit', '5');
+      await page.click('#lb-go');
+      await page.locator('#lb-result tbody tr').first().waitFor();
+      expect(await page.inputValue('#lb-date')).toBe(day);
+      const board = await api<AirportLeaderboard>(
+        `/api/leaderboards/airports?date=${day}&by=departures&limit=5`,
+      );
+      const rows = await page.locator('#lb-result tbody tr').allInnerTexts();
+      expect(rows.map((r) => r.split('\t'))).toEqual(
+        board.top.map((t) => [String(t.rank), t.code, t.name, String(t.count)]),
+      );
+      // Where it came from and what it took: built from SQL the first time, the sorted set the next.
+      expect(await text('#lb-meta')).toMatch(
+        new RegExp(
+          `^${board.top.length} of ${board.airports} airports by departures on ${day} · database \\d+\\.\\d{3} ms in the service · \\d+\\.\\d{3} ms round trip · \\S*leaderboard`,
+        ),
+      );
+      await page.click('#lb-go');
+      await waitText('#lb-meta .badge', 'cache');
+
+      // Rank lookup by code: the board's top airport, by clicking its row.
+      await page.locator('#lb-result tbody tr').first().click();
+      await waitText('#lb-rank-meta strong', new RegExp(`^${board.top[0].code} `));
+      const rank = await api<AirportRank>(`/api/leaderboards/airports/${board.top[0].code}/rank?date=${day}`);
+      const rankRows = await page.locator('#lb-rank tbody tr').allInnerTexts();
+      expect(rankRows.map((r) => r.split('\t'))).toEqual(
+        (['departures', 'arrivals', 'flights', 'passengers'] as const).map((b) => [
+          b,
+          rank[b].rank === null ? '–' : `#${rank[b].rank}`,
+          String(rank[b].count),
+          `${rank[b].of} airports`,
+        ]),
+      );
+      expect(rankRows[0].split('\t')[1]).toBe('#1');
+      // An ICAO code finds the same airport.
+      const icao = (await api<{ icao: string }>(`/api/airports/${SEED_FIXTURES.dashboardRoute[0]}`)).icao;
+      await page.fill('#lb-code', icao);
+      await page.click('#lb-rank-go');
+      await waitText('#lb-rank-meta strong', new RegExp(`^${SEED_FIXTURES.dashboardRoute[0]} `));
+    }),
+  );
+
   it('raised no browser errors', () => {
     const real = browser.errors.filter((e) => !e.includes('Failed to load resource'));
     expect(real).toEqual([]);
   });
 });
+
+/** A timestamp as both engines take it in SQL text ('YYYY-MM-DD HH:MM:SS', UTC). */
+function sqlTime(d: Date): string {
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}
