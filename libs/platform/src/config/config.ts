@@ -29,7 +29,10 @@ export interface AppConfig {
     poolSize: number;
   };
   cache: RedisEndpoint & {
-    engine: 'valkey' | 'redis';
+    /** Where cache-aside JSON entries live; everything else stays on the Valkey of host/port. */
+    engine: 'valkey' | 'redis' | 'memcached';
+    /** The memcached server of CACHE_ENGINE=memcached. */
+    memcached: Endpoint;
     keyPrefix: string;
     defaultTtl: number;
     /** Deadline of a read (GET): slower counts as a miss. */
@@ -271,7 +274,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     cache: {
       ...cache,
-      engine: str('CACHE_ENGINE') as 'valkey' | 'redis',
+      engine: str('CACHE_ENGINE') as AppConfig['cache']['engine'],
+      memcached: { host: str('MEMCACHED_HOST'), port: num('MEMCACHED_PORT') },
       keyPrefix: prefix,
       defaultTtl: num('CACHE_TTL'),
       commandTimeoutMs: num('CACHE_COMMAND_TIMEOUT_MS'),

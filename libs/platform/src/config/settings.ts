@@ -99,10 +99,19 @@ export const SETTINGS: readonly SettingSpec[] = [
     name: 'CACHE_ENGINE',
     kind: 'enum',
     default: 'valkey',
-    allowed: ['valkey', 'redis'],
-    description: 'Cache server flavour (same protocol)',
+    allowed: ['valkey', 'redis', 'memcached'],
+    description:
+      'Where cache-aside JSON entries live: valkey/redis (the cache server, same protocol) or memcached (MEMCACHED_HOST); seat maps, profiles, sessions, leaderboards, queues and streams stay on Valkey',
     group: 'Cache',
   },
+  {
+    name: 'MEMCACHED_HOST',
+    kind: 'string',
+    default: 'localhost',
+    description: 'memcached host (used when CACHE_ENGINE=memcached)',
+    group: 'Cache',
+  },
+  port('MEMCACHED_PORT', '11211', 'memcached port (used when CACHE_ENGINE=memcached)', 'Cache'),
   {
     name: 'CACHE_HOST',
     kind: 'string',

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { CacheGuard, withDeadline } from '@app/cache';
+import { CacheGuard, MemcachedEntries, withDeadline } from '@app/cache';
 
 /** Terminus checks shared by every app: the database answers a query, Valkey answers PING. */
 @Injectable()
@@ -43,6 +43,37 @@ export class DependencyHealth {
       return check.up({ state: 'degraded', message, pingMs });
     }
     return check.up();
+  }
+
+  /**
+   * memcached (CACHE_ENGINE=memcached): it holds only cache-aside entries, and reads go to the database without
+   * it, so it is never "down": "up" with state "degraded" when it does not answer `version` within the probe
+   * deadline, answers slowly, or was found dead recently. {} when the engine is not memcached.
+   */
+  async memcached(entries: MemcachedEntries | null | undefined, key = 'memcached') {
+    if (!entries) return {};
+    const check = this.indicator.check(key);
+    const guard = entries.guard;
+    const started = performance.now();
+    try {
+      await withTimeout(guard.connection.version(), guard.probeTimeoutMs);
+    } catch (e) {
+      return check.up({
+        state: 'degraded',
+        address: entries.address,
+        message: `not answering (${(e as Error).message}): reads go to the database`,
+      });
+    }
+    const versionMs = Math.round((performance.now() - started) * 10) / 10;
+    const seen = guard.health();
+    if (versionMs > guard.readTimeoutMs || seen.state !== 'up') {
+      const message =
+        versionMs > guard.readTimeoutMs
+          ? `version took ${versionMs} ms (read deadline ${guard.readTimeoutMs} ms)`
+          : `recently: ${seen.reason}`;
+      return check.up({ state: 'degraded', address: entries.address, message, versionMs });
+    }
+    return check.up({ address: entries.address });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Controller, Inject, Optional } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
-import { CacheGuard } from '@app/cache';
+import { CacheGuard, MemcachedEntries } from '@app/cache';
 import { HEALTH_PATTERN, HealthReport } from '@app/contracts';
 import { DependencyHealth } from './indicators';
 
@@ -22,6 +22,7 @@ export class ServiceHealthController {
     private readonly cache: CacheGuard,
     private readonly health: DependencyHealth,
     @Optional() @Inject(SERVICE_CHECKS) private readonly own?: ServiceChecks,
+    @Optional() private readonly memcached?: MemcachedEntries | null,
   ) {}
 
   @MessagePattern(HEALTH_PATTERN)
@@ -29,6 +30,7 @@ export class ServiceHealthController {
     const details = {
       ...(await this.health.database(this.ds)),
       ...(await this.health.valkey(this.cache)),
+      ...(await this.health.memcached(this.memcached)),
       ...(await this.own?.check()),
     } as HealthReport['details'];
     const status = Object.values(details).every((d) => d.status === 'up') ? 'up' : 'down';
