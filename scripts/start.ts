@@ -7,6 +7,7 @@ import { describeProgress, prepareDatabase } from '../tools/startup/prepare';
 import { APPS, appMainPath, connectHost } from '../tools/startup/apps';
 import {
   checkDependencies,
+  describeCacheEngine,
   checkPorts,
   describeDatabase,
   PreflightFailure,
@@ -51,6 +52,8 @@ async function preflight(config: AppConfig) {
   const [deps, ports] = await Promise.all([checkDependencies(config), checkPorts(config)]);
   if (deps.length || ports.length) fail([...deps, ...ports]);
   say(`${green('✔')} Valkey and the database answer; ports are free`);
+  const engine = describeCacheEngine(config);
+  if (engine) say(engine);
 }
 
 async function prepare(config: AppConfig) {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { AppConfig, RedisEndpoint } from '@app/platform';
-import { createValkeyClient } from '@app/cache';
+import { AppConfig, Endpoint, RedisEndpoint } from '@app/platform';
+import { createValkeyClient, MemcachedConnection } from '@app/cache';
 import { createDataSource, DbSettings } from '@app/platform';
 import { withTimeout } from '@app/platform';
 import { listeningPorts, metricsPorts } from './apps';
@@ -96,6 +96,47 @@ export async function checkValkey(
   }
 }
 
+/** memcached (CACHE_ENGINE=memcached) answers `version` within VALKEY_TIMEOUT_MS; null when it does. */
+export async function checkMemcached(
+  endpoint: Endpoint,
+  timeoutMs = VALKEY_TIMEOUT_MS,
+): Promise<PreflightFailure | null> {
+  const connection = new MemcachedConnection(endpoint, timeoutMs);
+  const where = `${endpoint.host}:${endpoint.port}`;
+  try {
+    await withTimeout(connection.version(), timeoutMs);
+    return null;
+  } catch (e) {
+    return {
+      what: 'memcached',
+      message: [
+        `Cannot reach memcached at ${where} (CACHE_ENGINE=memcached): ${errorText(e)}`,
+        `  Start one:  memcached -d -l 127.0.0.1 -p ${endpoint.port}      (Debian: apt-get install memcached)`,
+        `          or  docker run -d -p ${endpoint.port}:11211 memcached`,
+        `  Or point MEMCACHED_HOST / MEMCACHED_PORT at a running server, or unset CACHE_ENGINE (Valkey).`,
+      ].join('\n'),
+    };
+  } finally {
+    connection.close();
+  }
+}
+
+/**
+ * The one start-up line of CACHE_ENGINE=memcached: which server holds what. null for Valkey (it holds everything).
+ */
+export function describeCacheEngine(config: AppConfig): string | null {
+  if (config.cache.engine !== 'memcached') return null;
+  const { memcached, host, port } = config.cache;
+  const queues =
+    config.queue.host === host && config.queue.port === port
+      ? ''
+      : ` (queues at ${config.queue.host}:${config.queue.port})`;
+  return (
+    `cache-aside entries are in memcached at ${memcached.host}:${memcached.port}; queues, streams, seat maps, ` +
+    `sessions and leaderboards stay on Valkey at ${host}:${port}${queues}`
+  );
+}
+
 /**
  * Connects to the database server within DATABASE_TIMEOUT_MS. It connects to the server's default database
  * (as migrateDatabase does to create DB_NAME), because DB_NAME may not exist yet on a first start.
@@ -175,12 +216,13 @@ export async function checkPorts(config: AppConfig): Promise<PreflightFailure[]>
   return failures;
 }
 
-/** Valkey (cache and, when separate, queues) and the database, checked at the same time. */
+/** Valkey (cache and, when separate, queues), memcached when it is the engine, and the database, at the same time. */
 export async function checkDependencies(config: AppConfig): Promise<PreflightFailure[]> {
   const sameServer = config.queue.host === config.cache.host && config.queue.port === config.cache.port;
   const results = await Promise.all([
     checkValkey(config.cache, 'cache'),
     sameServer ? Promise.resolve(null) : checkValkey(config.queue, 'queues'),
+    config.cache.engine === 'memcached' ? checkMemcached(config.cache.memcached) : Promise.resolve(null),
     checkDatabase(config.db),
   ]);
   return results.filter((r): r is PreflightFailure => r !== null);

@@ -1,4 +1,4 @@
-import { Global, Injectable, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Global, Injectable, Module, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { NearCache } from './near-cache';
 import { CACHE_CLIENT } from './valkey.module';
@@ -8,6 +8,7 @@ import { CacheService } from './cache.service';
 import { FillNotifier } from './fill-notifier';
 import { DistributedLock } from './distributed-lock';
 import { CacheStatsService } from './cache-stats.service';
+import { MemcachedEntries } from './memcached/memcached-entries';
 
 /** The near cache of this process, started and stopped with it (on the cache connection). */
 @Injectable()
@@ -20,6 +21,22 @@ export class NearCacheLifecycle implements OnModuleInit, OnModuleDestroy {
     await this.near.stop();
   }
 }
+
+/** The memcached engine of cache-aside JSON entries when CACHE_ENGINE=memcached; null otherwise. */
+@Injectable()
+export class MemcachedLifecycle implements OnModuleDestroy {
+  constructor(@Optional() private readonly memcached?: MemcachedEntries | null) {}
+  onModuleDestroy() {
+    this.memcached?.close();
+  }
+}
+
+const memcachedProvider = {
+  provide: MemcachedEntries,
+  inject: [APP_CONFIG],
+  useFactory: (config: AppConfig) =>
+    config.cache.engine === 'memcached' ? MemcachedEntries.create(config) : null,
+};
 
 const nearCacheProvider = {
   provide: NearCache,
@@ -37,9 +54,19 @@ const nearCacheProvider = {
     CacheStatsService,
     nearCacheProvider,
     NearCacheLifecycle,
+    memcachedProvider,
+    MemcachedLifecycle,
     CacheService,
   ],
-  exports: [CacheGuard, DistributedLock, FillNotifier, CacheStatsService, NearCache, CacheService],
+  exports: [
+    CacheGuard,
+    DistributedLock,
+    FillNotifier,
+    CacheStatsService,
+    NearCache,
+    MemcachedEntries,
+    CacheService,
+  ],
 })
 export class CachePrimitivesModule {}
 
@@ -50,6 +77,8 @@ export interface CachePrimitives {
   fill: FillNotifier;
   stats: CacheStatsService;
   near: NearCache;
+  /** The memcached engine when CACHE_ENGINE=memcached. */
+  memcached: MemcachedEntries | null;
   cache: CacheService;
   /** Stops timers and closes both connections. */
   close(): Promise<void>;
@@ -74,7 +103,8 @@ export async function createCachePrimitives(
   const fill = new FillNotifier(guard);
   const stats = new CacheStatsService(guard);
   const near = new NearCache(client, config.cache.near);
-  const cache = new CacheService(config, guard, lock, fill, stats, near);
+  const memcached = config.cache.engine === 'memcached' ? MemcachedEntries.create(config) : null;
+  const cache = new CacheService(config, guard, lock, fill, stats, near, memcached);
   fill.onModuleInit();
   near.start();
   stats.onModuleInit();
@@ -95,8 +125,10 @@ export async function createCachePrimitives(
     fill,
     stats,
     near,
+    memcached,
     cache,
     async close() {
+      memcached?.close();
       await near.stop();
       await stats.onModuleDestroy();
       await fill.onModuleDestroy();

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { Attempt, CacheGuard, CommandKind } from './cache-guard';
@@ -11,19 +11,9 @@ import { CacheStatsService } from './cache-stats.service';
 import { NearCache } from './near-cache';
 import { withDeadline } from './deadline';
 import { ValkeyClient } from './valkey-client';
-
-/** Stored for "not found": JSON never starts with a NUL, so it cannot collide with a real value. */
-const NOT_FOUND = '\u0000nf';
-
-/** A stored JSON entry: its value, or null for the "not found" marker. */
-function parseJsonEntry<T>(raw: string): T | null {
-  return raw === NOT_FOUND ? null : (JSON.parse(raw) as T);
-}
-
-/** True for the entry getOrLoad stores when the loader found nothing. */
-export function isNotFoundEntry(raw: string): boolean {
-  return raw === NOT_FOUND;
-}
+import { NOT_FOUND, parseJsonEntry } from './json-entry';
+import { CacheAsideEngine } from './cache-engine';
+import { MemcachedEntries } from './memcached/memcached-entries';
 
 /** An entry as read from the cache. */
 export interface CachedEntry<T> {
@@ -87,6 +77,8 @@ export interface BuildSpec<T, L> {
   shareFailures?: boolean;
   /** Called after a load failed and before the waiters are woken (weather records its own failure shape). */
   onLoadFailed?: (failure: LoadFailure) => Promise<void>;
+  /** Lock, wake-ups and fence of the entry's server (default Valkey: structured entries, weather readings). */
+  engine?: CacheAsideEngine;
 }
 
 export interface SetOptions {
@@ -123,6 +115,10 @@ export class CacheService {
   private readonly pending = new Map<string, Promise<CacheResult<unknown>>>();
   /** Keys this process is refreshing ahead of expiry. */
   private readonly refreshing = new Set<string>();
+  /** The Valkey engine: always there (structured entries, fences of keys and tags kept in Valkey). */
+  private readonly valkey: CacheAsideEngine;
+  /** The engine of cache-aside JSON entries, chosen by CACHE_ENGINE. */
+  readonly engine: CacheAsideEngine;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -131,7 +127,39 @@ export class CacheService {
     private readonly fill: FillNotifier,
     private readonly stats: CacheStatsService,
     private readonly near: NearCache,
-  ) {}
+    @Optional() memcached?: MemcachedEntries | null,
+  ) {
+    this.valkey = this.valkeyEngine();
+    this.engine = memcached ?? this.valkey;
+  }
+
+  /** The Valkey implementation of the engine boundary: the lock, fill notifier and scripts of this file. */
+  private valkeyEngine(): CacheAsideEngine {
+    const guard = this.cacheGuard;
+    return {
+      name: 'valkey',
+      get isAvailable() {
+        return guard.isAvailable;
+      },
+      acquire: (key, ttlMs) => this.lock.acquire(key, ttlMs),
+      release: (key, token) => this.lock.release(key, token),
+      extend: (key, token, ttlMs) => this.lock.extend(key, token, ttlMs),
+      waitForFill: (key, timeoutMs) => this.fill.waitFor(key, timeoutMs),
+      notifyFill: (key) => this.fill.notify(key),
+      loadFence: async () => {
+        // The server's clock when loading starts: an invalidation after it makes the result unfit to cache.
+        const time = guard.isAvailable ? await guard.run((c) => c.time(), 'script') : undefined;
+        return time === undefined ? undefined : serverMicros(time[0], time[1]);
+      },
+      readJson: (key, graceSeconds, needsFreshness, kind) =>
+        this.readJson(key, graceSeconds, needsFreshness, kind),
+      cachedJson: (key) => this.valkeyCachedJson(key),
+      storeJson: (key, payload, ttl, tags, fence) => this.storeEntry(key, payload, ttl, tags, fence),
+      delete: (keys) => this.valkeyDelete(keys),
+      invalidateTags: (tags) => this.valkeyInvalidateTags(tags),
+      purge: () => this.valkeyPurge(),
+    };
+  }
 
   /** Prefixed key as stored in Valkey. */
   key(logical: string): string {
@@ -161,7 +189,11 @@ export class CacheService {
    * A JSON entry as stored (the gateway's hit path): from the near cache when this process holds it, else one
    * GET; null on a miss or a cached "not found". `near` says whether Valkey was asked at all.
    */
-  async cachedJson<T>(logicalKey: string): Promise<{ value: T; near: boolean } | null> {
+  cachedJson<T>(logicalKey: string): Promise<{ value: T; near: boolean } | null> {
+    return this.engine.cachedJson<T>(logicalKey);
+  }
+
+  private async valkeyCachedJson<T>(logicalKey: string): Promise<{ value: T; near: boolean } | null> {
     const got = await this.nearJson<T>(this.key(logicalKey));
     if (!got || got.entry.value === null) return null;
     return { value: got.entry.value, near: got.near };
@@ -216,7 +248,9 @@ export class CacheService {
     const tags = opts.tags ?? [];
     const allTags = (value: T) => [...new Set([...tags, ...(opts.tagsOf?.(value) ?? [])])];
     const graceSeconds = opts.graceSeconds ?? 0;
+    const engine = this.engine;
     return this.getOrBuild<T, T>({
+      engine,
       key: logicalKey,
       queryClass: opts.queryClass,
       refresh: opts.refresh,
@@ -225,19 +259,19 @@ export class CacheService {
       loaderTimeoutMs: opts.loaderTimeoutMs,
       graceMs: graceSeconds * 1000,
       earlyRefreshMs: (opts.earlyRefreshSeconds ?? 0) * 1000,
-      read: (kind) => this.readJson<T>(logicalKey, graceSeconds, !!opts.earlyRefreshSeconds, kind),
+      read: (kind) => engine.readJson<T>(logicalKey, graceSeconds, !!opts.earlyRefreshSeconds, kind),
       load: loader,
       toValue: (v) => v,
       store: (value, fence) =>
         value === null
-          ? this.storeEntry(
+          ? engine.storeJson(
               logicalKey,
               NOT_FOUND,
               opts.negativeTtl ?? this.config.cache.ttl.negative,
               tags,
               fence,
             )
-          : this.storeEntry(
+          : engine.storeJson(
               logicalKey,
               JSON.stringify(value),
               opts.ttl + graceSeconds,
@@ -275,7 +309,7 @@ export class CacheService {
 
   /** Stores a value under its tags (write-through and warming). */
   async set(logicalKey: string, value: unknown, opts: SetOptions): Promise<boolean> {
-    return this.storeEntry(logicalKey, JSON.stringify(value), opts.ttl, opts.tags ?? [], '');
+    return this.engine.storeJson(logicalKey, JSON.stringify(value), opts.ttl, opts.tags ?? [], '');
   }
 
   /**
@@ -283,6 +317,11 @@ export class CacheService {
    * call never writes its result back. Returns the number deleted; -1 when the cache was unreachable.
    */
   async delete(logicalKeys: string[]): Promise<number> {
+    const n = await this.valkeyDelete(logicalKeys);
+    return this.engine === this.valkey ? n : both(n, await this.engine.delete(logicalKeys));
+  }
+
+  private async valkeyDelete(logicalKeys: string[]): Promise<number> {
     if (logicalKeys.length === 0) return 0;
     const keys = [
       ...logicalKeys.map((k) => this.key(k)),
@@ -305,6 +344,11 @@ export class CacheService {
    * Returns the number of entries deleted; -1 when the cache was unreachable (the caller may retry).
    */
   async invalidateTags(tags: string[]): Promise<number> {
+    const n = await this.valkeyInvalidateTags(tags);
+    return this.engine === this.valkey ? n : both(n, await this.engine.invalidateTags(tags));
+  }
+
+  private async valkeyInvalidateTags(tags: string[]): Promise<number> {
     if (tags.length === 0) return 0;
     const keys = [
       ...tags.map((t) => this.key(InfraKeys.tagSet(t))),
@@ -330,6 +374,11 @@ export class CacheService {
    * (write-behind bookings, queues) and bookkeeping alone. SCAN is fine here: an admin action, not a hot path.
    */
   async purgeCachedEntries(): Promise<number> {
+    const n = await this.valkeyPurge();
+    return this.engine === this.valkey ? n : n + (await this.engine.purge());
+  }
+
+  private async valkeyPurge(): Promise<number> {
     const prefix = this.config.cache.keyPrefix;
     const keep = NON_CACHE_KEY_PREFIXES.map((p) => prefix + p);
     const deleted = await this.cacheGuard.run(async (c) => {
@@ -365,11 +414,12 @@ export class CacheService {
       }
       if (entry) trip.stale = entry;
     }
-    if (!this.cacheGuard.isAvailable) return this.loadDirectly(spec, trip);
+    if (!this.engineOf(spec).isAvailable) return this.loadDirectly(spec, trip);
     return this.throughLock(spec, trip);
   }
 
   private async throughLock<T, L>(spec: BuildSpec<T, L>, trip: Trip<T>): Promise<CacheResult<T | null>> {
+    const engine = this.engineOf(spec);
     const lockTtlMs = spec.lockTtlMs ?? this.config.cache.lockTtlMs;
     const deadline = Date.now() + (spec.lockWaitMs ?? this.config.cache.lockWaitMs);
     let refresh = !!spec.refresh;
@@ -380,7 +430,7 @@ export class CacheService {
     while (Date.now() < deadline) {
       let token: string | null;
       try {
-        token = await this.lock.acquire(spec.key, lockTtlMs);
+        token = await engine.acquire(spec.key, lockTtlMs);
       } catch (e) {
         if (e instanceof CacheUnavailableError) break;
         throw e;
@@ -396,9 +446,9 @@ export class CacheService {
           }
           return await this.loadAndStore(spec, trip, token, lockTtlMs);
         } finally {
-          await this.lock.release(spec.key, token);
+          await engine.release(spec.key, token);
           // Wake the waiters whether we stored a value or failed: they re-check and one of them takes over.
-          await this.fill.notify(spec.key);
+          await engine.notifyFill(spec.key);
         }
       }
 
@@ -406,7 +456,7 @@ export class CacheService {
       this.stats.count(spec.queryClass, 'waits');
       trip.trace.lock = 'waited';
       const waitStarted = performance.now();
-      const woken = this.fill.waitFor(spec.key, Math.max(1, Math.min(lockTtlMs, deadline - Date.now())));
+      const woken = engine.waitForFill(spec.key, Math.max(1, Math.min(lockTtlMs, deadline - Date.now())));
       // The owner may have finished between our failed acquire and our subscription: look once more.
       let entry = await spec.read('script');
       if (usable(entry)) {
@@ -433,7 +483,7 @@ export class CacheService {
 
   /** Loads without the lock (cache down, or the wait ran out); stores only when the load's start is known. */
   private async loadDirectly<T, L>(spec: BuildSpec<T, L>, trip: Trip<T>): Promise<CacheResult<T | null>> {
-    if (!this.cacheGuard.isAvailable) {
+    if (!this.engineOf(spec).isAvailable) {
       this.stats.count(spec.queryClass, 'bypassed');
       trip.trace.lock = 'bypassed';
       trip.trace.cacheUnavailable = true;
@@ -447,13 +497,12 @@ export class CacheService {
     token: string | null,
     lockTtlMs: number,
   ): Promise<CacheResult<T | null>> {
-    // The server's clock when loading starts: an invalidation after it makes the result unfit to cache.
-    const time = this.cacheGuard.isAvailable
-      ? await this.cacheGuard.run((c) => c.time(), 'script')
-      : undefined;
+    const engine = this.engineOf(spec);
+    // Where invalidations stand when loading starts: one after it makes the result unfit to cache.
+    const fence = await engine.loadFence();
     // The owner keeps its lock while its loader runs, however long that takes (up to the loader timeout).
     const watchdog = token
-      ? setInterval(() => void this.lock.extend(spec.key, token, lockTtlMs), Math.max(50, lockTtlMs / 3))
+      ? setInterval(() => void engine.extend(spec.key, token, lockTtlMs), Math.max(50, lockTtlMs / 3))
       : undefined;
     this.stats.count(spec.queryClass, 'loads');
     const loadStarted = performance.now();
@@ -482,7 +531,7 @@ export class CacheService {
     trip.trace.loadMs = performance.now() - loadStarted;
     if (loaded === null) this.stats.count(spec.queryClass, 'negative');
     // Start time unknown (cache down) means freshness cannot be proven: do not store.
-    const stored = time !== undefined && (await spec.store(loaded, serverMicros(time[0], time[1])));
+    const stored = fence !== undefined && (await spec.store(loaded, fence));
     const source = spec.loaderSource ?? 'database';
     const ms = performance.now() - trip.started;
     this.stats.record(spec.queryClass, source, ms);
@@ -545,8 +594,9 @@ export class CacheService {
     if (entry.freshForMs > windowMs || this.refreshing.has(spec.key)) return false;
     this.refreshing.add(spec.key);
     const lockTtlMs = spec.lockTtlMs ?? this.config.cache.lockTtlMs;
+    const engine = this.engineOf(spec);
     const refresh = async () => {
-      const token = await this.lock.acquire(spec.key, lockTtlMs).catch(() => null);
+      const token = await engine.acquire(spec.key, lockTtlMs).catch(() => null);
       if (!token) return; // another request or process is loading it already
       try {
         const current = await spec.read('script');
@@ -559,14 +609,18 @@ export class CacheService {
         };
         await this.loadAndStore(spec, trip, token, lockTtlMs);
       } finally {
-        await this.lock.release(spec.key, token);
-        await this.fill.notify(spec.key);
+        await engine.release(spec.key, token);
+        await engine.notifyFill(spec.key);
       }
     };
     refresh()
       .catch((e: Error) => this.logger.warn(`early refresh of ${spec.key} failed: ${e.message}`))
       .finally(() => this.refreshing.delete(spec.key));
     return true;
+  }
+
+  private engineOf<T, L>(spec: BuildSpec<T, L>): CacheAsideEngine {
+    return spec.engine ?? this.valkey;
   }
 
   private isFresh(entry: CachedEntry<unknown>): boolean {
@@ -660,6 +714,11 @@ export class SourceTimeoutError extends Error {
  */
 export function serverMicros(seconds: number | string, micros: number | string): string {
   return String(Number(seconds) * 1_000_000 + Number(micros));
+}
+
+/** The outcome of one invalidation on two servers: -1 when either was unreachable (the caller may retry). */
+function both(a: number, b: number): number {
+  return a < 0 || b < 0 ? -1 : a + b;
 }
 
 function escapeGlob(s: string): string {

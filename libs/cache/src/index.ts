@@ -13,3 +13,8 @@ export * from './scripts';
 export * from './stream-backlog';
 export * from './near-cache';
 export * from './deadline';
+export * from './json-entry';
+export * from './cache-engine';
+export * from './memcached/memcached-connection';
+export * from './memcached/memcached-guard';
+export * from './memcached/memcached-entries';

@@ -1,8 +1,8 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientProxy } from '@nestjs/microservices';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { CacheGuard } from '@app/cache';
+import { CacheGuard, MemcachedEntries } from '@app/cache';
 import { DependencyHealth } from '@app/platform';
 import { HEALTH_PATTERN, HealthReport, SERVICES, ServiceName, callService } from '@app/contracts';
 
@@ -24,6 +24,7 @@ export class HealthController {
     @Inject(SERVICES.writer) writer: ClientProxy,
     @Inject(SERVICES.weather) weather: ClientProxy,
     @Inject(SERVICES.warmer) warmer: ClientProxy,
+    @Optional() private readonly memcached?: MemcachedEntries | null,
   ) {
     this.clients = { query: query, writer, weather, warmer };
   }
@@ -62,6 +63,7 @@ export class HealthController {
     return this.health.check([
       databaseViaQueryService,
       () => this.deps.valkey(this.cache),
+      ...(this.memcached ? [() => this.deps.memcached(this.memcached)] : []),
       serviceCheck('query', 'query-service'),
       serviceCheck('writer', 'writer-service'),
       serviceCheck('weather', 'weather-service'),
