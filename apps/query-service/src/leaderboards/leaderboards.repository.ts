@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { Dialect, bind } from '@app/platform';
+import { Dialect, ReadReplicas, bind } from '@app/platform';
 import { LeaderboardKind } from '@app/contracts';
 
 /** One airport's figure on a board: its code (IATA, else ICAO), ICAO, name and count. */
@@ -21,7 +20,8 @@ export interface BoardRow {
 @Injectable()
 export class LeaderboardsRepository {
   constructor(
-    private readonly ds: DataSource,
+    // Boards are read from a replica once it has caught up with the primary (see ReadReplicas).
+    private readonly replicas: ReadReplicas,
     private readonly dialect: Dialect,
   ) {}
 
@@ -51,7 +51,7 @@ export class LeaderboardsRepository {
   async board(by: LeaderboardKind, date: string): Promise<BoardRow[]> {
     const dayStart = `${date} 00:00:00`;
     const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-    const rows: Array<Record<string, unknown>> = await this.ds.query(
+    const rows: Array<Record<string, unknown>> = await this.replicas.query(
       ...bind(this.dialect, this.sql(by), { dayStart, dayEnd: `${next} 00:00:00` }),
     );
     return rows.map((r) => ({

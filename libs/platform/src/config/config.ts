@@ -27,6 +27,12 @@ export interface AppConfig {
     password: string;
     name: string;
     poolSize: number;
+    /** Read replicas (DB_REPLICA_HOSTS); empty: every read goes to the primary. */
+    replicas: Endpoint[];
+    /** How long a replica read waits for the replica to catch up with the primary before going to the primary. */
+    replicaMaxLagMs: number;
+    /** How long a failed replica is left alone before reads try it again. */
+    replicaRetryMs: number;
   };
   cache: RedisEndpoint & {
     /** Where cache-aside JSON entries live; everything else stays on the Valkey of host/port. */
@@ -147,6 +153,23 @@ export class ConfigError extends Error {
   }
 }
 
+/** DB_REPLICA_HOSTS: `host[:port]` entries, comma-separated; a replica without a port listens on the primary's. */
+function replicaHosts(raw: string, defaultPort: number): Endpoint[] {
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const m = /^([^\s:,]+)(?::(\d{1,5}))?$/.exec(entry);
+      const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
+      if (!m || port < 1 || port > 65535)
+        throw new ConfigError(
+          `Invalid DB_REPLICA_HOSTS entry ${JSON.stringify(entry)}: expected host or host:port (port 1-65535)`,
+        );
+      return { host: m[1], port };
+    });
+}
+
 function parseValue(spec: SettingSpec, raw: string): string | number | boolean {
   const fail = (allowed: string): never => {
     throw new ConfigError(`Invalid ${spec.name}=${JSON.stringify(raw)}: expected ${allowed}`);
@@ -218,6 +241,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const flavor: DbFlavor = engineName === 'postgresql' ? 'postgres' : (engineName as DbFlavor);
   const engine: DbEngine = flavor === 'postgres' ? 'postgres' : 'mysql';
 
+  const dbPort = get<number>('DB_PORT') ?? (engine === 'postgres' ? 5432 : 3306);
+
   const minDelay = num('WEATHER_PROVIDER_MIN_DELAY_MS');
   const maxDelay = num('WEATHER_PROVIDER_MAX_DELAY_MS');
   if (maxDelay < minDelay) {
@@ -266,11 +291,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       engine,
       flavor,
       host: str('DB_HOST'),
-      port: get<number>('DB_PORT') ?? (engine === 'postgres' ? 5432 : 3306),
+      port: dbPort,
       user: get<string>('DB_USER') ?? (engine === 'postgres' ? 'postgres' : 'root'),
       password: str('DB_PASSWORD'),
       name: str('DB_NAME'),
       poolSize: num('DB_POOL_SIZE'),
+      replicas: replicaHosts(str('DB_REPLICA_HOSTS'), dbPort),
+      replicaMaxLagMs: num('DB_REPLICA_MAX_LAG_MS'),
+      replicaRetryMs: num('DB_REPLICA_RETRY_MS'),
     },
     cache: {
       ...cache,

@@ -94,6 +94,33 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Connections per process',
     group: 'Database',
   },
+  {
+    name: 'DB_REPLICA_HOSTS',
+    kind: 'string',
+    default: '',
+    description:
+      'Read replicas as host:port, comma-separated (same user, password and database as the primary; MariaDB or PostgreSQL); empty: every read goes to the primary',
+    group: 'Database',
+  },
+  {
+    name: 'DB_REPLICA_MAX_LAG_MS',
+    kind: 'int',
+    default: '500',
+    min: 0,
+    max: 60000,
+    description:
+      'How long a replica read waits for the replica to replay what the primary had committed when the read started; past it, the read goes to the primary',
+    group: 'Database',
+  },
+  {
+    name: 'DB_REPLICA_RETRY_MS',
+    kind: 'int',
+    default: '5000',
+    min: 100,
+    max: 600000,
+    description: 'After a replica fails, reads leave it alone for this long, then try it again',
+    group: 'Database',
+  },
   // Cache
   {
     name: 'CACHE_ENGINE',

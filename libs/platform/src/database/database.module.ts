@@ -4,8 +4,12 @@ import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config';
 import { createDataSource } from './data-source';
 import { Dialect } from './dialect';
+import { ReadReplicas } from './read-replicas';
 
-/** The process's one DataSource (injected as `DataSource`) and its SQL dialect. */
+/**
+ * The process's one DataSource to the primary (injected as `DataSource`), its SQL dialect, and the read replicas
+ * the read repositories query through (`ReadReplicas`: the primary too when there are none).
+ */
 @Global()
 @Module({
   providers: [
@@ -15,13 +19,22 @@ import { Dialect } from './dialect';
       useFactory: async (config: AppConfig) => createDataSource(config.db).initialize(),
     },
     { provide: Dialect, inject: [DataSource], useFactory: (ds: DataSource) => Dialect.of(ds) },
+    {
+      provide: ReadReplicas,
+      inject: [DataSource, APP_CONFIG],
+      useFactory: (ds: DataSource, config: AppConfig) => new ReadReplicas(ds, config.db),
+    },
   ],
-  exports: [DataSource, Dialect],
+  exports: [DataSource, Dialect, ReadReplicas],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly ds: DataSource,
+    private readonly replicas: ReadReplicas,
+  ) {}
 
   async onApplicationShutdown() {
+    await this.replicas.close();
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 }

@@ -3,20 +3,41 @@ import { performance } from 'node:perf_hooks';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { CacheGuard, MemcachedEntries, withDeadline } from '@app/cache';
+import { ReadReplicas } from '../database/read-replicas';
 
 /** Terminus checks shared by every app: the database answers a query, Valkey answers PING. */
 @Injectable()
 export class DependencyHealth {
   constructor(private readonly indicator: HealthIndicatorService) {}
 
-  async database(ds: DataSource, key = 'database') {
+  /**
+   * The primary answers a query; with read replicas, each one's state too. A replica that is down or behind is
+   * "up" with state "degraded" (reads go to the primary meanwhile), not down.
+   */
+  async database(ds: DataSource, key = 'database', replicas?: ReadReplicas) {
     const check = this.indicator.check(key);
     try {
       await withTimeout(ds.query('SELECT 1'), 2000);
-      return check.up({ engine: ds.options.type });
     } catch (e) {
       return check.down({ engine: ds.options.type, message: (e as Error).message });
     }
+    if (!replicas?.configured) return check.up({ engine: ds.options.type });
+    const reports = await withTimeout(replicas.check(), 5000).catch((e: Error) => e);
+    if (reports instanceof Error)
+      return check.up({
+        engine: ds.options.type,
+        state: 'degraded',
+        message: `replicas: ${reports.message}`,
+      });
+    const unwell = reports.filter((r) => r.state !== 'up');
+    if (unwell.length === 0) return check.up({ engine: ds.options.type, replicas: reports });
+    const message = unwell.map((r) => `${r.replica} is ${r.state}: ${r.message}`).join('; ');
+    return check.up({
+      engine: ds.options.type,
+      state: 'degraded',
+      message: `${message}; its reads go to the primary`,
+      replicas: reports,
+    });
   }
 
   /**

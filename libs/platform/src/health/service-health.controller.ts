@@ -3,6 +3,7 @@ import { MessagePattern } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { CacheGuard, MemcachedEntries } from '@app/cache';
 import { HEALTH_PATTERN, HealthReport } from '@app/contracts';
+import { ReadReplicas } from '../database/read-replicas';
 import { DependencyHealth } from './indicators';
 
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
@@ -22,13 +23,14 @@ export class ServiceHealthController {
     private readonly cache: CacheGuard,
     private readonly health: DependencyHealth,
     @Optional() @Inject(SERVICE_CHECKS) private readonly own?: ServiceChecks,
+    @Optional() private readonly replicas?: ReadReplicas,
     @Optional() private readonly memcached?: MemcachedEntries | null,
   ) {}
 
   @MessagePattern(HEALTH_PATTERN)
   async report(): Promise<HealthReport> {
     const details = {
-      ...(await this.health.database(this.ds)),
+      ...(await this.health.database(this.ds, 'database', this.replicas)),
       ...(await this.health.valkey(this.cache)),
       ...(await this.health.memcached(this.memcached)),
       ...(await this.own?.check()),
