@@ -63,6 +63,8 @@ describe.each(TEST_ENGINES)('database down on %s', (engine) => {
     expect503(await stack.http().get(`/api/flights/${neverRead}`));
     expect503(await stack.http().get(`/api/flights/${cached}?refresh=true`));
     expect503(await stack.http().get(`/api/flights/${neverRead}/manifest`));
+    // A search by ICAO code asks the database for the airports' codes first: that too is a 503.
+    expect503(await stack.http().get('/api/search/flights?from=KJFK&to=KLAX&date=2026-03-01'));
     // What the cache holds is still served.
     const hit = await stack.http().get(`/api/flights/${cached}`);
     expect({ status: hit.status, source: hit.body.meta?.source }).toEqual({ status: 200, source: 'cache' });

@@ -7,9 +7,11 @@ import {
   InfraKeys,
   Keys,
   QueryClass,
+  SourceTimeoutError,
   Tags,
   TtlClass,
   ttlSeconds,
+  withDeadline,
 } from '@app/cache';
 import {
   PROFILE_FIELDS,
@@ -255,9 +257,17 @@ export class ReadsService implements ReadHandlers {
     );
   }
 
-  /** A route's airports by the codes they are known by (an ICAO code of an airport with an IATA code is mapped). */
+  /**
+   * A route's airports by the codes they are known by (an ICAO code of an airport with an IATA code is mapped).
+   * Asked of the database before the cache, so under the loaders' deadline: a hanging database is a 503.
+   */
   private knownCodes(from: string, to: string): Promise<[string, string]> {
-    return Promise.all([this.repo.knownAirportCode(from), this.repo.knownAirportCode(to)]);
+    const ms = this.config.cache.loaderTimeoutMs;
+    return withDeadline(
+      Promise.all([this.repo.knownAirportCode(from), this.repo.knownAirportCode(to)]),
+      ms,
+      () => new SourceTimeoutError(`the airport codes ${from} and ${to} were not looked up within ${ms} ms`),
+    );
   }
 
   /** The most searched routes: a sorted set bumped by every search; it lives only in Valkey. */
