@@ -55,7 +55,9 @@ export class DbServer {
       } catch (e) {
         if (Date.now() > deadline) {
           await this.stop('SIGKILL');
-          throw new Error(`${this.role} on port ${this.port} did not answer within ${timeoutMs} ms: ${e}`);
+          throw new Error(`${this.role} on port ${this.port} did not answer within ${timeoutMs} ms: ${e}`, {
+            cause: e,
+          });
         }
       }
       await new Promise((r) => setTimeout(r, 100));

@@ -1,4 +1,5 @@
 import { AppConfig, Dialect, ReadReplicas, bind } from '@app/platform';
+import { seatName } from '@app/contracts';
 import { SEED_FIXTURES } from '../../../tools/seed/generator';
 import { readQueries } from '../../../apps/query-service/src/reads/read-queries';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
@@ -65,14 +66,20 @@ describe.each(TEST_ENGINES)('read replicas on %s', (engine) => {
     return res.body.details.database;
   }
 
+  /** A free seat of the flight, from the primary. */
   async function freeSeat(): Promise<string> {
+    const [f] = await sql(
+      'SELECT ap.capacity FROM flight f JOIN airplane ap ON ap.airplane_id = f.airplane_id WHERE f.flight_id = :flightId',
+      { flightId },
+    );
     const taken = new Set(
       (await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId })).map((r) =>
         String(r.seat).trim(),
       ),
     );
-    for (let row = 30; row >= 1; row--)
-      for (const letter of 'FEDCBA') if (!taken.has(`${row}${letter}`)) return `${row}${letter}`;
+    const capacity = Number(f.capacity);
+    for (let i = capacity - 1; i >= 0; i--)
+      if (!taken.has(seatName(i, capacity))) return seatName(i, capacity);
     throw new Error(`flight ${flightId} is full`);
   }
 

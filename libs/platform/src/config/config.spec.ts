@@ -52,6 +52,24 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads DB_REPLICA_HOSTS as host:port entries; a replica without a port listens on the primary port', () => {
+    expect(loadConfig({}).db.replicas).toEqual([]);
+    expect(loadConfig({ DB_REPLICA_HOSTS: ' , ' }).db.replicas).toEqual([]);
+    expect(
+      loadConfig({ DB_ENGINE: 'postgres', DB_PORT: '6543', DB_REPLICA_HOSTS: 'r1:5433, r2 ,10.0.0.3:5434' })
+        .db.replicas,
+    ).toEqual([
+      { host: 'r1', port: 5433 },
+      { host: 'r2', port: 6543 },
+      { host: '10.0.0.3', port: 5434 },
+    ]);
+    expect(loadConfig({}).db).toMatchObject({ replicaMaxLagMs: 500, replicaRetryMs: 5000 });
+    for (const bad of ['r1:0', 'r1:70000', 'r1:x', 'r1:', 'a b:3306'])
+      expect(configError({ DB_REPLICA_HOSTS: bad }).message).toMatch(
+        new RegExp(`^Invalid DB_REPLICA_HOSTS entry "${bad}"`),
+      );
+  });
+
   it('reads enums case-insensitively and keeps them lower case', () => {
     expect(loadConfig({ DB_ENGINE: 'MariaDB' }).db.flavor).toBe('mariadb');
     expect(loadConfig({ LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');

@@ -185,7 +185,6 @@ export class ReadReplicas {
   }
 
   /** Runs a read-only statement on a replica that has caught up with the primary, else on the primary. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
     const node = this.pick();
     if (node && (await this.usable())) {
