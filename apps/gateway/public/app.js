@@ -794,7 +794,9 @@ const session = {
       $('session-basket').replaceChildren(el('p', { class: 'muted' }, 'The basket is empty.'));
       return;
     }
-    const head = ['flight', 'route', 'departs', 'status', 'seats free', ''];
+    const head = ['flight', 'route', 'departs', 'seats free', ''];
+    const departs = (f) =>
+      f.problem ?? `${formatCell(f.departure).slice(0, 16)}${f.status === 'upcoming' ? '' : ` (${f.status})`}`;
     $('session-basket').replaceChildren(
       el(
         'table',
@@ -809,8 +811,7 @@ const session = {
               { dataset: { flight: String(f.flightId) } },
               el('td', { class: 'num' }, f.flightno ? `${f.flightId} ${f.flightno}` : f.flightId),
               el('td', {}, f.problem ? '' : `${f.from ?? '?'} → ${f.to ?? '?'}`),
-              el('td', {}, formatCell(f.departure)),
-              el('td', {}, f.problem ?? f.status ?? ''),
+              el('td', {}, departs(f)),
               el(
                 'td',
                 { class: 'num seats-free' },
@@ -897,6 +898,7 @@ async function leaderboard(e) {
   const env = await read(`leaderboard ${by}`, `/api/leaderboards/airports?${q}`);
   const took = performance.now() - started;
   const board = env.data;
+  $('lb-meta').className = 'small';
   $('lb-meta').replaceChildren(
     `${board.top.length} of ${board.airports} airports by ${board.by} on ${board.date} · `,
     ...answerFacts(env.meta, took),

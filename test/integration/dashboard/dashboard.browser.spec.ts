@@ -362,9 +362,14 @@ describe('airport dashboard in a browser (mysql)', () => {
       expect(await page.inputValue('#session-flight')).toBe(String(flightId));
       await page.click('#session-add-go');
       await basketRow(flightId).waitFor();
-      expect(await basketRow(flightId).locator('td').nth(1).innerText()).toBe(
+      const flight = await api<FlightDetails>(`/api/flights/${flightId}`);
+      expect(await basketRow(flightId).locator('td').allInnerTexts()).toEqual([
+        `${flightId} ${flight.flightno}`,
         SEED_FIXTURES.dashboardRoute.join(' → '),
-      );
+        flight.departure.slice(0, 16).replace('T', ' '),
+        await seatsText(flightId),
+        'Remove',
+      ]);
       expect(await basketRow(flightId).locator('td.seats-free').innerText()).toBe(await seatsText(flightId));
 
       // A booking moves the basket's seats at once.
