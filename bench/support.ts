@@ -66,7 +66,13 @@ export class BenchProcesses {
 
   /** Runs a script of dist/ with `env` and waits until it listens on `port`. */
   async startNode(script: string, env: NodeJS.ProcessEnv, port: number): Promise<void> {
-    this.add(spawn(process.execPath, [dist(script)], { env, stdio: 'inherit' }));
+    this.add(
+      spawn(
+        process.execPath,
+        [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), dist(script)],
+        { env, stdio: 'inherit' },
+      ),
+    );
     await waitForPort(port, 30000);
   }
 

@@ -6,6 +6,7 @@ import { GatewayModule } from './app.module';
 import { applyRequestLimits } from './http/request-limits';
 import { applySecurityHeaders } from './http/security-headers';
 import { installObservability } from './observability';
+import { HitRoutes } from './reads/hit-routes';
 
 /** Builds the gateway (used by main.ts and by the tests, which pass their own config). */
 export async function createGatewayApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -24,7 +25,9 @@ export async function createGatewayApp(config: AppConfig): Promise<NestFastifyAp
   // First: a request refused by a limit below still gets its id (and is counted).
   installObservability(app, config);
   applyRequestLimits(app);
-  await applySecurityHeaders(app);
+  applySecurityHeaders(app);
+  // Last of the onRequest hooks: a hit answered early has its id, headers and limits like any other answer.
+  HitRoutes.install(app);
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();
   const doc = new DocumentBuilder()

@@ -4,6 +4,7 @@ import { Keys, Tags } from '@app/cache';
 import { SEED_FIXTURES } from '../../../tools/seed/generator';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
 import { createSeededTestDatabase } from '../../support/seeded';
+import { parseExposition, valueOf } from '../../../tools/observability/exposition';
 import { ReadStack, basicAuth, startReadStack, utcDay } from './read-stack';
 
 /**
@@ -196,6 +197,41 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     const plan = await missThenHit('/api/queries/flight_search/explain');
     expect(plan).toMatchObject({ name: 'flight_search', engine });
     expect(plan.plan).toBeTruthy();
+  });
+
+  it('a hit on a URL validated before is answered in the first HTTP hook, exactly as the whole way answers it', async () => {
+    const earlyHits = async () => {
+      const text = await get('/metrics').then((r) => r.text);
+      return valueOf(parseExposition(text), 'cmiyc_gateway_early_hits_total', {}) ?? 0;
+    };
+    // A URL no earlier test asked for (it is the URL, not the read, that is remembered).
+    const path = `/api/flights/${flightId}/manifest?refresh=false`;
+    const start = await earlyHits();
+    const whole = await get(path); // a miss, or a hit found on the whole way: either way validated, remembered
+    expect(whole.status).toBe(200);
+    const early = await get(path);
+    expect(await earlyHits()).toBe(start + 1);
+    expect(early.status).toBe(200);
+    expect(early.body.meta.source).toBe('cache');
+    expect(early.body.data).toEqual(whole.body.data);
+    expect(early.body.meta.cacheKey).toBe(whole.body.meta.cacheKey);
+    // The same headers: the request id, the security headers, the content type.
+    expect(early.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(early.headers['x-request-id']).not.toBe(whole.headers['x-request-id']);
+    for (const h of ['content-type', 'content-security-policy', 'x-content-type-options'])
+      expect(early.headers[h]).toBe(whole.headers[h]);
+
+    // Never for what the whole way refuses or must load: bad input, a refresh.
+    for (let i = 0; i < 2; i++) {
+      expect((await get('/api/flights/abc/manifest')).status).toBe(400);
+      expect((await get(`/api/flights/${flightId}/manifest?refresh=true`)).body.meta.source).toBe('database');
+    }
+    expect(await earlyHits()).toBe(start + 1);
+    // An entry gone from the cache: the next request goes the whole way and loads it.
+    await stack.cache.delete([Keys.manifest(flightId)]);
+    const reloaded = await get(path);
+    expect(reloaded.body.meta.source).toBe('database');
+    expect(await earlyHits()).toBe(start + 1);
   });
 
   it('?refresh=true reloads from the database and overwrites the entry', async () => {

@@ -1,17 +1,19 @@
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 
 /**
- * Security headers on every answer (@fastify/helmet), with a Content-Security-Policy the gateway's own pages live
+ * Security headers on every answer (helmet), with a Content-Security-Policy the gateway's own pages live
  * within: the dashboard at `/` loads its scripts and styles from the gateway itself (/assets, /vendor), Swagger UI
  * at /docs has inline <style> blocks and Bull Board at /queues inline style attributes and a font stylesheet, so
  * scripts come from this origin only and styles may also be inline or https. The gateway speaks plain HTTP
  * (TLS, if any, ends in front of it): no HSTS, and no upgrade of the pages' requests to https.
+ * Helmet's middleware is built once here: @fastify/helmet builds it again for every request, which cost a
+ * quarter of the gateway's time per cached read.
  */
-export async function applySecurityHeaders(app: NestFastifyApplication): Promise<void> {
+export function applySecurityHeaders(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  await fastify.register(helmet, {
+  const setHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -30,4 +32,7 @@ export async function applySecurityHeaders(app: NestFastifyApplication): Promise
     },
     strictTransportSecurity: false,
   });
+  fastify.addHook('onRequest', (request, reply, done) =>
+    setHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)),
+  );
 }

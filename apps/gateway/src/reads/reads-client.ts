@@ -12,9 +12,17 @@ import {
   ReadResult,
   ReadSignatures,
   SERVICES,
+  RequestContext,
   bumpPopularRoute,
+  requestContext,
   toEnvelope,
 } from '@app/contracts';
+
+interface RequestRead {
+  name: ReadName;
+  payload: object;
+  envelope: unknown;
+}
 
 /** READS as the hit path reads them: for any read name, its definition with that read's payload and result. */
 const DEFINITIONS: { [N in ReadName]: ReadOperation<ReadPayload<N>, ReadResult<N>> } = READS;
@@ -37,17 +45,31 @@ export class ReadsClient extends EnvelopeClient<ReadSignatures> {
     super(proxy, 'query-service', READS);
   }
 
+  /** The reads each HTTP request made (by its request context): what HitRoutes may remember its URL by. */
+  private readonly readsOfRequest = new WeakMap<RequestContext, RequestRead[]>();
+
   override async call<N extends ReadName>(
     name: N,
     payload: ReadPayload<N>,
   ): Promise<Envelope<ReadResult<N>>> {
-    return (await this.cachedHit(name, payload)) ?? super.call(name, payload);
+    const envelope = (await this.hit(name, payload)) ?? (await super.call(name, payload));
+    const scope = requestContext.getStore();
+    if (scope) {
+      const made = this.readsOfRequest.get(scope) ?? [];
+      made.push({ name, payload, envelope });
+      this.readsOfRequest.set(scope, made);
+    }
+    return envelope;
   }
 
-  private async cachedHit<N extends ReadName>(
-    name: N,
-    payload: ReadPayload<N>,
-  ): Promise<Envelope<ReadResult<N>> | null> {
+  /** The request's read when it made exactly one. */
+  onlyReadOf(scope: RequestContext): RequestRead | undefined {
+    const made = this.readsOfRequest.get(scope);
+    return made?.length === 1 ? made[0] : undefined;
+  }
+
+  /** The read's envelope when it is cached (and not asked to refresh); null otherwise. */
+  async hit<N extends ReadName>(name: N, payload: ReadPayload<N>): Promise<Envelope<ReadResult<N>> | null> {
     const read = DEFINITIONS[name];
     if ('refresh' in payload && payload.refresh) return null;
     const started = performance.now();

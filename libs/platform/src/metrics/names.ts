@@ -25,6 +25,13 @@ export const METRIC_SPECS = [
     help: 'HTTP requests by route template and status code, and how long they took (its _count is the request rate)',
   },
   {
+    name: 'cmiyc_gateway_early_hits_total',
+    type: 'counter',
+    labels: [],
+    exportedBy: 'gateway',
+    help: 'Cache hits the gateway answered in its first HTTP hook, for a URL of a read route it had validated before',
+  },
+  {
     name: 'cmiyc_rpc_duration_seconds',
     type: 'histogram',
     labels: ['pattern', 'outcome'],
