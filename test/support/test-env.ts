@@ -55,6 +55,9 @@ export function storageEnv(config: AppConfig): NodeJS.ProcessEnv {
     CACHE_HOST: config.cache.host,
     CACHE_PORT: String(config.cache.port),
     CACHE_KEY_PREFIX: config.cache.keyPrefix,
+    CACHE_ENGINE: config.cache.engine,
+    MEMCACHED_HOST: config.cache.memcached.host,
+    MEMCACHED_PORT: String(config.cache.memcached.port),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Global, Injectable, Module, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { NearCache } from './near-cache';
 import { CACHE_CLIENT } from './valkey.module';
@@ -25,7 +25,7 @@ export class NearCacheLifecycle implements OnModuleInit, OnModuleDestroy {
 /** The memcached engine of cache-aside JSON entries when CACHE_ENGINE=memcached; null otherwise. */
 @Injectable()
 export class MemcachedLifecycle implements OnModuleDestroy {
-  constructor(@Optional() private readonly memcached?: MemcachedEntries | null) {}
+  constructor(@Optional() @Inject(MemcachedEntries) private readonly memcached?: MemcachedEntries | null) {}
   onModuleDestroy() {
     this.memcached?.close();
   }

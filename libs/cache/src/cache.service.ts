@@ -127,7 +127,7 @@ export class CacheService {
     private readonly fill: FillNotifier,
     private readonly stats: CacheStatsService,
     private readonly near: NearCache,
-    @Optional() memcached?: MemcachedEntries | null,
+    @Optional() @Inject(MemcachedEntries) memcached?: MemcachedEntries | null,
   ) {
     this.valkey = this.valkeyEngine();
     this.engine = memcached ?? this.valkey;
@@ -307,9 +307,12 @@ export class CacheService {
     return answer;
   }
 
-  /** Stores a value under its tags (write-through and warming). */
+  /**
+   * Stores a value under its tags in Valkey, whatever the engine: its callers (the writer's booking facts) read it
+   * back from Valkey by key.
+   */
   async set(logicalKey: string, value: unknown, opts: SetOptions): Promise<boolean> {
-    return this.engine.storeJson(logicalKey, JSON.stringify(value), opts.ttl, opts.tags ?? [], '');
+    return this.storeEntry(logicalKey, JSON.stringify(value), opts.ttl, opts.tags ?? [], '');
   }
 
   /**

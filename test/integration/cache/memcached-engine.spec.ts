@@ -216,23 +216,28 @@ describe('memcached engine (real memcached)', () => {
     });
   }
 
-  it('write-through set and delete', async () => {
-    expect(await p.cache.set('e:set', { a: 1 }, { ttl: 60, tags: ['t:set'] })).toBe(true);
+  it('an entry stored without a load (fence "") and deleted by key', async () => {
+    expect(await mc.storeJson('e:set', '{"a":1}', 60, ['t:set'], '')).toBe(true);
     expect(await p.cache.cachedJson('e:set')).toEqual({ value: { a: 1 }, near: false });
     expect(await p.cache.delete(['e:set'])).toBeGreaterThanOrEqual(1);
     expect(await p.cache.cachedJson('e:set')).toBeNull();
+    // Valkey-only entries (the writer's booking facts) stay where their readers look.
+    expect(await p.cache.set('e:facts', { f: 1 }, { ttl: 60 })).toBe(true);
+    expect(await p.client.get(p.cache.key('e:facts'))).toBe('{"f":1}');
   });
 
   it('purge (DELETE /api/cache) raises the namespace mark instead of flush_all', async () => {
     const foreign = `not-ours-${Date.now()}`;
     await mc.guard.connection.set(foreign, 'kept', 60);
-    await p.cache.set('e:p1', { a: 1 }, { ttl: 60 });
-    await p.cache.set('e:p2', { a: 2 }, { ttl: 60 });
+    await p.cache.getOrLoad('e:p1', async () => ({ a: 1 }), opts);
+    await p.cache.getOrLoad('e:p2', async () => ({ a: 2 }), opts);
     await p.cache.purgeCachedEntries();
     expect(await p.cache.cachedJson('e:p1')).toBeNull();
     expect(await p.cache.cachedJson('e:p2')).toBeNull();
     expect(await mc.guard.connection.get(foreign)).toBe('kept');
-    await p.cache.set('e:p1', { a: 3 }, { ttl: 60 });
+    expect(await p.cache.getOrLoad('e:p1', async () => ({ a: 3 }), opts)).toMatchObject({
+      source: 'database',
+    });
     expect(await p.cache.cachedJson('e:p1')).toEqual({ value: { a: 3 }, near: false });
   });
 
@@ -253,7 +258,7 @@ describe('memcached engine (real memcached)', () => {
       expect(await p.cache.cachedJson('e:down')).toBeNull();
       const report = (await health.memcached(mc)).memcached;
       expect(report).toMatchObject({ status: 'up', state: 'degraded' });
-      expect(String(report.message)).toMatch(/reads go to the database/);
+      expect(String((report as Record<string, unknown>).message)).toMatch(/reads go to the database/);
       expect(mc.guard.health().state).toBe('down');
     } finally {
       await server.start();

@@ -24,7 +24,7 @@ export class HealthController {
     @Inject(SERVICES.writer) writer: ClientProxy,
     @Inject(SERVICES.weather) weather: ClientProxy,
     @Inject(SERVICES.warmer) warmer: ClientProxy,
-    @Optional() private readonly memcached?: MemcachedEntries | null,
+    @Optional() @Inject(MemcachedEntries) private readonly memcached?: MemcachedEntries | null,
   ) {
     this.clients = { query: query, writer, weather, warmer };
   }

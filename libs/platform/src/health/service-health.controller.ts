@@ -24,7 +24,7 @@ export class ServiceHealthController {
     private readonly health: DependencyHealth,
     @Optional() @Inject(SERVICE_CHECKS) private readonly own?: ServiceChecks,
     @Optional() private readonly replicas?: ReadReplicas,
-    @Optional() private readonly memcached?: MemcachedEntries | null,
+    @Optional() @Inject(MemcachedEntries) private readonly memcached?: MemcachedEntries | null,
   ) {}
 
   @MessagePattern(HEALTH_PATTERN)
