@@ -65,10 +65,46 @@ export class DbServer {
   }
 
   /**
+   * Freezes the server and its processes (SIGSTOP): connections stay open and nothing answers, a hung server.
+   * thaw() resumes it; stop() thaws it first.
+   */
+  freeze(): void {
+    this.signalAll('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.signalAll('SIGCONT');
+  }
+
+  /** The server's process and its children (PostgreSQL's backends, which answer on their own). */
+  private signalAll(signal: NodeJS.Signals): void {
+    const pid = this.proc?.pid;
+    if (pid === undefined || !this.running) return;
+    let children: number[] = [];
+    try {
+      children = execFileSync('pgrep', ['-P', String(pid)])
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      // pgrep exits 1 when there are none.
+    }
+    for (const p of [pid, ...children]) {
+      try {
+        process.kill(p, signal);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+
+  /**
    * Stops it and resolves once it has exited. SIGKILL (MariaDB) / SIGQUIT (PostgreSQL's immediate shutdown) are a
    * crash; SIGTERM a clean shutdown.
    */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.thaw();
     const p = this.proc;
     this.proc = undefined;
     if (!p || !isAlive(p)) return;

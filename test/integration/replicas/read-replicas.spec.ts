@@ -229,6 +229,31 @@ describe.each(TEST_ENGINES)('read replicas on %s', (engine) => {
     expect(await databaseHealth()).toMatchObject({ status: 'up', replicas: [{ state: 'up' }] });
   });
 
+  it('a hung replica: reads answer from the primary, /health says degraded in time; thawed, reads go to it again', async () => {
+    // The query-service holds connections to it: the next read waits on a server that never answers.
+    pair.replica.freeze();
+    try {
+      const n = await counted(async () => {
+        const res = await http().get('/api/airports/LAX?refresh=true');
+        expect(res.status).toBe(200);
+        expect(res.body.meta.source).toBe('database');
+      });
+      expect(n).toEqual({ replica: 0, primary: 1 });
+      // Within the 2 s the gateway gives the query-service's report (else it would say the service is down).
+      const health = await databaseHealth();
+      expect(health).toMatchObject({ status: 'up', state: 'degraded', replicas: [{ state: 'down' }] });
+      expect(health.message).toMatch(/no answer within/);
+    } finally {
+      pair.replica.thaw();
+    }
+    await eventually(async () => {
+      const n = await counted(async () => {
+        expect((await http().get('/api/airports/LAX?refresh=true')).status).toBe(200);
+      });
+      return n.replica === 1 ? true : undefined;
+    });
+  });
+
   it('a dead primary: a read that misses the cache is a 503 naming the primary, not an answer from the replica', async () => {
     await pair.primary.stop(engine === 'postgres' ? 'SIGQUIT' : 'SIGKILL');
     try {

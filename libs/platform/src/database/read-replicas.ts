@@ -83,8 +83,16 @@ const POSTGRES: Replication = {
 class NotAReplicaError extends Error {}
 class ReplicaTimeoutError extends Error {}
 
-/** Longer than the replica may take to say it is behind: past it, the replica is taken for hung. */
+/** Longer than a replica may take to say it is behind: past it, the replica is taken for hung. */
 const WAIT_GRACE_MS = 2000;
+/**
+ * A health check's wait and grace: short, so a hung replica is reported within the 2 s the gateway gives a
+ * service's health report.
+ */
+const HEALTH_WAIT_MS = 300;
+const HEALTH_GRACE_MS = 700;
+/** How long closing a replica's pool may take (a hung server never hands its connections back). */
+const CLOSE_TIMEOUT_MS = 2000;
 
 /** One replica: its own pool, opened on first use and dropped when it fails, so a restart gets fresh connections. */
 class ReplicaNode {
@@ -136,7 +144,13 @@ class ReplicaNode {
   async drop(): Promise<void> {
     const ds = this.ds;
     this.ds = undefined;
-    if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
+    if (!ds?.isInitialized) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      ds.destroy().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 }
 
@@ -213,7 +227,12 @@ export class ReadReplicas {
     }
     return Promise.all(
       this.nodes.map(async (node): Promise<ReplicaReport> => {
-        const caught = await this.caughtUp(node, position, Math.min(this.db.replicaMaxLagMs, 1000));
+        const caught = await this.caughtUp(
+          node,
+          position,
+          Math.min(this.db.replicaMaxLagMs, HEALTH_WAIT_MS),
+          HEALTH_GRACE_MS,
+        );
         if (caught === true && node.recovered()) this.logger.log(`${node.name} is back in use`);
         if (caught === false) this.setAside(node, 'behind', this.behindMessage());
         return report(node);
@@ -280,13 +299,18 @@ export class ReadReplicas {
   }
 
   /** true: caught up with `position`; false: still behind after `ms`; undefined: unreachable (set aside). */
-  private async caughtUp(node: ReplicaNode, position: string, ms: number): Promise<boolean | undefined> {
+  private async caughtUp(
+    node: ReplicaNode,
+    position: string,
+    ms: number,
+    graceMs = WAIT_GRACE_MS,
+  ): Promise<boolean | undefined> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const hung = new Promise<never>((_, fail) => {
         timer = setTimeout(
-          () => fail(new ReplicaTimeoutError(`no answer within ${ms + WAIT_GRACE_MS} ms`)),
-          ms + WAIT_GRACE_MS,
+          () => fail(new ReplicaTimeoutError(`no answer within ${ms + graceMs} ms`)),
+          ms + graceMs,
         );
       });
       const waiting = node.source().then((ds) => this.replication.waitFor(ds, position, ms));
