@@ -111,7 +111,11 @@ export function readQueries(d: Dialect) {
       ORDER BY a.airport_id
       LIMIT 1`,
 
-    flight_search: `
+    /**
+     * Flights on a route and day. Each airport is found by the column its code is in (see codeColumn), never by
+     * `iata = :c OR icao = :c`: with an OR the planners leave the (from, to, departure) index.
+     */
+    flight_search: (fromColumn: CodeColumn, toColumn: CodeColumn) => `
       SELECT f.flight_id, f.flightno, f.departure, f.arrival,
              al.iata AS airline_iata, al.airlinename AS airline_name,
              dep.iata AS from_iata, dep.name AS from_name, arr.iata AS to_iata, arr.name AS to_name,
@@ -122,7 +126,7 @@ export function readQueries(d: Dialect) {
       JOIN airport arr ON arr.airport_id = f.${to}
       JOIN airline al ON al.airline_id = f.airline_id
       JOIN airplane ap ON ap.airplane_id = f.airplane_id
-      WHERE (dep.iata = :from OR dep.icao = :from) AND (arr.iata = :to OR arr.icao = :to)
+      WHERE dep.${fromColumn} = :from AND arr.${toColumn} = :to
         AND f.departure >= :dayStart AND f.departure < :dayEnd
       ORDER BY f.departure, f.flight_id`,
 
@@ -146,6 +150,13 @@ export function readQueries(d: Dialect) {
 
 export type ReadQueries = ReturnType<typeof readQueries>;
 
+type CodeColumn = 'iata' | 'icao';
+
+/** The airport column a code is in: 3 letters are IATA, 4 characters ICAO. */
+export function codeColumn(code: string): CodeColumn {
+  return code.length === 3 ? 'iata' : 'icao';
+}
+
 /** Representative parameters for GET /api/queries/:name/explain (the plan's shape does not depend on them). */
 export const EXPLAIN_SAMPLES: Record<
   ExplainableQuery,
@@ -160,7 +171,7 @@ export const EXPLAIN_SAMPLES: Record<
   airports_by_country: { sql: (q) => q.airports_by_country, params: { country: 'Germany', limit: 10 } },
   airport: { sql: (q) => q.airport, params: { iata: 'JFK' } },
   flight_search: {
-    sql: (q) => q.flight_search,
+    sql: (q) => q.flight_search('iata', 'iata'),
     params: { from: 'JFK', to: 'LAX', dayStart: '2024-12-15 00:00:00', dayEnd: '2024-12-16 00:00:00' },
   },
   hub_routes: {

@@ -13,7 +13,7 @@ import {
   PassengerSampleEntry,
   QueryPlan,
 } from '@app/contracts';
-import { EXPLAIN_SAMPLES, ReadQueries, readQueries } from './read-queries';
+import { EXPLAIN_SAMPLES, ReadQueries, codeColumn, readQueries } from './read-queries';
 
 type Row = Record<string, unknown>;
 
@@ -209,7 +209,8 @@ export class ReadsRepository {
 
   /** Flights on a route departing within the UTC day `date` (YYYY-MM-DD). */
   async flightSearch(from: string, to: string, date: string): Promise<FlightOffer[]> {
-    const rows = await this.run('flight_search', this.sql.flight_search, { from, to, ...dayRange(date) });
+    const sql = this.sql.flight_search(codeColumn(from), codeColumn(to));
+    const rows = await this.run('flight_search', sql, { from, to, ...dayRange(date) });
     return rows.map((r) => {
       const capacity = num(r.capacity);
       const booked = num(r.booked);
