@@ -10,7 +10,7 @@ import {
   samplePassengers,
   sleep,
 } from './demo/fixtures';
-import { Envelope, GatewayClient } from './demo/http';
+import { Envelope, GatewayClient, GatewayError } from './demo/http';
 import {
   banner,
   block,
@@ -29,17 +29,56 @@ import {
 } from './demo/output';
 
 const USAGE = `
-npm run demo:cache-aside -- [-i] [-v] [-f] [--flight-id 115]
+npm run demo:cache-aside -- [-i] [-v] [-f] [--flight-id 115] [--engine valkey|memcached]
 
 Cache-aside through the gateway: a simple, a medium and an advanced query each run twice (the first read misses
-and fills Valkey, the second is served from it), then a write invalidates a cached entry, then min/avg/max
-latency of misses and hits and the speedup.
+and fills the cache, the second is served from it), then a write invalidates a cached entry, then min/avg/max
+latency of misses and hits and the speedup, and what the engine in use does differently.
+
+The engine is the running stack's (CACHE_ENGINE, chosen when the apps start; the demo reads it from GET /health).
+To see the other one, restart the stack with it and run the demo again:
+  CACHE_ENGINE=memcached npm start          (memcached at MEMCACHED_HOST:MEMCACHED_PORT, default localhost:11211)
+  npm start                                 (Valkey, the default)
 
   -i, --interactive   pause between steps
   -v, --verbose       show each query's SQL (from GET /api/queries/:name/explain) and a sample of the rows
   -f, --flush         flush this project's cache keys first (DELETE /api/cache, admin credentials)
   --flight-id N       flight used by the medium query and the invalidation step (default 115)
+  --engine E          the engine you expect (valkey or memcached): stop with a hint when the stack runs the other
 `;
+
+type EngineName = 'valkey' | 'memcached';
+
+/**
+ * Which engine holds the cache-aside entries, as the gateway's GET /health says: it reports a memcached check only
+ * when CACHE_ENGINE=memcached. (A 503 still carries the details.)
+ */
+async function runningEngine(client: GatewayClient): Promise<{ name: EngineName; address?: string }> {
+  let body: unknown;
+  try {
+    body = (await client.request<unknown>('GET', '/health')).body;
+  } catch (e) {
+    if (!(e instanceof GatewayError)) throw e;
+    body = e.body;
+  }
+  const memcached = (body as { details?: Record<string, { address?: string }> } | null)?.details?.memcached;
+  return memcached ? { name: 'memcached', address: memcached.address } : { name: 'valkey' };
+}
+
+/** What each engine does differently on this path (see README, "Caching patterns"). */
+const ENGINE_NOTES: Record<EngineName, string[]> = {
+  valkey: [
+    'a hit is one GET; hits of hot keys may come from the near cache (memory, kept coherent by CLIENT TRACKING)',
+    "a waiter for another process's load is woken by pub/sub the moment the value lands",
+    'tags are sets: an invalidation deletes the entries (Lua script, fenced by the server clock)',
+  ],
+  memcached: [
+    "no near cache: memcached cannot tell a process that an entry changed, so every hit is a round trip — two: the entry with its key's marks, then its tags' marks",
+    'no pub/sub: waiters poll the lock (10 ms, growing to 100 ms, jittered) — a little later than a notification, and a few GETs per wait',
+    "tags by generations: an invalidation bumps one counter (INCR) and raises the tags' marks; entries are skipped, not deleted, and age out",
+    'seat maps, profiles, popular routes, sessions, leaderboards, queues and streams stay on Valkey',
+  ],
+};
 
 interface DemoQuery {
   level: string;
@@ -63,6 +102,7 @@ export async function cacheAsideDemo(argv: string[]): Promise<void> {
       verbose: { type: 'boolean', short: 'v', default: false },
       flush: { type: 'boolean', short: 'f', default: false },
       'flight-id': { type: 'string', default: '115' },
+      engine: { type: 'string' },
     },
     USAGE,
   );
@@ -71,10 +111,21 @@ export async function cacheAsideDemo(argv: string[]): Promise<void> {
   const interactive = values.interactive === true;
   const verbose = values.verbose === true;
   const flightId = intFlag('flight-id', values['flight-id'], 1);
+  const wanted = values.engine;
+  if (wanted !== undefined && wanted !== 'valkey' && wanted !== 'memcached')
+    throw new Error(`--engine must be valkey or memcached, got ${JSON.stringify(wanted)}`);
+  const engine = await runningEngine(client);
+  if (wanted && wanted !== engine.name) {
+    throw new Error(
+      `the stack at ${client.baseUrl} keeps its cache-aside entries in ${engine.name}, not ${wanted}: the engine is ` +
+        `chosen when the apps start. Restart them with ${wanted === 'memcached' ? 'CACHE_ENGINE=memcached npm start' : 'npm start (CACHE_ENGINE unset)'} and run the demo again.`,
+    );
+  }
+  const where = engine.name === 'memcached' ? `memcached at ${engine.address}` : 'Valkey';
 
   banner(
     'Cache-aside demo',
-    `gateway ${client.baseUrl}: read from Valkey, on a miss load from the database and fill`,
+    `gateway ${client.baseUrl}: read from ${where}, on a miss load from the database and fill`,
   );
 
   step(0, 'Preparing: a flight and a passenger from this database');
@@ -155,6 +206,21 @@ export async function cacheAsideDemo(argv: string[]): Promise<void> {
   await pause(interactive);
   step(n, 'Summary');
   printSummary(measured);
+  printEngine(engine.name, measured);
+}
+
+/** The engine in use, its hit latency in this run, and what it does differently from the other one. */
+function printEngine(name: EngineName, measured: Measured[]): void {
+  const hits = measured.flatMap((m) => m.runs.filter((r) => r.meta.source === 'cache'));
+  const avgHit = summarize(hits.map((r) => r.meta.latencyMs))?.avg;
+  console.log(`\n  ${c.bold(`Engine: ${name}`)} — hit latency in this run ${ms(avgHit)} (service-side avg)`);
+  for (const note of ENGINE_NOTES[name]) console.log(`    • ${note}`);
+  const other: EngineName = name === 'valkey' ? 'memcached' : 'valkey';
+  console.log(
+    c.dim(
+      `    Compare: restart with ${other === 'memcached' ? 'CACHE_ENGINE=memcached npm start' : 'npm start'} and run npm run demo:cache-aside -- -f --engine ${other}`,
+    ),
+  );
 }
 
 /**
