@@ -712,10 +712,15 @@ const session = {
   ended(message) {
     // Only a session this browser had is news; a first visit just shows the form.
     const had = this.passenger !== null || localStorage.getItem(SESSION_FLAG) === '1';
+    this.showLogin(had ? message : '', true);
+  },
+
+  /** Logged out (or never in): the login form, with why. */
+  showLogin(message, isError = false) {
     localStorage.removeItem(SESSION_FLAG);
     this.passenger = null;
     this.basket = [];
-    this.message(had ? message : '', true);
+    this.message(message, isError);
     $('session-panel').hidden = true;
     $('session-login').hidden = false;
   },
@@ -723,7 +728,7 @@ const session = {
   message(text, isError = false) {
     const m = $('session-message');
     m.textContent = text;
-    m.className = `small${isError ? ' ask-error' : ' muted'}`;
+    m.className = `small ${isError ? 'error-text' : 'muted'}`;
   },
 
   async login(e) {
@@ -741,12 +746,7 @@ const session = {
 
   async logout() {
     await http('POST', '/api/session/logout');
-    localStorage.removeItem(SESSION_FLAG);
-    this.passenger = null;
-    this.basket = [];
-    $('session-panel').hidden = true;
-    $('session-login').hidden = false;
-    this.message('Logged out: the session and its keys are gone.');
+    this.showLogin('Logged out: the session and its keys are gone.');
   },
 
   /** GET /api/session: who, basket ids, recent weather (and the sliding TTL starts again). */
