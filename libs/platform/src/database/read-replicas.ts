@@ -175,6 +175,7 @@ export class ReadReplicas {
   private readonly replication: Replication;
   private next = 0;
   private verdict?: Promise<string | null>;
+  private whyUnusable: string | null = null;
   /** Reads answered by a replica and by the primary, in this process (tests and /health tell them apart). */
   readonly counts = { replica: 0, primary: 0 };
 
@@ -234,7 +235,12 @@ export class ReadReplicas {
           HEALTH_GRACE_MS,
         );
         if (caught === true && node.recovered()) this.logger.log(`${node.name} is back in use`);
-        if (caught === false) this.setAside(node, 'behind', this.behindMessage());
+        if (caught === false)
+          this.setAside(
+            node,
+            'behind',
+            this.behindMessage(Math.min(this.db.replicaMaxLagMs, HEALTH_WAIT_MS)),
+          );
         return report(node);
       }),
     );
@@ -243,8 +249,6 @@ export class ReadReplicas {
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.drop()));
   }
-
-  private whyUnusable: string | null = null;
 
   /** Whether replica reads can be made safe with this primary (asked once; a primary that fails is asked again). */
   private async usable(): Promise<boolean> {
@@ -279,7 +283,7 @@ export class ReadReplicas {
     const position = await this.replication.position(this.primary);
     const caught = await this.caughtUp(node, position, this.db.replicaMaxLagMs);
     if (!caught) {
-      if (caught === false) this.setAside(node, 'behind', this.behindMessage());
+      if (caught === false) this.setAside(node, 'behind', this.behindMessage(this.db.replicaMaxLagMs));
       return undefined;
     }
     try {
@@ -298,7 +302,10 @@ export class ReadReplicas {
     }
   }
 
-  /** true: caught up with `position`; false: still behind after `ms`; undefined: unreachable (set aside). */
+  /**
+   * true: caught up with `position`; false: still behind after `ms`; undefined: it failed (unreachable, hung, not
+   * a replica, or it refused the wait): set aside as down, whatever the error, so a replica never fails a read.
+   */
   private async caughtUp(
     node: ReplicaNode,
     position: string,
@@ -317,8 +324,6 @@ export class ReadReplicas {
       waiting.catch(() => undefined);
       return await Promise.race([waiting, hung]);
     } catch (e) {
-      if (!(e instanceof ReplicaTimeoutError || e instanceof NotAReplicaError || isDatabaseUnreachable(e)))
-        throw e;
       this.setAside(node, 'down', (e as Error).message);
       return undefined;
     } finally {
@@ -326,8 +331,8 @@ export class ReadReplicas {
     }
   }
 
-  private behindMessage(): string {
-    return `it did not replay the primary's position within ${this.db.replicaMaxLagMs} ms (DB_REPLICA_MAX_LAG_MS)`;
+  private behindMessage(ms: number): string {
+    return `it did not replay the primary's position within ${ms} ms (DB_REPLICA_MAX_LAG_MS ${this.db.replicaMaxLagMs})`;
   }
 
   private setAside(node: ReplicaNode, state: 'behind' | 'down', message: string): void {
