@@ -321,7 +321,9 @@ async function runPassenger() {
   const passport = $('passenger').value;
   if (!passport) throw new Error('Pick a passenger first');
   const env = await read(`passenger ${passport}`, `/api/passengers/${encodeURIComponent(passport)}/flights`);
-  showResult(`Last bookings of ${passport}`, env.data);
+  // One code per airport (IATA, else ICAO) instead of an iata column left empty for a third of the airports.
+  const flights = (env.data.flights || []).map((f) => ({ ...f, from: airportCode(f.from), to: airportCode(f.to) }));
+  showResult(`Last bookings of ${passport}`, flights);
   const p = passengers.get(passport);
   const passengerId = pick(p, 'passengerId', 'passenger_id', 'id');
   if (passengerId) {

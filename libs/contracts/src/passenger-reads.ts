@@ -7,6 +7,7 @@ import { requestOf, typed } from './operation';
 import { read } from './read-operation';
 import { RefreshQuery } from './refresh-query';
 import { OptionalCount, PositiveId } from './request-fields';
+import type { RouteEnd } from './search-reads';
 import { readPassengerProfile } from './structure-reads';
 
 export class PassportParams {
@@ -39,8 +40,8 @@ export interface PassengerFlight {
   departure: string;
   arrival: string;
   status: FlightStatus;
-  from: { iata: string | null; name: string };
-  to: { iata: string | null; name: string };
+  from: RouteEnd;
+  to: RouteEnd;
   airline: { iata: string; name: string | null };
   aircraft: { type: string | null; capacity: number };
   seat: string | null;

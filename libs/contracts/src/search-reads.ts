@@ -93,6 +93,13 @@ export class HubRoutesQuery extends RefreshQuery {
   limit: number = 20;
 }
 
+/** One end of a route: IATA code (null for the airports that have none), ICAO code, name. */
+export interface RouteEnd {
+  iata: string | null;
+  icao: string;
+  name: string;
+}
+
 export interface FlightOffer {
   flightId: number;
   flightno: string;
@@ -100,8 +107,8 @@ export interface FlightOffer {
   arrival: string;
   durationMinutes: number;
   airline: { iata: string; name: string | null };
-  from: { iata: string | null; name: string };
-  to: { iata: string | null; name: string };
+  from: RouteEnd;
+  to: RouteEnd;
   capacity: number;
   bookedSeats: number;
   freeSeats: number;
@@ -119,8 +126,8 @@ export interface PopularRoute {
 }
 
 export interface HubRoute {
-  from: { iata: string | null; name: string };
-  to: { iata: string | null; name: string };
+  from: RouteEnd;
+  to: RouteEnd;
   /** Flights operated on the route. */
   flights: number;
   /** Distinct airlines flying it. */

@@ -136,6 +136,17 @@ describe('airport dashboard in a browser (mysql)', () => {
       await page.click('#run-passenger');
       await waitText('#tile-query', `passenger ${passport}`);
       expect(await page.locator('#result tbody tr').count()).toBeGreaterThan(0);
+      // One code per airport (IATA, else ICAO), never an empty one.
+      const headers = await page.locator('#result thead th').allInnerTexts();
+      const [fromCol, toCol] = [headers.indexOf('from'), headers.indexOf('to')];
+      expect(fromCol >= 0 && toCol >= 0).toBe(true);
+      for (const row of await page.locator('#result tbody tr').all()) {
+        const cells = await row.locator('td').allInnerTexts();
+        expect([cells[fromCol], cells[toCol]]).toEqual([
+          expect.stringMatching(/^[A-Z0-9]{3,4}$/),
+          expect.stringMatching(/^[A-Z0-9]{3,4}$/),
+        ]);
+      }
       await page.waitForSelector('#profile:not([hidden])');
       expect(await text('#profile-body')).toContain('Total flights');
       expect(Number(await page.inputValue('#book-passenger'))).toBeGreaterThan(0);

@@ -106,6 +106,14 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     expect(history.flights.length).toBe(Math.min(10, p.bookings));
     const departures = history.flights.map((f: { departure: string }) => f.departure);
     expect(departures).toEqual([...departures].sort().reverse());
+    for (const f of history.flights) {
+      // Both codes of each end: IATA (null for an airport without one) and ICAO.
+      expect(Object.keys(f.from).sort()).toEqual(['iata', 'icao', 'name']);
+      expect([f.from.icao, f.to.icao]).toEqual([
+        expect.stringMatching(/^[A-Z0-9]{4}$/),
+        expect.stringMatching(/^[A-Z0-9]{4}$/),
+      ]);
+    }
 
     const profile = await missThenHit(`/api/passengers/${p.passengerId}/profile`);
     expect(profile.totalFlights).toBe(p.bookings);
@@ -167,7 +175,9 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     const day = new Date(row.departure as string).toISOString().slice(0, 10);
     const offers = await missThenHit(`/api/search/flights?from=${fromIcao}&to=${toCode}&date=${day}`);
     expect(offers.map((o: { flightId: number }) => o.flightId)).toContain(Number(row.flight_id));
-    expect(offers[0].from.iata).toBeNull();
+    // Each end carries its ICAO code too, so a client can show one for an airport without an IATA code.
+    expect(offers[0].from).toEqual({ iata: null, icao: fromIcao, name: expect.any(String) });
+    expect(offers[0].to).toMatchObject({ icao: String(row.to_icao).trim() });
 
     // The ICAO code of an airport that has an IATA code is the same search as by IATA: one entry, one route tag.
     const [jfk, lax] = await Promise.all(
@@ -194,6 +204,7 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     const hubs = await missThenHit('/api/routes/hubs?airports=JFK,LAX&limit=5');
     expect(hubs.length).toBeGreaterThan(0);
     expect(hubs.every((h: { from: { iata: string } }) => ['JFK', 'LAX'].includes(h.from.iata))).toBe(true);
+    expect(hubs[0].to.icao).toMatch(/^[A-Z0-9]{4}$/);
     const plan = await missThenHit('/api/queries/flight_search/explain');
     expect(plan).toMatchObject({ name: 'flight_search', engine });
     expect(plan.plan).toBeTruthy();

@@ -63,7 +63,8 @@ export function readQueries(d: Dialect) {
     // The original's 8-table join: booking, passenger, flight, airport ×2, airline, airplane, airplane_type.
     passenger_flights: `
       SELECT b.booking_id, b.seat, b.price, f.flight_id, f.flightno, f.departure, f.arrival,
-             dep.iata AS from_iata, dep.name AS from_name, arr.iata AS to_iata, arr.name AS to_name,
+             dep.iata AS from_iata, dep.icao AS from_icao, dep.name AS from_name,
+             arr.iata AS to_iata, arr.icao AS to_icao, arr.name AS to_name,
              al.iata AS airline_iata, al.airlinename AS airline_name, t.identifier AS aircraft_type, ap.capacity
       FROM booking b
       JOIN passenger p ON p.passenger_id = b.passenger_id
@@ -118,7 +119,8 @@ export function readQueries(d: Dialect) {
     flight_search: (fromColumn: CodeColumn, toColumn: CodeColumn) => `
       SELECT f.flight_id, f.flightno, f.departure, f.arrival,
              al.iata AS airline_iata, al.airlinename AS airline_name,
-             dep.iata AS from_iata, dep.name AS from_name, arr.iata AS to_iata, arr.name AS to_name,
+             dep.iata AS from_iata, dep.icao AS from_icao, dep.name AS from_name,
+             arr.iata AS to_iata, arr.icao AS to_icao, arr.name AS to_name,
              ap.capacity,
              (SELECT COUNT(*) FROM booking b WHERE b.flight_id = f.flight_id) AS booked
       FROM airport dep
@@ -135,14 +137,15 @@ export function readQueries(d: Dialect) {
 
     /** The BI query over flight and flightschedule; `:hubs` is expanded to one parameter per airport. */
     hub_routes: (hubCount: number) => `
-      SELECT dep.iata AS from_iata, dep.name AS from_name, arr.iata AS to_iata, arr.name AS to_name,
+      SELECT dep.iata AS from_iata, dep.icao AS from_icao, dep.name AS from_name,
+             arr.iata AS to_iata, arr.icao AS to_icao, arr.name AS to_name,
              COUNT(*) AS flights, COUNT(DISTINCT f.airline_id) AS airlines,
              (SELECT COUNT(*) FROM flightschedule s WHERE s.${from} = f.${from} AND s.${to} = f.${to}) AS scheduled
       FROM airport dep
       JOIN flight f ON f.${from} = dep.airport_id
       JOIN airport arr ON arr.airport_id = f.${to}
       WHERE dep.iata IN (${Array.from({ length: hubCount }, (_, i) => `:hub${i}`).join(', ')})
-      GROUP BY f.${from}, f.${to}, dep.iata, dep.name, arr.iata, arr.name
+      GROUP BY f.${from}, f.${to}, dep.iata, dep.icao, dep.name, arr.iata, arr.icao, arr.name
       ORDER BY flights DESC, from_iata, to_iata
       LIMIT :limit`,
   };

@@ -293,11 +293,11 @@ function flightTimes(
   };
 }
 
-/** A route's two airports from the from_iata/from_name and to_iata/to_name columns. */
+/** A route's two airports from the from_iata/from_icao/from_name and to_... columns. */
 function routeEnds(r: Row): Pick<FlightOffer, 'from' | 'to'> {
   return {
-    from: { iata: strOrNull(r.from_iata), name: str(r.from_name) },
-    to: { iata: strOrNull(r.to_iata), name: str(r.to_name) },
+    from: { iata: strOrNull(r.from_iata), icao: str(r.from_icao), name: str(r.from_name) },
+    to: { iata: strOrNull(r.to_iata), icao: str(r.to_icao), name: str(r.to_name) },
   };
 }
 
