@@ -7,7 +7,8 @@
  *  4. the same with the gateway's near cache off (CACHE_NEAR_MAX_BYTES=0);
  *  5. in-process hit cost: CacheService.cachedJson with the near cache on and off against the floor of a raw
  *     iovalkey GET + JSON.parse of the same entry;
- *  6. invalidation lag: a key changed by another connection, until this process's near cache has dropped it.
+ *  6. invalidation lag: a key changed by another connection of this process, and by another OS process, until this
+ *     process's near cache has dropped it.
  * Uses its own database (BENCH_DB_NAME, default cmiyc_bench_read, seeded at `small` scale when empty) and its own
  * key prefix; engine and servers come from the usual environment (DB_ENGINE, DB_HOST, CACHE_HOST...).
  */
@@ -92,7 +93,7 @@ async function main() {
     const ratio = gateway.rps / reference.rps;
     console.log(pad('gateway', 22) + describe(gateway));
     console.log(pad('reference (http+GET)', 22) + describe(reference));
-    console.log(`gateway / reference: ${(ratio * 100).toFixed(0)} % (goal >= 50 %)`);
+    console.log(`gateway / reference: ${(ratio * 100).toFixed(0)} % (goal >= 100 %)`);
 
     // 3. p99 at half of the gateway's peak.
     const half = await load(gw, paths, Math.round(gateway.rps / 2));
@@ -175,14 +176,56 @@ async function inProcess(config: AppConfig) {
     lags.sort((a, b) => a - b);
     const at = (q: number) => pct(lags, q);
     console.log(
-      `Invalidation lag (SET by another connection -> dropped here), ${lags.length} changes: ` +
-        `p50 ${at(0.5).toFixed(3)} ms, p99 ${at(0.99).toFixed(3)} ms (goal p99 < 5 ms)`,
+      `Invalidation lag (SET by another connection of this process -> dropped here), ${lags.length} changes: ` +
+        `p50 ${at(0.5).toFixed(3)} ms, p99 ${at(0.99).toFixed(3)} ms`,
+    );
+    const across = (await crossProcessLags(near, key, value, config)).sort((a, b) => a - b);
+    console.log(
+      `Invalidation lag (SET by another OS process -> dropped here), ${across.length} changes: ` +
+        `p50 ${pct(across, 0.5).toFixed(3)} ms, p99 ${pct(across, 0.99).toFixed(3)} ms (goal p99 < 5 ms)`,
     );
   } finally {
     raw.disconnect();
     other.disconnect();
     await near.close();
     await off.close();
+  }
+}
+
+/**
+ * A key changed by another OS process (bench/lag-writer): from the moment it issued the SET to the moment this
+ * process's near cache dropped the key, both read from the system clock.
+ */
+async function crossProcessLags(
+  near: Awaited<ReturnType<typeof createCachePrimitives>>,
+  key: string,
+  value: object,
+  config: AppConfig,
+): Promise<number[]> {
+  const env = { ...process.env, CACHE_HOST: config.cache.host, CACHE_PORT: String(config.cache.port) };
+  const writer = fork(dist('bench/lag-writer.js'), [], { env, stdio: 'inherit' });
+  const next = () =>
+    new Promise<{ at?: number; error?: string; ready?: boolean }>((resolve) =>
+      writer.once('message', resolve),
+    );
+  try {
+    await next(); // ready
+    const lags: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      await near.cache.cachedJson('bench:hit');
+      await near.cache.cachedJson('bench:hit'); // held in memory
+      const before = near.near.stats().invalidations;
+      const answered = next();
+      writer.send({ key, value: JSON.stringify({ ...value, i: -i }) });
+      while (near.near.stats().invalidations === before) await new Promise((r) => setImmediate(r));
+      const dropped = performance.timeOrigin + performance.now();
+      const reply = await answered;
+      if (reply.error !== undefined || reply.at === undefined) throw new Error(`lag writer: ${reply.error}`);
+      lags.push(dropped - reply.at);
+    }
+    return lags;
+  } finally {
+    writer.disconnect();
   }
 }
 
