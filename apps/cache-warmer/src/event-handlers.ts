@@ -48,7 +48,7 @@ export class EventHandlers {
     const hot = this.isHot(e.fromIata, e.toIata);
     await Promise.all([
       // The flight's manifest, seat map and details; the route/day searches and round trips listing it; the
-      // passenger's history and profile; the popular-routes summaries.
+      // passenger's history and profile. (The popular routes are a sorted set every search adds to in place.)
       this.invalidate(
         [
           Tags.flight(e.flightId),
@@ -56,7 +56,6 @@ export class EventHandlers {
           Tags.passenger(e.passengerId),
           // Unless the writer updated it in place (then the event lists it as invalidated already).
           Tags.passengerProfile(e.passengerId),
-          Tags.popularRoutes(),
           // Every cached NL->SQL result that reads the booking table.
           Tags.table('booking'),
         ],

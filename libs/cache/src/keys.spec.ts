@@ -93,7 +93,7 @@ describe('tags', () => {
     expect(Tags.route('FRA', 'JFK', '2030-05-01')).toBe('route:FRA:JFK:2030-05-01');
     expect(Tags.passenger(7)).toBe('passenger:7');
     expect(Tags.airport('FRA')).toBe('airport:FRA');
-    expect(Tags.popularRoutes()).toBe('popular-routes');
+    expect(Tags.passengerProfile(7)).toBe('passenger-profile:7');
   });
 
   it('a tag has a member set (cache class) and a version (kept, so a late load cannot write back)', () => {

@@ -77,7 +77,6 @@ export const Tags = {
   /** The passenger's profile: apart from `passenger`, since a booking updates it in place rather than drop it. */
   passengerProfile: (passengerId: number) => `passenger-profile:${passengerId}`,
   airport: (iata: string) => `airport:${iata}`,
-  popularRoutes: () => 'popular-routes',
   /** Every entry that read a table (NL->SQL query results): a write to the table invalidates them all. */
   table: (name: string) => `table:${name}`,
   /** The airport leaderboards of one day: a flight moved from or to the day invalidates them. */
