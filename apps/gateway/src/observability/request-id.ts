@@ -1,9 +1,14 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isValidRequestId, newRequestId, REQUEST_ID_HEADER, requestContext } from '@app/contracts';
+import {
+  isValidRequestId,
+  newRequestId,
+  REQUEST_ID_HEADER,
+  RequestContext,
+  requestContext,
+} from '@app/contracts';
 
-const SCOPE = Symbol('cmiyc.requestScope');
-type Scoped = FastifyRequest & { [SCOPE]?: AsyncResource };
+const CONTEXT = Symbol('cmiyc.requestContext');
+type WithContext = FastifyRequest & { [CONTEXT]?: RequestContext };
 
 /**
  * Gives every HTTP request its id: the client's `x-request-id` when it is a valid one (printable, at most 128
@@ -11,21 +16,20 @@ type Scoped = FastifyRequest & { [SCOPE]?: AsyncResource };
  * in every log line the gateway writes while serving the request, and in every message it sends a service.
  *
  * The request runs in an AsyncLocalStorage context from its first hook on. Reading the body leaves that context
- * (stream events belong to the connection), so preValidation re-enters it, as @fastify/request-context does.
+ * (stream events belong to the connection), so preValidation enters the same context again.
  */
 export function installRequestIds(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const given = request.headers[REQUEST_ID_HEADER];
     const requestId = isValidRequestId(given) ? given : newRequestId();
     void reply.header(REQUEST_ID_HEADER, requestId);
-    requestContext.run({ requestId }, () => {
-      (request as Scoped)[SCOPE] = new AsyncResource('cmiyc-request');
-      done();
-    });
+    const context: RequestContext = { requestId };
+    (request as WithContext)[CONTEXT] = context;
+    requestContext.run(context, done);
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
-    const scope = (request as Scoped)[SCOPE];
-    if (scope) scope.runInAsyncScope(done, undefined);
+    const context = (request as WithContext)[CONTEXT];
+    if (context) requestContext.run(context, done);
     else done();
   });
 }
