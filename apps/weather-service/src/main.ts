@@ -5,7 +5,7 @@ import { WeatherServiceModule } from './app.module';
 async function main() {
   const config = configOrExit();
   await startMicroservice(
-    WeatherServiceModule.forRoot(config, { embeddedProvider: true }),
+    WeatherServiceModule.forRoot(config, { embeddedProvider: config.weather.embeddedProvider }),
     config.weatherService,
     config,
     'weather-service',

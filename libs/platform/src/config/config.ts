@@ -72,6 +72,11 @@ export interface AppConfig {
   writerService: Endpoint;
   weatherService: Endpoint;
   cacheWarmer: Endpoint;
+  /**
+   * How services are reached: tcp (one instance each, at its endpoint above) or nats (any number of instances
+   * per service, sharing its requests through a queue group; subjects and groups start with subjectPrefix).
+   */
+  transport: { kind: 'tcp' | 'nats'; natsServers: string[]; subjectPrefix: string };
   admin: { user: string; password: string };
   /** Failed admin logins a client IP may make per window before 429. */
   adminLogin: { maxFailures: number; windowSeconds: number };
@@ -86,6 +91,8 @@ export interface AppConfig {
   metrics: { queryService: number; writerService: number; weatherService: number; cacheWarmer: number };
   weather: {
     provider: Endpoint;
+    /** Start the mock provider inside weather-service (WEATHER_PROVIDER_EMBEDDED). */
+    embeddedProvider: boolean;
     minDelayMs: number;
     maxDelayMs: number;
     errorRate: number;
@@ -337,6 +344,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     writerService: { host: str('WRITER_SERVICE_HOST'), port: num('WRITER_SERVICE_PORT') },
     weatherService: { host: str('WEATHER_SERVICE_HOST'), port: num('WEATHER_SERVICE_PORT') },
     cacheWarmer: { host: str('CACHE_WARMER_HOST'), port: num('CACHE_WARMER_PORT') },
+    transport: {
+      kind: str('SERVICE_TRANSPORT') as 'tcp' | 'nats',
+      natsServers: natsServers(str('NATS_URL')),
+      subjectPrefix: subjectPrefix(str('NATS_SUBJECT_PREFIX')),
+    },
     admin: { user: str('ADMIN_USER'), password: str('ADMIN_PASSWORD') },
     adminLogin: {
       maxFailures: num('ADMIN_LOGIN_MAX_FAILURES'),
@@ -354,6 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     weather: {
       provider: { host: str('WEATHER_PROVIDER_HOST'), port: num('WEATHER_PROVIDER_PORT') },
+      embeddedProvider: get<boolean>('WEATHER_PROVIDER_EMBEDDED') as boolean,
       minDelayMs: minDelay,
       maxDelayMs: maxDelay,
       errorRate: num('WEATHER_PROVIDER_ERROR_RATE'),
@@ -400,6 +413,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     seedScale: str('SEED_SCALE') as AppConfig['seedScale'],
   };
+}
+
+/** NATS_URL: one server or several, comma-separated; each must be a nats:// (or tls://) URL. */
+function natsServers(raw: string): string[] {
+  const servers = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = servers.find((s) => !/^(nats|tls):\/\/[^\s/]+$/.test(s));
+  if (servers.length === 0 || bad !== undefined)
+    throw new ConfigError(
+      `Invalid NATS_URL=${JSON.stringify(raw)}: expected nats://host:port, or several comma-separated${bad ? ` (${JSON.stringify(bad)} is not one)` : ''}`,
+    );
+  return servers;
+}
+
+/** NATS_SUBJECT_PREFIX starts subjects and queue group names: no spaces, no wildcards. */
+function subjectPrefix(raw: string): string {
+  if (!/^[A-Za-z0-9_.-]*$/.test(raw))
+    throw new ConfigError(
+      `Invalid NATS_SUBJECT_PREFIX=${JSON.stringify(raw)}: expected letters, digits, '.', '_' and '-' only`,
+    );
+  return raw;
 }
 
 /** OLLAMA_URL as the original gives it (`…/api/generate`) or as a base URL -> the base URL. */

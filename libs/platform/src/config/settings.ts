@@ -340,6 +340,30 @@ export const SETTINGS: readonly SettingSpec[] = [
   },
   port('CACHE_WARMER_PORT', '3005', 'cache-warmer TCP port (health and admin messages)', 'Services'),
   {
+    name: 'SERVICE_TRANSPORT',
+    kind: 'enum',
+    default: 'tcp',
+    allowed: ['tcp', 'nats'],
+    description:
+      'How the gateway reaches the services: tcp (one instance of each, at its *_HOST/*_PORT) or nats (any number of instances of each behind NATS_URL, sharing requests through a queue group per service)',
+    group: 'Services',
+  },
+  {
+    name: 'NATS_URL',
+    kind: 'string',
+    default: 'nats://127.0.0.1:4222',
+    description: 'NATS server(s), comma-separated (used when SERVICE_TRANSPORT=nats)',
+    group: 'Services',
+  },
+  {
+    name: 'NATS_SUBJECT_PREFIX',
+    kind: 'string',
+    default: 'cmiyc.',
+    description:
+      'Put before every NATS subject and queue group, so several deployments (or test runs) can share one NATS server',
+    group: 'Services',
+  },
+  {
     name: 'ADMIN_USER',
     kind: 'string',
     default: 'admin',
@@ -423,6 +447,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: 'Weather',
   },
   port('WEATHER_PROVIDER_PORT', '3004', 'Mock weather provider HTTP port', 'Weather'),
+  {
+    name: 'WEATHER_PROVIDER_EMBEDDED',
+    kind: 'bool',
+    default: 'true',
+    description:
+      'weather-service starts the mock provider in its own process (a second instance finds the port taken and uses that one); false: it only calls WEATHER_PROVIDER_HOST/PORT, where the provider runs as its own process (node dist/apps/weather-service/src/provider/main.js)',
+    group: 'Weather',
+  },
   {
     name: 'WEATHER_PROVIDER_MIN_DELAY_MS',
     kind: 'int',

@@ -20,6 +20,7 @@ import { InternalTokenGuard, RpcErrorFilter } from '@app/contracts';
 import { LoadFailedError, SourceTimeoutError } from '@app/cache';
 import { describeDatabase, isDatabaseUnreachable } from '../database/database-errors';
 import { appLogger } from '../logging/logger';
+import { natsQueueGroup, natsServer } from './nats-transport';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -57,7 +58,10 @@ export function validationPipe(): ValidationPipe {
   });
 }
 
-/** Starts a TCP microservice with the shared error filter and graceful shutdown. */
+/**
+ * Starts a microservice with the shared error filter and graceful shutdown: on TCP at `endpoint` (one instance),
+ * or with SERVICE_TRANSPORT=nats as one instance of `name`'s queue group, beside any number of others.
+ */
 export async function startMicroservice(
   module: unknown,
   endpoint: Endpoint,
@@ -65,10 +69,15 @@ export async function startMicroservice(
   name: string,
 ): Promise<INestMicroservice> {
   process.env.CMIYC_APP = name;
+  const nats = config.transport.kind === 'nats';
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
-    transport: Transport.TCP,
-    // Where the configuration says (loopback by default); a container sets its own host to 0.0.0.0.
-    options: { host: endpoint.host, port: endpoint.port },
+    ...(nats
+      ? { strategy: natsServer(config, name) }
+      : {
+          transport: Transport.TCP,
+          // Where the configuration says (loopback by default); a container sets its own host to 0.0.0.0.
+          options: { host: endpoint.host, port: endpoint.port },
+        }),
     // JSON lines (or readable on a terminal) with the request id: see logging/logger.ts.
     logger: appLogger(config, name),
   });
@@ -77,7 +86,11 @@ export async function startMicroservice(
   app.enableShutdownHooks();
   await app.listen();
   const logger = new Logger(name);
-  logger.log(`listening on TCP ${endpoint.host}:${endpoint.port}`);
+  logger.log(
+    nats
+      ? `listening on NATS ${config.transport.natsServers.join(',')}, queue group ${natsQueueGroup(config, name)}`
+      : `listening on TCP ${endpoint.host}:${endpoint.port}`,
+  );
   warnIfInternalTokenMadeUp(logger);
   return app;
 }
