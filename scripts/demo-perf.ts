@@ -5,7 +5,7 @@ import { BOOKING_MODES, BookingMode, BookingView, seatName } from '@app/contract
 import type { PassengerProfile, PassengerSampleEntry, SeatAvailability } from '@app/contracts';
 import { chartJsPath } from '../apps/gateway/src/dashboard/dashboard.paths';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
-import { cancelBooking, isUpcoming } from './demo/fixtures';
+import { cancelBooking, upcomingFlights } from './demo/fixtures';
 import { GatewayClient, GatewayError, payload } from './demo/http';
 import { banner, c, info, ms, ok, printTable, step, summarize, warn } from './demo/output';
 import { progressBar } from './demo/progress';
@@ -151,28 +151,12 @@ async function flightPool(
 ): Promise<FlightPool[]> {
   const pool: FlightPool[] = [];
   let free = 0;
-  let misses = 0;
-  // Past departed flights in growing steps: ids roughly follow departure times, so the upcoming ones may start
-  // thousands of ids after the first flight (the guided flight 115 is upcoming, its neighbours have flown).
-  let step = 1;
-  for (let id = firstFlight; free < seatsWanted && misses < 50; id += step) {
-    try {
-      // A flight that has departed cannot be booked (422): only upcoming ones take part.
-      if (!(await isUpcoming(client, id))) {
-        misses++;
-        step = Math.min(step * 2, 1024);
-        continue;
-      }
-      step = 1;
-      const s = (await client.read<SeatAvailability>(`/api/flights/${id}/seats`, { refresh: true })).data;
-      misses = 0;
-      if (s.available > 0) {
-        pool.push({ flightId: id, capacity: s.capacity, booked: s.booked });
-        free += s.available;
-      }
-    } catch (e) {
-      if (!(e instanceof GatewayError) || e.status !== 404) throw e;
-      misses++;
+  for await (const id of upcomingFlights(client, firstFlight)) {
+    if (free >= seatsWanted) break;
+    const s = (await client.read<SeatAvailability>(`/api/flights/${id}/seats`, { refresh: true })).data;
+    if (s.available > 0) {
+      pool.push({ flightId: id, capacity: s.capacity, booked: s.booked });
+      free += s.available;
     }
   }
   if (pool.length === 0) throw new Error(`no flight with free seats from ${firstFlight} on`);

@@ -9,7 +9,7 @@ import type {
 } from '@app/contracts';
 import type { ManifestEntry } from '@app/contracts';
 import { intFlag, parseDemoArgs, runMain } from './demo/args';
-import { cancelBooking, freeSeats, isUpcoming, samplePassengers, sleep } from './demo/fixtures';
+import { cancelBooking, freeSeats, samplePassengers, sleep, upcomingFlights } from './demo/fixtures';
 import { GatewayClient, GatewayError, payload } from './demo/http';
 import {
   banner,
@@ -274,14 +274,13 @@ async function flightChanges(client: GatewayClient, firstFlight: number, total: 
   info(c.dim(`the ${flights.length} flights are back at their original times`));
 }
 
-/** Free seats across consecutive flights from firstFlight, each paired with a sampled passenger. */
+/** Free seats across upcoming flights from firstFlight on, each paired with a sampled passenger. */
 async function findSlots(client: GatewayClient, firstFlight: number, needed: number): Promise<Slot[]> {
   const passengers = await samplePassengers(client, 10);
   const slots: Slot[] = [];
-  for (let flightId = firstFlight; slots.length < needed && flightId < firstFlight + 500; flightId++) {
+  for await (const flightId of upcomingFlights(client, firstFlight)) {
+    if (slots.length >= needed) break;
     let seats: string[];
-    // A flight that has departed cannot be booked (422).
-    if (!(await isUpcoming(client, flightId))) continue;
     try {
       seats = await freeSeats(client, flightId);
     } catch (e) {

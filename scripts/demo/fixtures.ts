@@ -65,6 +65,26 @@ export function airportCode(a: { iata: string | null; icao?: string | null }): s
   return a.iata ?? a.icao ?? '?';
 }
 
+/**
+ * Upcoming flights (the only ones that can be booked) from firstFlight on, in id order. Departed ones are passed in
+ * growing steps: ids roughly follow departure times, so the upcoming ones may start thousands of ids after the
+ * first flight (the guided flight 115 is upcoming, its neighbours have flown). Ends after 50 misses in a row.
+ */
+export async function* upcomingFlights(client: GatewayClient, firstFlight: number): AsyncGenerator<number> {
+  let step = 1;
+  let misses = 0;
+  for (let id = firstFlight; misses < 50; id += step) {
+    if (await isUpcoming(client, id)) {
+      misses = 0;
+      step = 1;
+      yield id;
+    } else {
+      misses++;
+      step = Math.min(step * 2, 1024);
+    }
+  }
+}
+
 /** Whether a flight has yet to depart (a departed flight cannot be booked: 422); false for an unknown one. */
 export async function isUpcoming(client: GatewayClient, flightId: number): Promise<boolean> {
   try {
