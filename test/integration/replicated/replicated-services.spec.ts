@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig, Dialect, bind, createDataSource } from '@app/platform';
 import { DurableWriteKeys } from '@app/cache';
-import { seatName } from '@app/contracts';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { firstValueFrom } from 'rxjs';
+import { HEALTH_PATTERN, HealthReport, seatName } from '@app/contracts';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
 import { createSeededTestDatabase } from '../../support/seeded';
 import { freePort } from '../../support/redis-server';
@@ -69,8 +71,24 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
   const sql = (text: string, named: Record<string, unknown> = {}) =>
     ds.query(...bind(Dialect.of(ds), text, named)) as Promise<Array<Record<string, unknown>>>;
 
+  /** TCP ports of the instances: each also answers on one of its own (its container health check). */
+  const tcpPorts = new Map<string, number>();
+  const PORT_VARIABLE: Record<string, string> = {
+    'query-service': 'QUERY_SERVICE_PORT',
+    'writer-service': 'WRITER_SERVICE_PORT',
+    'weather-service': 'WEATHER_SERVICE_PORT',
+  };
+
   const startApp = async (name: string, app: string, extra: NodeJS.ProcessEnv = {}) => {
-    const started = await AppProcess.start(name, main(app), { ...env, ...extra }, READY, 60_000);
+    const port = await freePort();
+    tcpPorts.set(name, port);
+    const started = await AppProcess.start(
+      name,
+      main(app),
+      { ...env, ...extra, [PORT_VARIABLE[app]]: String(port) },
+      READY,
+      60_000,
+    );
     apps.push(started);
     return started;
   };
@@ -303,6 +321,18 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     // No cache-warmer runs here: NATS says nobody listens, and /health says which.
     expect(details['cache-warmer']).toMatchObject({ status: 'down' });
     expect(details['cache-warmer'].message).toContain('cache-warmer is not reachable');
+
+    // Each instance also answers on its own TCP port: the container health check asks that one.
+    const own = ClientProxyFactory.create({
+      transport: Transport.TCP,
+      options: { host: '127.0.0.1', port: tcpPorts.get('query-service#2')! },
+    });
+    try {
+      const report = await firstValueFrom(own.send<HealthReport>(HEALTH_PATTERN, {}));
+      expect(report).toMatchObject({ service: 'query-service', status: 'up' });
+    } finally {
+      own.close();
+    }
 
     for (const a of apps.filter((x) => x.name.startsWith('weather-service'))) await a.kill();
     const weather = await fetchJson('/api/weather/US/94102');

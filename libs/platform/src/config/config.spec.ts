@@ -167,6 +167,34 @@ describe('loadConfig', () => {
     expect(loadConfig(env).internalToken).toBe(made);
   });
 
+  it('SERVICE_TRANSPORT: tcp unless set; NATS_URL one or several servers; NATS_SUBJECT_PREFIX without wildcards', () => {
+    expect(loadConfig({}).transport).toEqual({
+      kind: 'tcp',
+      natsServers: ['nats://127.0.0.1:4222'],
+      subjectPrefix: 'cmiyc.',
+    });
+    const nats = loadConfig({
+      SERVICE_TRANSPORT: 'nats',
+      NATS_URL: 'nats://a:4222, nats://b:4222',
+      NATS_SUBJECT_PREFIX: 'staging.',
+    });
+    expect(nats.transport).toEqual({
+      kind: 'nats',
+      natsServers: ['nats://a:4222', 'nats://b:4222'],
+      subjectPrefix: 'staging.',
+    });
+    expect(configError({ SERVICE_TRANSPORT: 'grpc' }).message).toContain('SERVICE_TRANSPORT');
+    expect(configError({ NATS_URL: 'http://a:4222' }).message).toContain('NATS_URL');
+    expect(configError({ NATS_URL: ' , ' }).message).toContain('NATS_URL');
+    expect(configError({ NATS_SUBJECT_PREFIX: 'a.*.' }).message).toContain('NATS_SUBJECT_PREFIX');
+    expect(configError({ NATS_SUBJECT_PREFIX: 'a b' }).message).toContain('NATS_SUBJECT_PREFIX');
+  });
+
+  it('WEATHER_PROVIDER_EMBEDDED: the weather-service starts the mock provider unless told not to', () => {
+    expect(loadConfig({}).weather.embeddedProvider).toBe(true);
+    expect(loadConfig({ WEATHER_PROVIDER_EMBEDDED: 'false' }).weather.embeddedProvider).toBe(false);
+  });
+
   it('ConfigError is an Error named ConfigError (one line for a person, no stack needed)', () => {
     const e = configError({ CACHE_PORT: 'x' });
     expect(e).toBeInstanceOf(Error);

@@ -20,7 +20,7 @@ import { InternalTokenGuard, RpcErrorFilter } from '@app/contracts';
 import { LoadFailedError, SourceTimeoutError } from '@app/cache';
 import { describeDatabase, isDatabaseUnreachable } from '../database/database-errors';
 import { appLogger } from '../logging/logger';
-import { natsQueueGroup, natsServer } from './nats-transport';
+import { describeNatsServers, natsQueueGroup, natsServer } from './nats-transport';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -72,7 +72,7 @@ export async function startMicroservice(
   const nats = config.transport.kind === 'nats';
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
     ...(nats
-      ? { strategy: natsServer(config, name) }
+      ? { strategy: natsServer(config, name, endpoint) }
       : {
           transport: Transport.TCP,
           // Where the configuration says (loopback by default); a container sets its own host to 0.0.0.0.
@@ -84,11 +84,13 @@ export async function startMicroservice(
   app.useGlobalFilters(new RpcErrorFilter(dependencyErrors(config)));
   app.useGlobalGuards(new InternalTokenGuard(config.internalToken));
   app.enableShutdownHooks();
-  await app.listen();
   const logger = new Logger(name);
+  // On NATS the instance waits for the server (compose may start it first): say what it waits for.
+  if (nats) logger.log(`connecting to NATS ${describeNatsServers(config)}`);
+  await app.listen();
   logger.log(
     nats
-      ? `listening on NATS ${config.transport.natsServers.join(',')}, queue group ${natsQueueGroup(config, name)}`
+      ? `listening on NATS ${describeNatsServers(config)}, queue group ${natsQueueGroup(config, name)}`
       : `listening on TCP ${endpoint.host}:${endpoint.port}`,
   );
   warnIfInternalTokenMadeUp(logger);

@@ -1,5 +1,6 @@
-import { ClientNats, NatsOptions, ServerNats } from '@nestjs/microservices';
-import { AppConfig } from '../config/config';
+import { Logger } from '@nestjs/common';
+import { ClientNats, NatsOptions, ServerNats, ServerTCP } from '@nestjs/microservices';
+import { AppConfig, Endpoint } from '../config/config';
 
 /**
  * SERVICE_TRANSPORT=nats: every instance of a service subscribes to the service's subjects in one queue group, so
@@ -13,6 +14,11 @@ export function natsSubjectPrefix(config: AppConfig, app: string): string {
   return `${config.transport.subjectPrefix}${app}.`;
 }
 
+/** NATS_URL for a log line: credentials in a URL (nats://user:password@host) are not printed. */
+export function describeNatsServers(config: AppConfig): string {
+  return config.transport.natsServers.map((url) => url.replace(/\/\/[^@/]*@/, '//***@')).join(',');
+}
+
 /** The queue group of every instance of `app`. */
 export function natsQueueGroup(config: AppConfig, app: string): string {
   return `${config.transport.subjectPrefix}${app}`;
@@ -23,11 +29,20 @@ function connectionOptions(config: AppConfig, name: string): NatsOptions['option
   return { servers: config.transport.natsServers, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
 }
 
-/** ServerNats whose subscriptions carry the app's subject prefix (the handlers stay keyed by their pattern). */
+/**
+ * ServerNats whose subscriptions carry the app's subject prefix (the handlers stay keyed by their pattern). Once
+ * on NATS, the instance also answers the same messages on its own TCP endpoint, as it does with
+ * SERVICE_TRANSPORT=tcp: the container health check (scripts/probe.js) asks that instance, not whichever one NATS
+ * picks. A second instance on the same machine finds the port taken and answers on NATS only.
+ */
 export class PrefixedServerNats extends ServerNats {
+  private readonly log = new Logger('ServerNats');
+  private tcp?: ServerTCP;
+
   constructor(
     options: NatsOptions['options'],
     private readonly subjectPrefix: string,
+    private readonly tcpEndpoint?: Endpoint,
   ) {
     super(options ?? {});
   }
@@ -38,13 +53,46 @@ export class PrefixedServerNats extends ServerNats {
         client.subscribe(`${this.subjectPrefix}${subject}`, opts),
     });
   }
+
+  async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
+    await super.listen((err?: unknown, ...rest: unknown[]) => {
+      if (err || !this.tcpEndpoint) return callback(err, ...rest);
+      void this.listenOnTcp(this.tcpEndpoint).then(() => callback());
+    });
+  }
+
+  async close(): Promise<void> {
+    this.tcp?.close();
+    this.tcp = undefined;
+    await super.close();
+  }
+
+  private async listenOnTcp(at: Endpoint): Promise<void> {
+    const tcp = new ServerTCP({ host: at.host, port: at.port });
+    for (const [pattern, handler] of this.getHandlers())
+      tcp.addHandler(pattern, handler, handler.isEventHandler, handler.extras);
+    const failed = await new Promise<Error | undefined>((done) =>
+      tcp.listen((e?: unknown) => done(e as Error)),
+    );
+    if (!failed) {
+      this.tcp = tcp;
+      this.log.log(`also answering on TCP ${at.host}:${at.port} (this instance's health check)`);
+      return;
+    }
+    tcp.close();
+    this.log.warn(
+      `TCP ${at.host}:${at.port} is taken (${failed.message}): this instance answers on NATS only`,
+    );
+  }
 }
 
-/** The server side: one instance of `app` among any number, in its queue group. */
-export function natsServer(config: AppConfig, app: string): PrefixedServerNats {
+/** The server side: one instance of `app` among any number, in its queue group; `tcp`: see PrefixedServerNats. */
+export function natsServer(config: AppConfig, app: string, tcp?: Endpoint): PrefixedServerNats {
   return new PrefixedServerNats(
-    { ...connectionOptions(config, app), queue: natsQueueGroup(config, app) },
+    // A service started before NATS waits for it (compose may start them in any order).
+    { ...connectionOptions(config, app), queue: natsQueueGroup(config, app), waitOnFirstConnect: true },
     natsSubjectPrefix(config, app),
+    tcp,
   );
 }
 
