@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { waitForPort } from './redis-server';
+import { waitForPort } from './private-server';
 import { recordChild } from './test-run';
 
 /** Whether a child process has not exited yet (by code or by signal). */

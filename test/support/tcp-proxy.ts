@@ -1,5 +1,5 @@
 import { Server, Socket, connect, createServer } from 'node:net';
-import { freePort } from './redis-server';
+import { freePort } from './private-server';
 
 /**
  * A TCP proxy the test controls, in front of a real server: it can delay every reply (a slow server on a busy
