@@ -23,13 +23,22 @@ export type CommandKind = 'read' | 'script' | 'confirm';
 export type Attempt<T> =
   { outcome: 'done'; value: T } | { outcome: 'not-sent' } | { outcome: 'unknown'; reason: string };
 
-/** Consecutive connection errors that open the breaker. */
-const CONNECTION_ERRORS_TO_OPEN = 3;
+/** Consecutive connection errors that open the breaker (the rules of CacheGuard and MemcachedGuard). */
+export const CONNECTION_ERRORS_TO_OPEN = 3;
 /** Timeouts inside TIMEOUT_WINDOW_MS that make the guard probe the server. */
-const TIMEOUTS_TO_PROBE = 3;
-const TIMEOUT_WINDOW_MS = 10_000;
+export const TIMEOUTS_TO_PROBE = 3;
+export const TIMEOUT_WINDOW_MS = 10_000;
 /** How long the cache is reported "degraded" after the last sign of slowness. */
-const DEGRADED_FOR_MS = 10_000;
+export const DEGRADED_FOR_MS = 10_000;
+
+/** The deadline of a command of this kind (see CommandKind). */
+export function commandDeadlineMs(
+  kind: CommandKind,
+  cache: { commandTimeoutMs: number; scriptTimeoutMs: number },
+): number {
+  const { commandTimeoutMs, scriptTimeoutMs } = cache;
+  return kind === 'read' ? commandTimeoutMs : kind === 'script' ? scriptTimeoutMs : 4 * scriptTimeoutMs;
+}
 
 class CommandTimeout extends Error {
   constructor(ms: number) {
@@ -125,8 +134,7 @@ export class CacheGuard {
       this.bypassed++;
       return { outcome: 'not-sent' };
     }
-    const { commandTimeoutMs, scriptTimeoutMs } = this.config.cache;
-    const ms = kind === 'read' ? commandTimeoutMs : kind === 'script' ? scriptTimeoutMs : 4 * scriptTimeoutMs;
+    const ms = commandDeadlineMs(kind, this.config.cache);
     const pending = op(this.client);
     try {
       const value = await withDeadline(pending, ms, () => new CommandTimeout(ms));

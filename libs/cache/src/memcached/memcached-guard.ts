@@ -1,14 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@app/platform/config';
-import type { CacheHealth, CommandKind } from '../cache-guard';
+import {
+  CacheHealth,
+  CommandKind,
+  commandDeadlineMs,
+  CONNECTION_ERRORS_TO_OPEN,
+  DEGRADED_FOR_MS,
+  TIMEOUT_WINDOW_MS,
+  TIMEOUTS_TO_PROBE,
+} from '../cache-guard';
 import { withDeadline } from '../deadline';
 import { isMemcachedReplyError, MemcachedConnection } from './memcached-connection';
-
-/** Consecutive connection errors that open the breaker (as for Valkey). */
-const CONNECTION_ERRORS_TO_OPEN = 3;
-const TIMEOUTS_TO_PROBE = 3;
-const TIMEOUT_WINDOW_MS = 10_000;
-const DEGRADED_FOR_MS = 10_000;
 
 class MemcachedTimeout extends Error {
   constructor(ms: number) {
@@ -67,8 +69,7 @@ export class MemcachedGuard {
       this.bypassed++;
       return undefined;
     }
-    const { commandTimeoutMs, scriptTimeoutMs } = this.config.cache;
-    const ms = kind === 'read' ? commandTimeoutMs : kind === 'script' ? scriptTimeoutMs : 4 * scriptTimeoutMs;
+    const ms = commandDeadlineMs(kind, this.config.cache);
     const pending = op(this.connection);
     try {
       const value = await withDeadline(pending, ms, () => new MemcachedTimeout(ms));
