@@ -1,11 +1,17 @@
 import { AppConfig, Dialect, bind } from '@app/platform';
 import { MemcachedConnection } from '@app/cache';
-import { seatName } from '@app/contracts';
 import { SEED_FIXTURES } from '../../../tools/seed/generator';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
 import { createSeededTestDatabase } from '../../support/seeded';
 import { memcachedEnv, TestMemcachedServer } from '../../support/memcached-server';
-import { WriteStack, cleanDurableKeys, startWriteStack } from '../writes/write-stack';
+import {
+  Sql,
+  WriteStack,
+  cleanDurableKeys,
+  freeSeat,
+  passengerWithNothingAfter,
+  startWriteStack,
+} from '../writes/write-stack';
 import { utcDay } from './read-stack';
 
 /**
@@ -20,7 +26,7 @@ describe.each(TEST_ENGINES)('cache-aside entries in memcached on %s', (engine) =
   let config: AppConfig;
   let stack: WriteStack;
   let dropDb: () => Promise<void>;
-  let sql: (text: string, named?: Record<string, unknown>) => Promise<Array<Record<string, unknown>>>;
+  let sql: Sql;
 
   beforeAll(async () => {
     server = await TestMemcachedServer.start();
@@ -72,34 +78,14 @@ describe.each(TEST_ENGINES)('cache-aside entries in memcached on %s', (engine) =
     const search = await get(`/api/search/flights?from=${from}&to=${to}&date=${day}`);
     expect(search.status).toBe(200);
     const flightId = search.body.data[0].flightId as number;
-    const [f] = await sql(
-      'SELECT ap.capacity FROM flight f JOIN airplane ap ON ap.airplane_id = f.airplane_id WHERE f.flight_id = :flightId',
-      { flightId },
-    );
-    const taken = new Set(
-      (await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId })).map((r) =>
-        String(r.seat).trim(),
-      ),
-    );
-    const capacity = Number(f.capacity);
-    const free = Array.from({ length: capacity }, (_, i) => seatName(capacity - 1 - i, capacity));
-    const seat = free.find((name) => !taken.has(name));
-    if (!seat) throw new Error(`flight ${flightId} is full`);
+    const seat = await freeSeat(sql, flightId);
     return { from, to, day, flightId, seat };
   }
 
   it('a write-through booking invalidates the entries it changes, and only those', async () => {
     const { from, to, day, flightId, seat } = await routeFlight(SEED_FIXTURES.dailyRoutes[0]);
     const other = await routeFlight(SEED_FIXTURES.dailyRoutes[1]);
-    const [p] = await sql(
-      `SELECT p.passenger_id, p.passportno FROM passenger p
-       WHERE NOT EXISTS (SELECT 1 FROM booking b JOIN flight f ON f.flight_id = b.flight_id
-                         WHERE b.passenger_id = p.passenger_id
-                           AND f.departure >= (SELECT departure FROM flight WHERE flight_id = :flightId))
-       ORDER BY p.passenger_id LIMIT 1`,
-      { flightId },
-    );
-    const passportNo = String(p.passportno).trim();
+    const { passengerId, passportNo } = await passengerWithNothingAfter(sql, flightId);
     const changed = [
       `/api/flights/${flightId}/manifest`,
       `/api/passengers/${passportNo}/flights`,
@@ -120,7 +106,7 @@ describe.each(TEST_ENGINES)('cache-aside entries in memcached on %s', (engine) =
     const res = await stack
       .http()
       .post('/api/bookings')
-      .send({ flightId, passengerId: Number(p.passenger_id), seat, price: 99.5, mode: 'write-through' });
+      .send({ flightId, passengerId, seat, price: 99.5, mode: 'write-through' });
     expect(res.status).toBe(201);
     const bookingId = res.body.data.bookingId;
 

@@ -1,11 +1,18 @@
 import { AppConfig, Dialect, ReadReplicas, bind } from '@app/platform';
-import { seatName } from '@app/contracts';
 import { SEED_FIXTURES } from '../../../tools/seed/generator';
 import { readQueries } from '../../../apps/query-service/src/reads/read-queries';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
 import { createSeededTestDatabase } from '../../support/seeded';
 import { ReplicaPair } from '../../support/replica-pair';
-import { WriteStack, cleanDurableKeys, eventually, startWriteStack } from '../writes/write-stack';
+import {
+  Sql,
+  WriteStack,
+  cleanDurableKeys,
+  eventually,
+  freeSeat,
+  passengerWithNothingAfter,
+  startWriteStack,
+} from '../writes/write-stack';
 
 /**
  * Read replicas against a real primary/replica pair of each engine, started by the suite (MariaDB with GTID
@@ -19,7 +26,7 @@ describe.each(TEST_ENGINES)('read replicas on %s', (engine) => {
   let stack: WriteStack;
   let replicas: ReadReplicas;
   let dropDb: (() => Promise<void>) | undefined;
-  let sql: (text: string, named?: Record<string, unknown>) => Promise<Array<Record<string, unknown>>>;
+  let sql: Sql;
   const flightId = SEED_FIXTURES.dashboardFlightId;
   const http = () => stack.http();
 
@@ -60,27 +67,20 @@ describe.each(TEST_ENGINES)('read replicas on %s', (engine) => {
     };
   }
 
+  /** Waits until a read that misses the cache is answered by the replica again. */
+  async function readsGoToReplica(): Promise<void> {
+    await eventually(async () => {
+      const n = await counted(async () => {
+        expect((await http().get('/api/airports/LAX?refresh=true')).status).toBe(200);
+      });
+      return n.replica === 1 ? true : undefined;
+    });
+  }
+
   /** The query-service's database report as GET /health shows it (the stack runs no weather-service: 503). */
   async function databaseHealth(): Promise<Record<string, unknown>> {
     const res = await http().get('/health');
     return res.body.details.database;
-  }
-
-  /** A free seat of the flight, from the primary. */
-  async function freeSeat(): Promise<string> {
-    const [f] = await sql(
-      'SELECT ap.capacity FROM flight f JOIN airplane ap ON ap.airplane_id = f.airplane_id WHERE f.flight_id = :flightId',
-      { flightId },
-    );
-    const taken = new Set(
-      (await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId })).map((r) =>
-        String(r.seat).trim(),
-      ),
-    );
-    const capacity = Number(f.capacity);
-    for (let i = capacity - 1; i >= 0; i--)
-      if (!taken.has(seatName(i, capacity))) return seatName(i, capacity);
-    throw new Error(`flight ${flightId} is full`);
   }
 
   it('answers reads from the replica: the primary only gives its replication position', async () => {
@@ -154,16 +154,8 @@ describe.each(TEST_ENGINES)('read replicas on %s', (engine) => {
   it('a booking answered by the API is in the next read while the replica has not applied it (read-your-writes)', async () => {
     const manifest = `/api/flights/${flightId}/manifest`;
     // A passenger with no booking departing after the flight: the booking heads their history.
-    const [p] = await sql(
-      `SELECT p.passenger_id, p.passportno FROM passenger p
-       WHERE NOT EXISTS (SELECT 1 FROM booking b JOIN flight f ON f.flight_id = b.flight_id
-                         WHERE b.passenger_id = p.passenger_id
-                           AND f.departure >= (SELECT departure FROM flight WHERE flight_id = :flightId))
-       ORDER BY p.passenger_id LIMIT 1`,
-      { flightId },
-    );
-    const passengerId = Number(p.passenger_id);
-    const history = `/api/passengers/${String(p.passportno).trim()}/flights`;
+    const { passengerId, passportNo } = await passengerWithNothingAfter(sql, flightId);
+    const history = `/api/passengers/${passportNo}/flights`;
     // Cached before the write, so a refill with the replica's old rows would show.
     for (const path of [manifest, history]) {
       expect((await http().get(path)).status).toBe(200);
@@ -172,7 +164,7 @@ describe.each(TEST_ENGINES)('read replicas on %s', (engine) => {
 
     await pair.pauseReplication();
     try {
-      const seat = await freeSeat();
+      const seat = await freeSeat(sql, flightId);
       const booked = await http()
         .post('/api/bookings')
         .send({ flightId, passengerId, seat, price: 99, mode: 'write-through' });
@@ -212,12 +204,7 @@ describe.each(TEST_ENGINES)('read replicas on %s', (engine) => {
     }
     await pair.caughtUp();
     // Caught up: reads go to the replica again (after DB_REPLICA_RETRY_MS at the latest).
-    await eventually(async () => {
-      const n = await counted(async () => {
-        expect((await http().get('/api/airports/LAX?refresh=true')).status).toBe(200);
-      });
-      return n.replica === 1 ? true : undefined;
-    });
+    await readsGoToReplica();
     expect(await databaseHealth()).toMatchObject({ status: 'up', replicas: [{ state: 'up' }] });
   });
 
@@ -239,12 +226,7 @@ describe.each(TEST_ENGINES)('read replicas on %s', (engine) => {
       await pair.replica.start();
     }
     await pair.caughtUp();
-    await eventually(async () => {
-      const n = await counted(async () => {
-        expect((await http().get('/api/airports/LAX?refresh=true')).status).toBe(200);
-      });
-      return n.replica === 1 ? true : undefined;
-    });
+    await readsGoToReplica();
     expect(await databaseHealth()).toMatchObject({ status: 'up', replicas: [{ state: 'up' }] });
   });
 
@@ -265,12 +247,7 @@ describe.each(TEST_ENGINES)('read replicas on %s', (engine) => {
     } finally {
       pair.replica.thaw();
     }
-    await eventually(async () => {
-      const n = await counted(async () => {
-        expect((await http().get('/api/airports/LAX?refresh=true')).status).toBe(200);
-      });
-      return n.replica === 1 ? true : undefined;
-    });
+    await readsGoToReplica();
   });
 
   it('a dead primary: a read that misses the cache is a 503 naming the primary, not an answer from the replica', async () => {

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig, Dialect, bind, startMicroservice } from '@app/platform';
 import { CacheService } from '@app/cache';
+import { seatName } from '@app/contracts';
 import { freePort } from '../../support/redis-server';
 import { startListeningNode, stopProcess } from '../../support/child-process';
 import { CacheWarmerModule } from '../../../apps/cache-warmer/src/app.module';
@@ -156,6 +157,41 @@ export async function createHundredSeatFlight(
   );
   const flightId = Number(d.isPostgres ? flightResult[0].flight_id : flightResult.insertId);
   return { flightId, capacity };
+}
+
+/** A query with :named parameters on a stack's database. */
+export type Sql = (text: string, named?: Record<string, unknown>) => Promise<Array<Record<string, unknown>>>;
+
+/** A free seat of the flight (the highest-numbered one), from the database; throws when the flight is full. */
+export async function freeSeat(sql: Sql, flightId: number): Promise<string> {
+  const [f] = await sql(
+    'SELECT ap.capacity FROM flight f JOIN airplane ap ON ap.airplane_id = f.airplane_id WHERE f.flight_id = :flightId',
+    { flightId },
+  );
+  const taken = new Set(
+    (await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId })).map((r) =>
+      String(r.seat).trim(),
+    ),
+  );
+  const capacity = Number(f.capacity);
+  for (let i = capacity - 1; i >= 0; i--) if (!taken.has(seatName(i, capacity))) return seatName(i, capacity);
+  throw new Error(`flight ${flightId} is full`);
+}
+
+/** A passenger with no booking departing after this flight (so a booking of it heads their history). */
+export async function passengerWithNothingAfter(
+  sql: Sql,
+  flightId: number,
+): Promise<{ passengerId: number; passportNo: string }> {
+  const [r] = await sql(
+    `SELECT p.passenger_id, p.passportno FROM passenger p
+     WHERE NOT EXISTS (SELECT 1 FROM booking b JOIN flight f ON f.flight_id = b.flight_id
+                       WHERE b.passenger_id = p.passenger_id
+                         AND f.departure >= (SELECT departure FROM flight WHERE flight_id = :flightId))
+     ORDER BY p.passenger_id LIMIT 1`,
+    { flightId },
+  );
+  return { passengerId: Number(r.passenger_id), passportNo: String(r.passportno).trim() };
 }
 
 export { eventually } from '../../support/eventually';

@@ -13,6 +13,9 @@ import {
   cleanDurableKeys,
   createHundredSeatFlight,
   eventually,
+  freeSeat,
+  passengerWithNothingAfter,
+  Sql,
   startWriteStack,
 } from './write-stack';
 
@@ -25,7 +28,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
   let stack: WriteStack;
   let dropDb: () => Promise<void>;
   let passengers: Array<{ passengerId: number; passportNo: string }>;
-  let sql: (text: string, named?: Record<string, unknown>) => Promise<Array<Record<string, unknown>>>;
+  let sql: Sql;
   let nextPassenger = 0;
   const passenger = () => passengers[nextPassenger++ % passengers.length];
 
@@ -52,23 +55,6 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
 
   const http = () => stack.http();
 
-  /** A free seat on a flight, from the database. */
-  async function freeSeat(flightId: number): Promise<string> {
-    const [f] = await sql(
-      'SELECT ap.capacity FROM flight f JOIN airplane ap ON ap.airplane_id = f.airplane_id WHERE f.flight_id = :flightId',
-      { flightId },
-    );
-    const taken = new Set(
-      (await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId })).map((r) =>
-        String(r.seat).trim(),
-      ),
-    );
-    const capacity = Number(f.capacity);
-    for (let i = capacity - 1; i >= 0; i--)
-      if (!taken.has(seatName(i, capacity))) return seatName(i, capacity);
-    throw new Error(`flight ${flightId} is full`);
-  }
-
   async function bookingsOf(flightId: number, seat: string) {
     return sql('SELECT booking_id, passenger_id FROM booking WHERE flight_id = :flightId AND seat = :seat', {
       flightId,
@@ -83,19 +69,6 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     });
   }
 
-  /** A passenger with no booking departing after this flight (so the booking heads their history). */
-  async function passengerWithNothingAfter(flightId: number) {
-    const [r] = await sql(
-      `SELECT p.passenger_id, p.passportno FROM passenger p
-       WHERE NOT EXISTS (SELECT 1 FROM booking b JOIN flight f ON f.flight_id = b.flight_id
-                         WHERE b.passenger_id = p.passenger_id
-                           AND f.departure >= (SELECT departure FROM flight WHERE flight_id = :flightId))
-       ORDER BY p.passenger_id LIMIT 1`,
-      { flightId },
-    );
-    return { passengerId: Number(r.passenger_id), passportNo: String(r.passportno).trim() };
-  }
-
   /** A flight of a daily route, with its departure day. */
   async function routeFlight() {
     const [from, to] = SEED_FIXTURES.dailyRoutes[0];
@@ -108,8 +81,8 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
 
   it('write-through: 201 with the booking, and every read right after shows it (read-your-writes)', async () => {
     const { from, to, day, flightId } = await routeFlight();
-    const p = await passengerWithNothingAfter(flightId);
-    const seat = await freeSeat(flightId);
+    const p = await passengerWithNothingAfter(sql, flightId);
+    const seat = await freeSeat(sql, flightId);
     // Cache what the booking will change, so stale copies would show if they were not brought up to date.
     const reads = [
       `/api/flights/${flightId}/manifest`,
@@ -161,7 +134,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     const before = await cachedProfile(p.passengerId);
     const res = await http()
       .post('/api/bookings')
-      .send({ flightId, passengerId: p.passengerId, seat: await freeSeat(flightId), price: 123.45 });
+      .send({ flightId, passengerId: p.passengerId, seat: await freeSeat(sql, flightId), price: 123.45 });
     expect(res.status).toBe(201);
 
     const after = await http().get(`/api/passengers/${p.passengerId}/profile`);
@@ -189,7 +162,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     );
     const res = await http()
       .post('/api/bookings')
-      .send({ flightId, passengerId: p.passengerId, seat: await freeSeat(flightId), price: 10 });
+      .send({ flightId, passengerId: p.passengerId, seat: await freeSeat(sql, flightId), price: 10 });
     expect(res.status).toBe(201);
     const after = await http().get(`/api/passengers/${p.passengerId}/profile`);
     expect(after.body.meta.source).toBe('database');
@@ -199,7 +172,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
   it('write-behind: 202 with a reference, the seat is taken at once, persisted shortly after', async () => {
     const { flightId } = await routeFlight();
     const p = passenger();
-    const seat = await freeSeat(flightId);
+    const seat = await freeSeat(sql, flightId);
     const res = await http()
       .post('/api/bookings')
       .send({ flightId, passengerId: p.passengerId, seat, price: 10, mode: 'write-behind' });
@@ -229,7 +202,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
 
   it('a write-behind reservation survives its seat map expiring: the seat stays taken until persisted', async () => {
     const { flightId } = await routeFlight();
-    const seat = await freeSeat(flightId);
+    const seat = await freeSeat(sql, flightId);
     // Hold the flusher back by taking the seat while nothing can persist it: reserve, then drop the cached map at
     // once (as an expiry would) before the flusher's next read; the rebuild must merge the pending reservation.
     const res = await http()
@@ -272,7 +245,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
 
   it('cancellation frees the seat and is counted off the leaderboard', async () => {
     const { flightId } = await routeFlight();
-    const seat = await freeSeat(flightId);
+    const seat = await freeSeat(sql, flightId);
     const created = await http()
       .post('/api/bookings')
       .send({ flightId, passengerId: passenger().passengerId, seat, price: 20 });
@@ -327,7 +300,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     };
     for (const [key, tags] of Object.entries(tagged))
       await stack.cache.set(key, { stale: true }, { ttl: 600, tags });
-    const seat = await freeSeat(flightId);
+    const seat = await freeSeat(sql, flightId);
     // Write-behind: nothing is invalidated synchronously, only by the event after the flusher persisted it.
     const res = await http()
       .post('/api/bookings')
