@@ -1,8 +1,8 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { AppConfig, DependencyHealth } from '@app/platform';
-import { CachePrimitives, createCachePrimitives, MemcachedEntries } from '@app/cache';
+import { CachePrimitives, createCachePrimitives, InfraKeys, MemcachedEntries } from '@app/cache';
 import { removeTestKeys, testConfig } from '../../support/test-env';
-import { memcachedEnv, TestMemcachedServer } from '../../support/memcached-server';
+import { memcachedEnv, memcachedTtlSeconds, TestMemcachedServer } from '../../support/memcached-server';
 import { eventually } from '../../support/eventually';
 
 /**
@@ -151,6 +151,18 @@ describe('memcached engine (real memcached)', () => {
     expect(await mc.extend('e:lock', next, 5000)).toBe(true);
     expect(await mc.release('e:lock', next)).toBe(true);
     expect(await mc.owner('e:lock')).toBeNull();
+  });
+
+  it('a lock never expires before its TTL: memcached counts whole seconds and its clock may tick at once', async () => {
+    const lockKey = (k: string) => mc.key(InfraKeys.lock(k));
+    // Kept for t seconds by memcached's clock, an item may go as soon as t - 1 seconds have passed.
+    const token = (await mc.acquire('e:lockttl', 1000))!;
+    expect(await memcachedTtlSeconds(server, lockKey('e:lockttl'))).toBeGreaterThanOrEqual(2);
+    expect(await mc.extend('e:lockttl', token, 1500)).toBe(true);
+    expect(await memcachedTtlSeconds(server, lockKey('e:lockttl'))).toBeGreaterThanOrEqual(3);
+    expect(await mc.acquire('e:lockttl2', 250)).toEqual(expect.any(String));
+    expect(await memcachedTtlSeconds(server, lockKey('e:lockttl2'))).toBeGreaterThanOrEqual(2);
+    await mc.release('e:lockttl', token);
   });
 
   it('tags: invalidation bumps the generation; entries of the tag (also tags only the value revealed) miss', async () => {

@@ -30,6 +30,15 @@ const POLL_MAX_MS = 100;
 /** Compare-and-set rounds before raising a mark gives up (each round lost means another raise succeeded). */
 const CAS_ROUNDS = 20;
 
+/**
+ * A lock's expiry in memcached: memcached counts whole seconds of its own clock, which may tick just after the
+ * write, so an item kept for t seconds can go after t - 1. One second more than asked, so that a lock never
+ * expires before ttlMs (its owner's watchdog extends it at ttlMs / 3) and a second loader never gets in early.
+ */
+function lockSeconds(ttlMs: number): number {
+  return Math.ceil(ttlMs / 1000) + 1;
+}
+
 /** An entry as stored: a header line (generation at load start, stored at, expires at), its tags, the payload. */
 interface StoredEntry {
   generation: number;
@@ -120,7 +129,10 @@ export class MemcachedEntries implements CacheAsideEngine {
     if (!Number.isInteger(ttlMs) || ttlMs < 1)
       throw new RangeError(`lock TTL must be a positive integer of ms, got ${ttlMs}`);
     const token = randomUUID();
-    const ok = await this.guard.run((c) => c.add(this.lockKey(logicalKey), token, ttlMs / 1000), 'script');
+    const ok = await this.guard.run(
+      (c) => c.add(this.lockKey(logicalKey), token, lockSeconds(ttlMs)),
+      'script',
+    );
     if (ok === undefined) throw new CacheUnavailableError();
     return ok ? token : null;
   }
@@ -130,7 +142,7 @@ export class MemcachedEntries implements CacheAsideEngine {
   }
 
   extend(logicalKey: string, token: string, ttlMs: number): Promise<boolean> {
-    return this.ifOwner(logicalKey, token, ttlMs / 1000);
+    return this.ifOwner(logicalKey, token, lockSeconds(ttlMs));
   }
 
   /** Current owner token (tests and diagnostics). */
