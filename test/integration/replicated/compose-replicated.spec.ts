@@ -9,7 +9,10 @@ import { APPS } from '../../../tools/startup/apps';
  * over NATS, NATS exists (profile replicated) and is healthy before any app starts, and no service publishes a port
  * (a fixed host port would stop a second instance).
  */
-const schema = CORE_SCHEMA.withTags(mergeTag, defineScalarTag('!reset', { resolve: () => null }));
+const schema = CORE_SCHEMA.withTags(
+  mergeTag,
+  defineScalarTag('!reset', { resolve: () => null, identify: () => false }),
+);
 type Service = {
   image?: string;
   profiles?: string[];

@@ -320,7 +320,7 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
       expect(details[service]?.status).toBe('up');
     // No cache-warmer runs here: NATS says nobody listens, and /health says which.
     expect(details['cache-warmer']).toMatchObject({ status: 'down' });
-    expect(details['cache-warmer'].message).toContain('cache-warmer is not reachable');
+    expect(details['cache-warmer'].message).toContain('cache-warmer is not reachable: no instance');
 
     // Each instance also answers on its own TCP port: the container health check asks that one.
     const own = ClientProxyFactory.create({
@@ -337,6 +337,38 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     for (const a of apps.filter((x) => x.name.startsWith('weather-service'))) await a.kill();
     const weather = await fetchJson('/api/weather/US/94102');
     expect(weather.status).toBe(503);
-    expect(String(weather.answer.message)).toContain('weather-service is not reachable');
+    expect(String(weather.answer.message)).toContain(
+      'weather-service is not reachable: no instance is listening on NATS',
+    );
+  });
+});
+
+describe('a gateway whose NATS cannot be reached', () => {
+  it('answers 503 naming the service and NATS, at once (never a hang)', async () => {
+    const config = testConfig('mysql');
+    const port = await freePort();
+    const nowhere = await freePort(); // nothing listens there
+    const proc = await startListeningNode(
+      main('gateway'),
+      {
+        ...process.env,
+        ...configEnv(config),
+        SERVICE_TRANSPORT: 'nats',
+        NATS_URL: `nats://127.0.0.1:${nowhere}`,
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_PORT: String(port),
+      },
+      port,
+      60_000,
+    );
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/flights/115`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { message: string };
+      expect(body.message).toContain('query-service is not reachable: NATS (nats://127.0.0.1:');
+      expect(body.message).toContain('cannot be reached');
+    } finally {
+      await stopProcess(proc);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ClientNats, NatsOptions, ServerNats, ServerTCP } from '@nestjs/microservices';
+import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
 import { AppConfig, Endpoint } from '../config/config';
 
 /**
@@ -16,7 +17,14 @@ export function natsSubjectPrefix(config: AppConfig, app: string): string {
 
 /** NATS_URL for a log line: credentials in a URL (nats://user:password@host) are not printed. */
 export function describeNatsServers(config: AppConfig): string {
-  return config.transport.natsServers.map((url) => url.replace(/\/\/[^@/]*@/, '//***@')).join(',');
+  return redact(config.transport.natsServers);
+}
+
+function redact(servers: string | string[] | undefined): string {
+  return ([] as string[])
+    .concat(servers ?? [])
+    .map((url) => url.replace(/\/\/[^@/]*@/, '//***@'))
+    .join(',');
 }
 
 /** The queue group of every instance of `app`. */
@@ -110,6 +118,28 @@ export class PrefixedClientNats extends ClientNats {
 
   protected normalizePattern(pattern: Parameters<ClientNats['send']>[0]): string {
     return `${this.subjectPrefix}${super.normalizePattern(pattern)}`;
+  }
+
+  /** A NATS that cannot be reached is named (callService makes it a 503 naming the service too). */
+  async connect(): Promise<unknown> {
+    try {
+      return await super.connect();
+    } catch (e) {
+      throw new Error(`NATS (${redact(this.options.servers)}) cannot be reached: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+
+  /** "No responders" (no instance in the group) said plainly, instead of Nest's "Empty response". */
+  createSubscriptionHandler(...[packet, callback]: Parameters<ClientNats['createSubscriptionHandler']>) {
+    return super.createSubscriptionHandler(packet, (reply) =>
+      callback(
+        reply.err instanceof EmptyResponseException
+          ? { ...reply, err: new Error('no instance is listening on NATS (no responders)') }
+          : reply,
+      ),
+    );
   }
 }
 
