@@ -165,6 +165,21 @@ describe('memcached engine (real memcached)', () => {
     await mc.release('e:lockttl', token);
   });
 
+  it("a release racing its owner's own extend (the watchdog's, in flight) still releases the lock", async () => {
+    // Both read the lock's cas; the extend's cas wins. The release must see the token is still its own and retry,
+    // else the lock stays for a whole TTL and other processes' waiters poll it in vain.
+    for (let i = 0; i < 10; i++) {
+      const token = (await mc.acquire(`e:race-lock:${i}`, 5000))!;
+      const [extended, released] = await Promise.all([
+        mc.extend(`e:race-lock:${i}`, token, 5000),
+        mc.release(`e:race-lock:${i}`, token),
+      ]);
+      expect(released).toBe(true);
+      expect(typeof extended).toBe('boolean');
+      expect(await mc.owner(`e:race-lock:${i}`)).toBeNull();
+    }
+  });
+
   it('tags: invalidation bumps the generation; entries of the tag (also tags only the value revealed) miss', async () => {
     let v = 1;
     const load = () =>

@@ -150,13 +150,20 @@ export class MemcachedEntries implements CacheAsideEngine {
     return (await this.guard.run((c) => c.get(this.lockKey(logicalKey)))) ?? null;
   }
 
-  /** Rewrites the lock with a new expiry (negative: deletes it) only while `token` holds it. */
+  /**
+   * Rewrites the lock with a new expiry (negative: deletes it) only while `token` holds it. A cas lost while the
+   * token is still there was lost to this owner's own release or extend (the watchdog's, in flight): only the
+   * owner writes its token, so look again rather than leave the lock held for a whole TTL.
+   */
   private async ifOwner(logicalKey: string, token: string, ttlSeconds: number): Promise<boolean> {
     const key = this.lockKey(logicalKey);
     const done = await this.guard.run(async (c) => {
-      const held = await c.gets(key);
-      if (!held || held.value !== token) return false;
-      return c.cas(key, token, held.cas, ttlSeconds);
+      for (let round = 0; round < CAS_ROUNDS; round++) {
+        const held = await c.gets(key);
+        if (!held || held.value !== token) return false;
+        if (await c.cas(key, token, held.cas, ttlSeconds)) return true;
+      }
+      return false;
     }, 'script');
     return done === true;
   }
