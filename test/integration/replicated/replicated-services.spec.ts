@@ -322,6 +322,14 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     expect(details['cache-warmer']).toMatchObject({ status: 'down' });
     expect(details['cache-warmer'].message).toContain('cache-warmer is not reachable: no instance');
 
+    // The internal token travels in the payload: an admin eviction reaches a weather-service and is accepted.
+    const auth = `Basic ${Buffer.from(`${config.admin.user}:${config.admin.password}`).toString('base64')}`;
+    const evict = await fetch(`${gateway!.url}/api/weather/US/94102`, {
+      method: 'DELETE',
+      headers: { authorization: auth },
+    });
+    expect(evict.status).toBe(200);
+
     // Each instance also answers on its own TCP port: the container health check asks that one.
     const own = ClientProxyFactory.create({
       transport: Transport.TCP,
