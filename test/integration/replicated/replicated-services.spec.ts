@@ -8,7 +8,7 @@ import { DurableWriteKeys } from '@app/cache';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
 import { HEALTH_PATTERN, HealthReport, seatName } from '@app/contracts';
-import { TEST_ENGINES, testConfig } from '../../support/test-env';
+import { TEST_ENGINES, removeTestKeys, testConfig } from '../../support/test-env';
 import { createSeededTestDatabase } from '../../support/seeded';
 import { freePort } from '../../support/redis-server';
 import { oneShotValkey } from '../../support/one-shot-valkey';
@@ -79,8 +79,8 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     'weather-service': 'WEATHER_SERVICE_PORT',
   };
 
-  const startApp = async (name: string, app: string, extra: NodeJS.ProcessEnv = {}) => {
-    const port = await freePort();
+  const startApp = async (name: string, app: string, extra: NodeJS.ProcessEnv = {}, sharePortOf?: string) => {
+    const port = sharePortOf ? tcpPorts.get(sharePortOf)! : await freePort();
     tcpPorts.set(name, port);
     const started = await AppProcess.start(
       name,
@@ -138,8 +138,10 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
       startApp('writer-service#1', 'writer-service', { DB_HOST: '127.0.0.1', DB_PORT: String(slowDb.port) }),
       startApp('writer-service#2', 'writer-service'),
       startApp('weather-service#1', 'weather-service'),
-      startApp('weather-service#2', 'weather-service'),
     ]);
+    // As on one machine with the same settings: the second finds the TCP port taken and serves over NATS only.
+    const second = await startApp('weather-service#2', 'weather-service', {}, 'weather-service#1');
+    expect(second.said('is taken')).toBe(true);
     const port = await freePort();
     const proc = await startListeningNode(
       main('gateway'),
@@ -313,6 +315,25 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     valkey.disconnect();
   });
 
+  it('an instance stopped the ordinary way (SIGTERM) drains: no request fails', async () => {
+    const third = await startApp('query-service#3', 'query-service');
+    const stopping = apps.find((a) => a.name === 'query-service#2')!;
+    const done: Sent[] = [];
+    let stop = false;
+    const readers = Array.from({ length: 2 }, async () => {
+      while (!stop) done.push(await send({ kind: 'read', path: `/api/flights/${flights[0]}?refresh=true` }));
+    });
+    const okAfter = (t: number) => done.filter((s) => s.start > t && s.status === 200).length;
+    await eventually(async () => (okAfter(0) >= 10 ? true : undefined), 60_000);
+    await stopping.stop();
+    const stopped = performance.now();
+    await eventually(async () => (okAfter(stopped) >= 10 ? true : undefined), 60_000);
+    stop = true;
+    await Promise.all(readers);
+    expect(done.filter((s) => s.status !== 200).map((s) => `${s.status} ${s.answer?.message}`)).toEqual([]);
+    expect(third.alive).toBe(true);
+  });
+
   it('/health: each service is up while one instance answers; a service with none is a 503 naming it, at once', async () => {
     const health = await fetchJson('/health');
     const details = health.answer.details as Record<string, { status: string; message?: string }>;
@@ -333,7 +354,7 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     // Each instance also answers on its own TCP port: the container health check asks that one.
     const own = ClientProxyFactory.create({
       transport: Transport.TCP,
-      options: { host: '127.0.0.1', port: tcpPorts.get('query-service#2')! },
+      options: { host: '127.0.0.1', port: tcpPorts.get('query-service#3')! },
     });
     try {
       const report = await firstValueFrom(own.send<HealthReport>(HEALTH_PATTERN, {}));
@@ -377,6 +398,7 @@ describe('a gateway whose NATS cannot be reached', () => {
       expect(body.message).toContain('cannot be reached');
     } finally {
       await stopProcess(proc);
+      await removeTestKeys(config); // the gateway's queues
     }
   });
 });

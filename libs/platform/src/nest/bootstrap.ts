@@ -70,9 +70,10 @@ export async function startMicroservice(
 ): Promise<INestMicroservice> {
   process.env.CMIYC_APP = name;
   const nats = config.transport.kind === 'nats';
+  const natsStrategy = nats ? natsServer(config, name, endpoint) : undefined;
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
-    ...(nats
-      ? { strategy: natsServer(config, name, endpoint) }
+    ...(natsStrategy
+      ? { strategy: natsStrategy }
       : {
           transport: Transport.TCP,
           // Where the configuration says (loopback by default); a container sets its own host to 0.0.0.0.
@@ -83,6 +84,10 @@ export async function startMicroservice(
   });
   app.useGlobalFilters(new RpcErrorFilter(dependencyErrors(config)));
   app.useGlobalGuards(new InternalTokenGuard(config.internalToken));
+  // Stopping: leave the queue group first (before the shutdown hooks, registered next), so no new request arrives.
+  if (natsStrategy)
+    for (const signal of ['SIGTERM', 'SIGINT'] as const)
+      process.once(signal, () => natsStrategy.stopTakingRequests());
   app.enableShutdownHooks();
   const logger = new Logger(name);
   // On NATS the instance waits for the server (compose may start it first): say what it waits for.

@@ -27,6 +27,11 @@ function redact(servers: string | string[] | undefined): string {
     .join(',');
 }
 
+/** What a NATS subscription offers here (the `nats` package's Subscription). */
+interface Subscription {
+  unsubscribe(): void;
+}
+
 /** The queue group of every instance of `app`. */
 export function natsQueueGroup(config: AppConfig, app: string): string {
   return `${config.transport.subjectPrefix}${app}`;
@@ -46,6 +51,7 @@ function connectionOptions(config: AppConfig, name: string): NatsOptions['option
 export class PrefixedServerNats extends ServerNats {
   private readonly log = new Logger('ServerNats');
   private tcp?: ServerTCP;
+  private readonly subscribed: Subscription[] = [];
 
   constructor(
     options: NatsOptions['options'],
@@ -55,17 +61,28 @@ export class PrefixedServerNats extends ServerNats {
     super(options ?? {});
   }
 
-  bindEvents(client: { subscribe: (subject: string, opts: unknown) => unknown }): void {
+  bindEvents(client: { subscribe: (subject: string, opts: unknown) => Subscription }): void {
     super.bindEvents({
-      subscribe: (subject: string, opts: unknown) =>
-        client.subscribe(`${this.subjectPrefix}${subject}`, opts),
+      subscribe: (subject: string, opts: unknown) => {
+        const subscription = client.subscribe(`${this.subjectPrefix}${subject}`, opts);
+        this.subscribed.push(subscription);
+        return subscription;
+      },
     });
+  }
+
+  /**
+   * Leaves the queue group: new requests go to the other instances, the ones already here are still answered
+   * (the connection stays until close). Called as soon as a stop is asked for, before Nest's shutdown hooks.
+   */
+  stopTakingRequests(): void {
+    for (const subscription of this.subscribed.splice(0)) subscription.unsubscribe();
   }
 
   async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
     await super.listen((err?: unknown, ...rest: unknown[]) => {
       if (err || !this.tcpEndpoint) return callback(err, ...rest);
-      void this.listenOnTcp(this.tcpEndpoint).then(() => callback());
+      this.listenOnTcp(this.tcpEndpoint).then(() => callback(), callback);
     });
   }
 
@@ -76,7 +93,7 @@ export class PrefixedServerNats extends ServerNats {
   }
 
   private async listenOnTcp(at: Endpoint): Promise<void> {
-    const tcp = new ServerTCP({ host: at.host, port: at.port });
+    const tcp = new QuietServerTCP({ host: at.host, port: at.port });
     for (const [pattern, handler] of this.getHandlers())
       tcp.addHandler(pattern, handler, handler.isEventHandler, handler.extras);
     const failed = await new Promise<Error | undefined>((done) =>
@@ -94,11 +111,30 @@ export class PrefixedServerNats extends ServerNats {
   }
 }
 
+/** A taken port is said once, as a warning (above), not also as an error. */
+class QuietServerTCP extends ServerTCP {
+  // Nest types it a string; a socket error arrives.
+  handleError(error: string): void {
+    if ((error as unknown as NodeJS.ErrnoException)?.code !== 'EADDRINUSE') super.handleError(error);
+  }
+}
+
+/** How long a stopping instance keeps its connection to answer the requests it holds. */
+export const DRAIN_MS = 2000;
+
 /** The server side: one instance of `app` among any number, in its queue group; `tcp`: see PrefixedServerNats. */
 export function natsServer(config: AppConfig, app: string, tcp?: Endpoint): PrefixedServerNats {
   return new PrefixedServerNats(
-    // A service started before NATS waits for it (compose may start them in any order).
-    { ...connectionOptions(config, app), queue: natsQueueGroup(config, app), waitOnFirstConnect: true },
+    {
+      ...connectionOptions(config, app),
+      queue: natsQueueGroup(config, app),
+      // A service started before NATS waits for it (compose may start them in any order).
+      waitOnFirstConnect: true,
+      // Stopping (SIGTERM): unsubscribe first, so new requests go to the other instances, and answer the ones
+      // already here before the connection closes.
+      gracefulShutdown: true,
+      gracePeriod: DRAIN_MS,
+    },
     natsSubjectPrefix(config, app),
     tcp,
   );
