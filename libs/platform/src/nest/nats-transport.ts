@@ -29,7 +29,7 @@ function redact(servers: string | string[] | undefined): string {
 
 /** What a NATS subscription offers here (the `nats` package's Subscription). */
 interface Subscription {
-  unsubscribe(): void;
+  drain(): Promise<void>;
 }
 
 /** The queue group of every instance of `app`. */
@@ -76,7 +76,8 @@ export class PrefixedServerNats extends ServerNats {
    * (the connection stays until close). Called as soon as a stop is asked for, before Nest's shutdown hooks.
    */
   stopTakingRequests(): void {
-    for (const subscription of this.subscribed.splice(0)) subscription.unsubscribe();
+    // drain, not unsubscribe: messages NATS sent before it saw the UNSUB are still handled, not dropped.
+    for (const subscription of this.subscribed.splice(0)) subscription.drain().catch(() => undefined);
   }
 
   async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
