@@ -34,6 +34,8 @@ import {
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DB_SAMPLES = 20;
+/** BENCH_READS=flight,airport: the throughput runs over these reads only (default: every JSON read). */
+const ONLY = process.env.BENCH_READS?.split(',').map((r) => r.trim());
 const CACHE_SAMPLES = 200;
 
 interface Envelope {
@@ -73,7 +75,8 @@ async function main() {
       );
       const cache = await sampleLatency(gw, path, CACHE_SAMPLES, 'cache');
       const first = (await getJson(gw + path)).meta.cacheKey;
-      if (first && !['seats', 'passenger profile'].includes(name)) hotKeys[path] = first;
+      if (first && !['seats', 'passenger profile'].includes(name) && (!ONLY || ONLY.includes(name)))
+        hotKeys[path] = first;
       console.log(pad(name, 22) + pad(fmt(db), 14) + pad(fmt(cache), 12) + `${(db / cache).toFixed(1)}x`);
     }
 

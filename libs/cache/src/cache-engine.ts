@@ -40,7 +40,8 @@ export interface CacheAsideEngine {
     kind: 'read' | 'script',
   ): Promise<CachedEntry<T> | null>;
   /** The gateway's hit path: the value, or null on a miss or a cached "not found". */
-  cachedJson<T>(logicalKey: string): Promise<{ value: T; near: boolean } | null>;
+  /** `raw`, when the engine has it at hand: the value's JSON exactly as stored (an answer can be built around it). */
+  cachedJson<T>(logicalKey: string): Promise<{ value: T; near: boolean; raw?: string } | null>;
   /** Stores a payload under its tags unless it or a tag was invalidated at or after `fence` ('' = no check). */
   storeJson(
     logicalKey: string,

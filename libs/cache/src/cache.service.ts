@@ -19,6 +19,8 @@ import { MemcachedEntries } from './memcached/memcached-entries';
 export interface CachedEntry<T> {
   /** null: a cached "not found". */
   value: T | null;
+  /** The value's JSON as stored, when read from Valkey. */
+  raw?: string;
   /** Freshness left in ms; 0 or less: past its freshness, kept only for grace. Unknown: fresh. */
   freshForMs?: number;
   /** When it was stored (ms since the epoch), when the entry knows. */
@@ -189,14 +191,16 @@ export class CacheService {
    * A JSON entry as stored (the gateway's hit path): from the near cache when this process holds it, else one
    * GET; null on a miss or a cached "not found". `near` says whether Valkey was asked at all.
    */
-  cachedJson<T>(logicalKey: string): Promise<{ value: T; near: boolean } | null> {
+  cachedJson<T>(logicalKey: string): Promise<{ value: T; near: boolean; raw?: string } | null> {
     return this.engine.cachedJson<T>(logicalKey);
   }
 
-  private async valkeyCachedJson<T>(logicalKey: string): Promise<{ value: T; near: boolean } | null> {
+  private async valkeyCachedJson<T>(
+    logicalKey: string,
+  ): Promise<{ value: T; near: boolean; raw?: string } | null> {
     const got = await this.nearJson<T>(this.key(logicalKey));
     if (!got || got.entry.value === null) return null;
-    return { value: got.entry.value, near: got.near };
+    return { value: got.entry.value, near: got.near, raw: got.entry.raw };
   }
 
   /**
@@ -223,7 +227,8 @@ export class CacheService {
     const got = await this.near.read<CachedEntry<T>>(
       key,
       () => this.readWithTtl(key, 'read'),
-      (raw) => ({ value: parseJsonEntry<T>(raw) }),
+      // The string is kept too: the gateway answers a hit with it as is, rather than serialize the value again.
+      (raw) => ({ value: parseJsonEntry<T>(raw), raw }),
     );
     return got ? { entry: got.value, near: got.near } : null;
   }

@@ -32,12 +32,12 @@ describe('near cache (real Redis, CLIENT TRACKING)', () => {
 
   it('serves a second read from memory, and drops it when a plain client changes or deletes the key', async () => {
     await cli.set(k('flight:1'), JSON.stringify({ v: 1 }));
-    expect(await p.cache.cachedJson('flight:1')).toEqual({ value: { v: 1 }, near: false });
-    expect(await p.cache.cachedJson('flight:1')).toEqual({ value: { v: 1 }, near: true });
+    expect(await p.cache.cachedJson('flight:1')).toEqual({ value: { v: 1 }, near: false, raw: '{"v":1}' });
+    expect(await p.cache.cachedJson('flight:1')).toEqual({ value: { v: 1 }, near: true, raw: '{"v":1}' });
 
     await cli.set(k('flight:1'), JSON.stringify({ v: 2 }));
     await p.near.barrier(); // every invalidation sent before this point is applied
-    expect(await p.cache.cachedJson('flight:1')).toEqual({ value: { v: 2 }, near: false });
+    expect(await p.cache.cachedJson('flight:1')).toEqual({ value: { v: 2 }, near: false, raw: '{"v":2}' });
 
     await cli.del(k('flight:1'));
     await p.near.barrier();
@@ -84,14 +84,14 @@ describe('near cache (real Redis, CLIENT TRACKING)', () => {
     await eventually(async () => (p.near.stats().tracking ? undefined : true), 30_000, 10);
     // A change made while nobody listens for invalidations is not missed: nothing is served from memory now.
     await cli.set(k('airport:JFK'), JSON.stringify({ v: 2 }));
-    expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 2 }, near: false });
+    expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 2 }, near: false, raw: '{"v":2}' });
 
     expect(await p.near.ready(30_000)).toBe(true);
     await p.cache.cachedJson('airport:JFK');
-    expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 2 }, near: true });
+    expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 2 }, near: true, raw: '{"v":2}' });
     await cli.set(k('airport:JFK'), JSON.stringify({ v: 3 }));
     await p.near.barrier();
-    expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 3 }, near: false });
+    expect(await p.cache.cachedJson('airport:JFK')).toEqual({ value: { v: 3 }, near: false, raw: '{"v":3}' });
     expect(p.near.stats().flushes).toBeGreaterThanOrEqual(1);
   });
 
@@ -100,8 +100,8 @@ describe('near cache (real Redis, CLIENT TRACKING)', () => {
     const off = await createCachePrimitives(offConfig);
     try {
       await off.cache.set('k:1', { a: 1 }, { ttl: 60 });
-      expect(await off.cache.cachedJson('k:1')).toEqual({ value: { a: 1 }, near: false });
-      expect(await off.cache.cachedJson('k:1')).toEqual({ value: { a: 1 }, near: false });
+      expect(await off.cache.cachedJson('k:1')).toEqual({ value: { a: 1 }, near: false, raw: '{"a":1}' });
+      expect(await off.cache.cachedJson('k:1')).toEqual({ value: { a: 1 }, near: false, raw: '{"a":1}' });
       expect(off.near.stats().enabled).toBe(false);
     } finally {
       await off.close();

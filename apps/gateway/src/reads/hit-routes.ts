@@ -44,13 +44,13 @@ export class HitRoutes {
   }
 
   /** Answers a remembered GET from the cache; false when it must go the whole way. */
-  async answer(request: FastifyRequest, send: (body: unknown) => void): Promise<boolean> {
+  async answer(request: FastifyRequest, send: (json: string) => void): Promise<boolean> {
     if (request.method !== 'GET') return false;
     const read = this.known.get(request.url);
     if (!read) return false;
-    const envelope = await this.reads.hit(read.name, read.payload as never);
-    if (!envelope) return false;
-    send(envelope);
+    const json = await this.reads.hitText(read.name, read.payload as never);
+    if (json === null) return false;
+    send(json);
     this.answered.inc();
     return true;
   }
@@ -61,7 +61,7 @@ export class HitRoutes {
     const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
     fastify.addHook('onRequest', (request, reply, done) => {
       routes
-        .answer(request, (body) => void reply.send(body))
+        .answer(request, (json) => void reply.type('application/json; charset=utf-8').send(json))
         .then(
           (answered) => answered || done(),
           () => done(),

@@ -70,10 +70,38 @@ export class ReadsClient extends EnvelopeClient<ReadSignatures> {
 
   /** The read's envelope when it is cached (and not asked to refresh); null otherwise. */
   async hit<N extends ReadName>(name: N, payload: ReadPayload<N>): Promise<Envelope<ReadResult<N>> | null> {
+    const found = await this.lookup(name, payload);
+    return found && toEnvelope({ ...found, value: found.value() });
+  }
+
+  /**
+   * The same envelope as JSON text, for an answer sent as is. An entry stored as one JSON string and shown
+   * unchanged (no `present`) is not serialized again: its stored text is the envelope's `data`, byte for byte
+   * what JSON.stringify of its parsed value gives (the query-service stored that).
+   */
+  async hitText<N extends ReadName>(name: N, payload: ReadPayload<N>): Promise<string | null> {
+    const found = await this.lookup(name, payload);
+    if (!found) return null;
+    const envelope = toEnvelope({ ...found, value: found.raw === undefined ? found.value() : null });
+    return found.raw === undefined
+      ? JSON.stringify(envelope)
+      : `{"data":${found.raw},"meta":${JSON.stringify(envelope.meta)}}`;
+  }
+
+  private async lookup<N extends ReadName>(
+    name: N,
+    payload: ReadPayload<N>,
+  ): Promise<{
+    value: () => ReadResult<N>;
+    raw?: string;
+    source: 'cache';
+    latencyMs: number;
+    cacheKey: string;
+  } | null> {
     const read = DEFINITIONS[name];
     if ('refresh' in payload && payload.refresh) return null;
     const started = performance.now();
-    let hit: { value: unknown; near: boolean } | null;
+    let hit: { value: unknown; near: boolean; raw?: string } | null;
     let cacheKey: string;
     if ('json' in read.cache) {
       const logicalKey = read.cache.json(payload);
@@ -90,14 +118,20 @@ export class ReadsClient extends EnvelopeClient<ReadSignatures> {
     }
     if (!hit) return null;
     bumpPopularRoute(this.cache, read.rankedRoute?.(payload) ?? null);
-    const value: ReadResult<N> = read.present
-      ? read.present(hit.value as never)
-      : (hit.value as ReadResult<N>);
+    const stored = hit.value;
+    const present = read.present;
     const latencyMs = performance.now() - started;
     if (read.queryClass) {
       this.stats.record(read.queryClass, 'cache', latencyMs);
       if (hit.near) this.stats.count(read.queryClass, 'nearHits');
     }
-    return toEnvelope({ value, source: 'cache', latencyMs, cacheKey });
+    return {
+      value: () => (present ? present(stored as never) : (stored as ReadResult<N>)),
+      // Shown as stored only when nothing is added at answer time (a flight's status is).
+      raw: present ? undefined : hit.raw,
+      source: 'cache',
+      latencyMs,
+      cacheKey,
+    };
   }
 }
