@@ -40,11 +40,12 @@ const WORKERS = 4;
 const EACH_BEFORE = 8;
 const EACH_AFTER = 15;
 
-type Kind = 'read' | 'weather' | 'write-through' | 'write-behind';
-const KINDS: Kind[] = ['read', 'weather', 'write-through', 'write-behind'];
+type Kind = 'read' | 'weather' | 'write-through' | 'write-behind' | 'flight-change';
+const KINDS: Kind[] = ['read', 'weather', 'write-through', 'write-behind', 'flight-change'];
 
 interface Sent {
   kind: Kind;
+  method?: 'PATCH';
   path: string;
   body?: Record<string, unknown>;
   key?: string;
@@ -175,7 +176,7 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     const sent: Sent = { ...s, start: performance.now() };
     try {
       const { status, answer } = await fetchJson(sent.path, {
-        method: sent.body ? 'POST' : 'GET',
+        method: sent.method ?? (sent.body ? 'POST' : 'GET'),
         body: sent.body ? JSON.stringify(sent.body) : undefined,
         headers: sent.key ? { 'idempotency-key': sent.key } : {},
       });
@@ -195,12 +196,32 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     const survivorWriter = apps.find((a) => a.name === 'writer-service#2')!;
     const done: Sent[] = [];
     let seat = 0;
+    let change = 0;
     let stop = false;
     let turn = 0;
+    const moveFrom = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 2 * 86_400_000;
     const next = (): Omit<Sent, 'start'> => {
       const kind = KINDS[turn++ % KINDS.length];
       if (kind === 'read') return { kind, path: `/api/flights/${flights[turn % FLIGHTS]}?refresh=true` };
       if (kind === 'weather') return { kind, path: '/api/weather/US/94102' };
+      if (kind === 'flight-change') {
+        // Write-behind flight changes, flushed by the same kind of consumer group as the bookings.
+        const n = change++;
+        const departure = new Date(moveFrom + n * 60_000);
+        const body = {
+          departure: departure.toISOString(),
+          arrival: new Date(departure.getTime() + 3 * 3_600_000).toISOString(),
+          comment: `replicated ${n}`,
+          mode: 'write-behind',
+        };
+        return {
+          kind,
+          method: 'PATCH',
+          path: `/api/flights/${flights[n % FLIGHTS]}`,
+          body,
+          key: randomUUID(),
+        };
+      }
       const n = seat++;
       if (n >= FLIGHTS * 100) throw new Error('the load ran out of seats');
       const body = {
@@ -282,11 +303,12 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     // is this booking's: 409); a read simply answers.
     const retried: Sent[] = [];
     for (const f of failed)
-      retried.push(await send({ kind: f.kind, path: f.path, body: f.body, key: f.key }));
+      retried.push(await send({ kind: f.kind, method: f.method, path: f.path, body: f.body, key: f.key }));
     for (const r of retried) expect([200, 201, 202, 409]).toContain(r.status);
 
     // Every accepted booking is in the database once; no seat is booked twice.
-    const accepted = [...done, ...retried].filter((s) => s.body && ok(s));
+    const isBooking = (s: Sent) => s.kind === 'write-through' || s.kind === 'write-behind';
+    const accepted = [...done, ...retried].filter((s) => isBooking(s) && ok(s));
     const references = accepted
       .filter((s) => s.kind === 'write-behind')
       .map((s) => String(s.answer!.data!.reference));
@@ -312,6 +334,39 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     const count = new Map(rows.map((r) => [`${r.flight_id}/${String(r.seat).trim()}`, Number(r.n)]));
     expect([...count.values()].filter((n) => n !== 1)).toEqual([]);
     for (const s of accepted) expect(count.get(`${s.body!.flightId}/${s.body!.seat}`)).toBe(1);
+
+    // Every accepted flight change is persisted once, by whichever writer flushed it; one flight_log row each (a
+    // change retried after a 504 may have been carried out by its first attempt too: not counted).
+    const changes = [...done, ...retried].filter((s) => s.kind === 'flight-change' && ok(s));
+    const changeRefs = changes.map((s) => String(s.answer!.data!.reference));
+    expect(changeRefs.length).toBeGreaterThan(0);
+    await eventually(
+      async () => {
+        for (const reference of changeRefs) {
+          const { answer } = await fetchJson(`/api/flight-changes/${reference}`);
+          if (answer?.data?.status !== 'persisted') return undefined;
+        }
+        return true;
+      },
+      60_000,
+      200,
+    );
+    const stored = await sql(
+      `SELECT reference, COUNT(*) AS n FROM flight_change WHERE flight_id IN (${flights.join(',')}) GROUP BY reference`,
+    );
+    const storedCount = new Map(stored.map((r) => [String(r.reference), Number(r.n)]));
+    for (const reference of changeRefs)
+      expect({ reference, n: storedCount.get(reference) }).toEqual({ reference, n: 1 });
+    const logs = await sql(
+      `SELECT comment, COUNT(*) AS n FROM flight_log WHERE flight_id IN (${flights.join(',')}) GROUP BY comment`,
+    );
+    const logCount = new Map(logs.map((r) => [String(r.comment), Number(r.n)]));
+    const retriedComments = new Set(retried.map((r) => r.body?.comment));
+    for (const s of changes.filter((c) => !retriedComments.has(c.body!.comment)))
+      expect({ comment: s.body!.comment, n: logCount.get(String(s.body!.comment)) }).toEqual({
+        comment: s.body!.comment,
+        n: 1,
+      });
     valkey.disconnect();
   });
 
