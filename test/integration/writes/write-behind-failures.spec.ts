@@ -107,11 +107,17 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
   }
 
   async function allPersisted(references: string[]) {
-    await eventually(
-      async () => ((await statuses(references)).every((s) => s === 'persisted') ? true : undefined),
-      // Bounded, generous: after an outage the flusher's backoff (up to 5 s) and the pool's reconnect come first.
-      40000,
-    );
+    let last: string[] = [];
+    try {
+      await eventually(async () => {
+        last = await statuses(references);
+        return last.every((s) => s === 'persisted') ? true : undefined;
+      }, 40000); // bounded, generous: after an outage the flusher's backoff (up to 5 s) and the pool's reconnect come first
+    } catch (e) {
+      const counts: Record<string, number> = {};
+      for (const s of last) counts[s] = (counts[s] ?? 0) + 1;
+      throw new Error(`${(e as Error).message}: statuses ${JSON.stringify(counts)}`);
+    }
   }
 
   /** Every reference is in the database exactly once, and the flight holds exactly these bookings. */
