@@ -116,7 +116,7 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
     } catch (e) {
       const counts: Record<string, number> = {};
       for (const s of last) counts[s] = (counts[s] ?? 0) + 1;
-      throw new Error(`${(e as Error).message}: statuses ${JSON.stringify(counts)}`);
+      throw new Error(`${(e as Error).message}: statuses ${JSON.stringify(counts)}`, { cause: e });
     }
   }
 
