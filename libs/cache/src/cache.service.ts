@@ -150,8 +150,7 @@ export class CacheService {
       notifyFill: (key) => this.fill.notify(key),
       loadFence: async () => {
         // The server's clock when loading starts: an invalidation after it makes the result unfit to cache.
-        const time = guard.isAvailable ? await guard.run((c) => c.time(), 'script') : undefined;
-        return time === undefined ? undefined : serverMicros(time[0], time[1]);
+        return guard.isAvailable ? this.serverTimeUs() : undefined;
       },
       readJson: (key, graceSeconds, needsFreshness, kind) =>
         this.readJson(key, graceSeconds, needsFreshness, kind),
@@ -161,6 +160,12 @@ export class CacheService {
       invalidateTags: (tags) => this.valkeyInvalidateTags(tags),
       purge: () => this.valkeyPurge(),
     };
+  }
+
+  /** Valkey's clock in µs (see serverMicros); undefined when Valkey did not answer. */
+  async serverTimeUs(): Promise<string | undefined> {
+    const time = await this.cacheGuard.run((c) => c.time(), 'script');
+    return time === undefined ? undefined : serverMicros(time[0], time[1]);
   }
 
   /** Prefixed key as stored in Valkey. */

@@ -17,10 +17,9 @@ export class ProfileUpdate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Valkey's clock in µs (exact, as a decimal string); undefined when Valkey did not answer. */
-  async startStamp(): Promise<string | undefined> {
-    const t = await this.cache.guard((c) => c.time());
-    return t && String(BigInt(t[0]) * 1_000_000n + BigInt(t[1]));
+  /** Valkey's clock in µs; undefined when Valkey did not answer. */
+  startStamp(): Promise<string | undefined> {
+    return this.cache.serverTimeUs();
   }
 
   async applyBooking(
