@@ -21,6 +21,16 @@ const shared = {
   },
 };
 
+/** Suites run twice: on the single server (integration) and on the cluster (cluster). */
+const CLUSTER_SUITES = [
+  'cache/cache-primitives',
+  'cache/stampede-engine',
+  'reads/reads',
+  'writes/writes',
+  'weather/stampede',
+  'cluster/cluster-keys',
+];
+
 module.exports = {
   maxWorkers: 2,
   // Global in Jest 30 (a project's own testTimeout is not applied): generous, for a busy machine.
@@ -32,6 +42,16 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'],
       // A unit test that opens a connection fails (no server is assumed to run).
       setupFilesAfterEnv: ['<rootDir>/test/support/no-network.ts'],
+    },
+    {
+      // Before 'integration': its teardown stops the cluster before the integration project's leak check runs.
+      ...shared,
+      displayName: 'cluster',
+      // The suites that carry the cache's guarantees, again against a 3-master Valkey Cluster (test-env.ts).
+      testMatch: CLUSTER_SUITES.map((s) => `<rootDir>/test/integration/${s}.spec.ts`),
+      globals: { CACHE_TOPOLOGY: 'cluster' },
+      globalSetup: '<rootDir>/test/support/cluster-setup.ts',
+      globalTeardown: '<rootDir>/test/support/cluster-teardown.ts',
     },
     {
       ...shared,

@@ -3,3 +3,4 @@ export * from './redis-server';
 export * from './seeded';
 export * from './child-process';
 export * from './test-run';
+export * from './redis-cluster';

@@ -17,6 +17,8 @@ export const TestRedisServer = { start: () => startPrivateServer(REDIS) };
 export async function deleteKeysWithPrefix(
   client: import('iovalkey').default,
   prefix: string,
+  /** On a cluster node: keys of one batch may be in different slots, so one UNLINK each. */
+  oneByOne = false,
 ): Promise<number> {
   let deleted = 0;
   let cursor = '0';
@@ -29,7 +31,8 @@ export async function deleteKeysWithPrefix(
       5000,
     );
     cursor = next;
-    if (keys.length) deleted += await client.unlink(...keys);
+    if (keys.length && !oneByOne) deleted += await client.unlink(...keys);
+    if (oneByOne) for (const k of keys) deleted += await client.unlink(k);
   } while (cursor !== '0');
   return deleted;
 }

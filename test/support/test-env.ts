@@ -16,6 +16,19 @@ export function uniqueSuffix(): string {
   return `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * The "cluster" jest project runs suites again against a Valkey Cluster of its own (3 masters, 3 replicas; see
+ * cluster-setup.ts): its test files see the global CACHE_TOPOLOGY = 'cluster', and the nodes in
+ * TEST_CACHE_CLUSTER_NODES. Other projects' suites use the machine's single server.
+ */
+export function testClusterNodes(): string | undefined {
+  const topology = (globalThis as { CACHE_TOPOLOGY?: string }).CACHE_TOPOLOGY;
+  if (topology !== 'cluster') return undefined;
+  const nodes = process.env.TEST_CACHE_CLUSTER_NODES;
+  if (!nodes) throw new Error('the cluster project runs without TEST_CACHE_CLUSTER_NODES (see cluster-setup.ts)');
+  return nodes;
+}
+
 export function testConfig(engine: DbEngine, overrides: NodeJS.ProcessEnv = {}): AppConfig {
   // The run's id first: the leak check at the end of the run finds this run's leftovers by it.
   const suffix = `${testRunId()}${uniqueSuffix()}`;
@@ -30,6 +43,8 @@ export function testConfig(engine: DbEngine, overrides: NodeJS.ProcessEnv = {}):
     CACHE_HOST: process.env.TEST_REDIS_HOST ?? '127.0.0.1',
     CACHE_PORT: process.env.TEST_REDIS_PORT ?? '6379',
     CACHE_KEY_PREFIX: `${TEST_KEY_PREFIX}${suffix}:`,
+    // A suite that points at a server of its own (CACHE_PORT) gets that server, on either project.
+    CACHE_CLUSTER_NODES: overrides.CACHE_PORT ? '' : (testClusterNodes() ?? ''),
     // The secret of admin messages, shared by the suite's gateway and services (in process or spawned).
     INTERNAL_TOKEN: randomBytes(24).toString('hex'),
     // Port 0 everywhere: tests bind ephemeral ports and pass the real ones along.
@@ -55,6 +70,8 @@ export function storageEnv(config: AppConfig): NodeJS.ProcessEnv {
     CACHE_HOST: config.cache.host,
     CACHE_PORT: String(config.cache.port),
     CACHE_KEY_PREFIX: config.cache.keyPrefix,
+    CACHE_CLUSTER_NODES: (config.cache.clusterNodes ?? []).map((n) => `${n.host}:${n.port}`).join(','),
+    CACHE_SHARDS: String(config.cache.shards),
     CACHE_ENGINE: config.cache.engine,
     MEMCACHED_HOST: config.cache.memcached.host,
     MEMCACHED_PORT: String(config.cache.memcached.port),
@@ -81,6 +98,7 @@ export async function removeTestStorage(config: AppConfig): Promise<void> {
  * closing process writes its last statistics on the way out.
  */
 export async function removeTestKeys(config: AppConfig): Promise<void> {
+  if (config.cache.clusterNodes?.length) return removeClusterTestKeys(config);
   const client = oneShotValkey(config.cache);
   client.on('error', () => undefined);
   try {
@@ -91,4 +109,47 @@ export async function removeTestKeys(config: AppConfig): Promise<void> {
   } finally {
     if (client.status !== 'end') client.disconnect();
   }
+}
+
+/** removeTestKeys on a cluster: every master's keys under the prefix (best-effort, like the single server's). */
+async function removeClusterTestKeys(config: AppConfig): Promise<void> {
+  await Promise.all(
+    (await clusterMasters(config.cache.clusterNodes!)).map(async (endpoint) => {
+      const client = oneShotValkey(endpoint);
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await deleteKeysWithPrefix(client, config.cache.keyPrefix, true);
+      } catch {
+        // A master killed by the suite: its replica, promoted, is in the list next time.
+      } finally {
+        if (client.status !== 'end') client.disconnect();
+      }
+    }),
+  );
+}
+
+/** The masters of a cluster, as its first answering node sees them. */
+async function clusterMasters(nodes: { host: string; port: number }[]): Promise<{ host: string; port: number }[]> {
+  for (const node of nodes) {
+    const client = oneShotValkey(node);
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const text = (await client.call('CLUSTER', 'NODES')) as string;
+      return text
+        .split('\n')
+        .map((line) => line.split(' '))
+        .filter((f) => f.length > 2 && f[2].includes('master') && !f[2].includes('fail'))
+        .map((f) => {
+          const [host, port] = f[1].split('@')[0].split(':');
+          return { host: host || node.host, port: Number(port) };
+        });
+    } catch {
+      // next node
+    } finally {
+      if (client.status !== 'end') client.disconnect();
+    }
+  }
+  return [];
 }

@@ -1,6 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig, RepeatLimiter, queueOptions, suppressedNote } from '@app/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  RepeatLimiter,
+  queueOptions,
+  releaseQueueConnection,
+  suppressedNote,
+} from '@app/platform';
 import { EventName, QUEUES, WARMING_JOBS } from '@app/contracts';
 import { EventHandlers } from './event-handlers';
 import { LagRecorder } from './lag-recorder';
@@ -75,6 +82,7 @@ export class WarmerWorkers implements OnApplicationBootstrap, OnApplicationShutd
     // After the last job: the lag samples it measured are published too.
     await this.lag.flush();
     await this.warmingQueue?.close();
+    if (this.workers.length) releaseQueueConnection(this.config);
   }
 
   private async schedule(): Promise<void> {

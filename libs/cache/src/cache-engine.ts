@@ -29,8 +29,9 @@ export interface CacheAsideEngine {
   /**
    * The fence of a load starting now (Valkey: its server time in µs; memcached: the invalidation generation):
    * an invalidation after it keeps the load's result out. undefined when unknown (the result is not stored).
+   * On a cluster, the clock of the key's own shard.
    */
-  loadFence(): Promise<string | undefined>;
+  loadFence(logicalKey: string): Promise<string | undefined>;
 
   /** A JSON entry; with grace or early refresh (needsFreshness), its freshness. null on a miss. */
   readJson<T>(

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { Attempt, CacheHealth, CommandKind, FailureDetector } from './failure-detector';
 import { CACHE_CLIENT } from './valkey.module';
-import { ValkeyClient } from './valkey-client';
+import { isCluster, ValkeyClient } from './valkey-client';
+import { KeySpace } from './key-space';
 
 export * from './failure-detector';
 
@@ -17,11 +18,14 @@ type BreakerState = 'closed' | 'open';
 @Injectable()
 export class CacheGuard {
   private readonly detector: FailureDetector;
+  /** Prefix and, on a cluster, the shard hash tags of every key (see KeySpace). */
+  readonly keys: KeySpace;
 
   constructor(
     @Inject(CACHE_CLIENT) readonly client: ValkeyClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
+    this.keys = new KeySpace(config.cache.keyPrefix, isCluster(client) ? config.cache.shards : null);
     this.detector = new FailureDetector(
       {
         server: 'cache',
@@ -44,9 +48,9 @@ export class CacheGuard {
     return this.config.cache.keyPrefix;
   }
 
-  /** Prefixed key as stored in Valkey. */
+  /** The key as stored in Valkey: prefixed and, on a cluster, in the shard of its entity. */
   key(logical: string): string {
-    return this.config.cache.keyPrefix + logical;
+    return this.keys.key(logical);
   }
 
   /** Deadline of a read, and of the liveness probe (health checks use the same). */

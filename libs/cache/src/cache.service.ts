@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { Attempt, CacheGuard, CommandKind } from './cache-guard';
 import { CacheResult, GetOrLoadOptions, LoadTrace } from './cache.types';
@@ -10,7 +11,7 @@ import { runScript } from './scripts';
 import { CacheStatsService } from './cache-stats.service';
 import { NearCache } from './near-cache';
 import { withDeadline } from './deadline';
-import { ValkeyClient } from './valkey-client';
+import { masterConnections, ValkeyClient } from './valkey-client';
 import { NOT_FOUND, parseJsonEntry } from './json-entry';
 import { CacheAsideEngine } from './cache-engine';
 import { MemcachedEntries } from './memcached/memcached-entries';
@@ -148,9 +149,9 @@ export class CacheService {
       extend: (key, token, ttlMs) => this.lock.extend(key, token, ttlMs),
       waitForFill: (key, timeoutMs) => this.fill.waitFor(key, timeoutMs),
       notifyFill: (key) => this.fill.notify(key),
-      loadFence: async () => {
+      loadFence: async (key) => {
         // The server's clock when loading starts: an invalidation after it makes the result unfit to cache.
-        return guard.isAvailable ? this.serverTimeUs() : undefined;
+        return guard.isAvailable ? this.serverTimeUs(key) : undefined;
       },
       readJson: (key, graceSeconds, needsFreshness, kind) =>
         this.readJson(key, graceSeconds, needsFreshness, kind),
@@ -162,10 +163,16 @@ export class CacheService {
     };
   }
 
-  /** Valkey's clock in µs (see serverMicros); undefined when Valkey did not answer. */
-  async serverTimeUs(): Promise<string | undefined> {
-    const time = await this.cacheGuard.run((c) => c.time(), 'script');
-    return time === undefined ? undefined : serverMicros(time[0], time[1]);
+  /**
+   * The clock (µs) of the server holding a key's shard (on one server: that server), which stamps the fences and
+   * tag versions the key's store compares with; undefined when Valkey did not answer.
+   */
+  async serverTimeUs(logicalKey: string): Promise<string | undefined> {
+    const time = await this.cacheGuard.run(
+      (c) => runScript<number>(c, 'server-time', [this.key(logicalKey)]),
+      'script',
+    );
+    return time === undefined ? undefined : String(time);
   }
 
   /** Prefixed key as stored in Valkey. */
@@ -336,20 +343,75 @@ export class CacheService {
 
   private async valkeyDelete(logicalKeys: string[]): Promise<number> {
     if (logicalKeys.length === 0) return 0;
-    const keys = [
-      ...logicalKeys.map((k) => this.key(k)),
-      ...logicalKeys.map((k) => this.key(InfraKeys.fence(k))),
-    ];
-    const n = await this.cacheGuard.run(
-      (c) =>
-        runScript<number>(c, 'delete-fenced', keys, [
-          logicalKeys.length,
-          fenceTtlSeconds(this.config.cache.loaderTimeoutMs),
-        ]),
-      'script',
+    // One script per shard: a key and its fence share a shard, keys of other shards are another script's.
+    const counts = await Promise.all(
+      this.byShard(logicalKeys).map((group) => {
+        const keys = [...group.map((k) => this.key(k)), ...group.map((k) => this.key(InfraKeys.fence(k)))];
+        return this.cacheGuard.run(
+          (c) =>
+            runScript<number>(c, 'delete-fenced', keys, [
+              group.length,
+              fenceTtlSeconds(this.config.cache.loaderTimeoutMs),
+            ]),
+          'script',
+        );
+      }),
     );
     this.near.drop(logicalKeys.map((k) => this.key(k)));
-    return n ?? -1;
+    return sumOrUnreachable(counts);
+  }
+
+  /**
+   * The stored key of `logical` in the shard of `entity` (a flight's write-behind stream entries beside its seat
+   * map, say); on one server simply key(logical).
+   */
+  keyBeside(entity: string, logical: string): string {
+    const keys = this.cacheGuard.keys;
+    return keys.keyIn(keys.shardOf(entity), logical);
+  }
+
+  /** The stored key of `logical` in every shard (streams, totals: one per shard). */
+  keyInEveryShard(logical: string): string[] {
+    const keys = this.cacheGuard.keys;
+    return Array.from({ length: keys.shardCount }, (_, shard) => keys.keyIn(shard, logical));
+  }
+
+  /**
+   * A new random reference whose status key (`statusKeyOf`) lands in the shard of `entity`, so that accepting a
+   * write is one script (its status, its stream entry and the entity's state together). About CACHE_SHARDS tries.
+   */
+  referenceBeside(entity: string, statusKeyOf: (reference: string) => string): string {
+    const keys = this.cacheGuard.keys;
+    const shard = keys.shardOf(entity);
+    for (;;) {
+      const reference = randomUUID();
+      if (keys.shardOf(statusKeyOf(reference)) === shard) return reference;
+    }
+  }
+
+  /** Logical keys grouped by shard (one group on one server). */
+  private byShard(logicalKeys: string[]): string[][] {
+    const keys = this.cacheGuard.keys;
+    if (!keys.isSharded) return [logicalKeys];
+    const groups = new Map<number, string[]>();
+    for (const k of logicalKeys) {
+      const shard = keys.shardOf(k);
+      groups.set(shard, [...(groups.get(shard) ?? []), k]);
+    }
+    return [...groups.values()];
+  }
+
+  /**
+   * The tag sets and versions an entry registers in: those of the entry's own shard (each tag has one set and one
+   * version per shard, so the store is one script; invalidating a tag visits every shard).
+   */
+  tagKeysOf(logicalKey: string, tags: string[]): { sets: string[]; versions: string[] } {
+    const keys = this.cacheGuard.keys;
+    const shard = keys.shardOf(logicalKey);
+    return {
+      sets: tags.map((t) => keys.keyIn(shard, InfraKeys.tagSet(t))),
+      versions: tags.map((t) => keys.keyIn(shard, InfraKeys.tagVersion(t))),
+    };
   }
 
   /**
@@ -363,23 +425,37 @@ export class CacheService {
 
   private async valkeyInvalidateTags(tags: string[]): Promise<number> {
     if (tags.length === 0) return 0;
-    const keys = [
-      ...tags.map((t) => this.key(InfraKeys.tagSet(t))),
-      ...tags.map((t) => this.key(InfraKeys.tagVersion(t))),
-    ];
-    const n = await this.cacheGuard.run(
-      (c) => runScript<number>(c, 'invalidate-tags', keys, [tags.length, TAG_VERSION_TTL_SECONDS]),
-      'script',
+    // Every shard has its own set and version of each tag: the same script on each (see KeySpace).
+    const keys = this.cacheGuard.keys;
+    const counts = await Promise.all(
+      Array.from({ length: keys.shardCount }, (_, shard) => {
+        const shardKeys = [
+          ...tags.map((t) => keys.keyIn(shard, InfraKeys.tagSet(t))),
+          ...tags.map((t) => keys.keyIn(shard, InfraKeys.tagVersion(t))),
+        ];
+        return this.cacheGuard.run(
+          (c) => runScript<number>(c, 'invalidate-tags', shardKeys, [tags.length, TAG_VERSION_TTL_SECONDS]),
+          'script',
+        );
+      }),
     );
     // The deleted entries are known to the server only: wait for its invalidations to reach this process.
     await this.near.barrier();
-    return n ?? -1;
+    return sumOrUnreachable(counts);
   }
 
-  /** The logical keys currently registered under a tag (tests, diagnostics). */
+  /** The logical keys currently registered under a tag, in every shard (tests, diagnostics). */
   async keysOfTag(tag: string): Promise<string[]> {
-    const members = (await this.cacheGuard.run((c) => c.smembers(this.key(InfraKeys.tagSet(tag))))) ?? [];
-    return members.map((m) => m.slice(this.config.cache.keyPrefix.length)).sort();
+    const keys = this.cacheGuard.keys;
+    const members = await Promise.all(
+      Array.from({ length: keys.shardCount }, (_, shard) =>
+        this.cacheGuard.run((c) => c.smembers(keys.keyIn(shard, InfraKeys.tagSet(tag)))),
+      ),
+    );
+    return members
+      .flatMap((m) => m ?? [])
+      .map((m) => keys.logicalOf(m) ?? m)
+      .sort();
   }
 
   /**
@@ -392,18 +468,29 @@ export class CacheService {
   }
 
   private async valkeyPurge(): Promise<number> {
-    const prefix = this.config.cache.keyPrefix;
-    const keep = NON_CACHE_KEY_PREFIXES.map((p) => prefix + p);
+    const keys = this.cacheGuard.keys;
+    const isCache = (stored: string) => {
+      const logical = keys.logicalOf(stored);
+      return logical !== undefined && !NON_CACHE_KEY_PREFIXES.some((p) => logical.startsWith(p));
+    };
+    // Every master of a cluster holds its own part of the keys; one server holds them all.
     const deleted = await this.cacheGuard.run(async (c) => {
-      let n = 0;
-      let cursor = '0';
-      do {
-        const [next, batch] = await c.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 5000);
-        cursor = next;
-        const doomed = batch.filter((k) => !keep.some((p) => k.startsWith(p)));
-        if (doomed.length) n += await c.unlink(...doomed);
-      } while (cursor !== '0');
-      return n;
+      const counts = await Promise.all(
+        masterConnections(c).map(async (server) => {
+          let n = 0;
+          let cursor = '0';
+          do {
+            const [next, batch] = await server.scan(cursor, 'MATCH', `${escapeGlob(keys.prefix)}*`, 'COUNT', 5000);
+            cursor = next;
+            const doomed = batch.filter(isCache);
+            // Keys of one batch may be in different slots: UNLINK them one by one on a cluster (pipelined).
+            if (!keys.isSharded) n += doomed.length ? await server.unlink(...doomed) : 0;
+            else for (const count of await Promise.all(doomed.map((k) => c.unlink(k)))) n += count;
+          } while (cursor !== '0');
+          return n;
+        }),
+      );
+      return counts.reduce((a, b) => a + b, 0);
     }, 'script');
     if (deleted === undefined) throw new CacheUnavailableError();
     return deleted;
@@ -512,7 +599,7 @@ export class CacheService {
   ): Promise<CacheResult<T | null>> {
     const engine = this.engineOf(spec);
     // Where invalidations stand when loading starts: one after it makes the result unfit to cache.
-    const fence = await engine.loadFence();
+    const fence = await engine.loadFence(spec.key);
     // The owner keeps its lock while its loader runs, however long that takes (up to the loader timeout).
     const watchdog = token
       ? setInterval(() => void engine.extend(spec.key, token, lockTtlMs), Math.max(50, lockTtlMs / 3))
@@ -694,11 +781,12 @@ export class CacheService {
     tags: string[],
     fence: string,
   ): Promise<boolean> {
+    const tagKeys = this.tagKeysOf(logicalKey, tags);
     const keys = [
       this.key(logicalKey),
       this.key(InfraKeys.fence(logicalKey)),
-      ...tags.map((t) => this.key(InfraKeys.tagSet(t))),
-      ...tags.map((t) => this.key(InfraKeys.tagVersion(t))),
+      ...tagKeys.sets,
+      ...tagKeys.versions,
     ];
     const ok = await this.cacheGuard.run(
       (c) => runScript<number>(c, 'set-with-tags', keys, [payload, ttl, tags.length, fence]),
@@ -721,12 +809,9 @@ export class SourceTimeoutError extends Error {
   }
 }
 
-/**
- * Server time in µs (a load's start, compared with fences and tag versions by the store scripts). Microseconds,
- * so that a load starting right after an invalidation is not mistaken for one that started with it.
- */
-export function serverMicros(seconds: number | string, micros: number | string): string {
-  return String(Number(seconds) * 1_000_000 + Number(micros));
+/** The outcome of one invalidation run on several shards: -1 when any was unreachable (the caller may retry). */
+function sumOrUnreachable(counts: (number | undefined)[]): number {
+  return counts.some((n) => n === undefined) ? -1 : counts.reduce<number>((a, b) => a + (b as number), 0);
 }
 
 /** The outcome of one invalidation on two servers: -1 when either was unreachable (the caller may retry). */

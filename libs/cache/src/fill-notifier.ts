@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CacheGuard } from './cache-guard';
 import { InfraKeys } from './keys';
-import { ValkeyClient } from './valkey-client';
+import { duplicateClient, ValkeyClient } from './valkey-client';
 
 /**
  * Wakes the requests waiting for a key the moment another process fills it, instead of sleep-polling.
@@ -22,7 +22,8 @@ export class FillNotifier implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit() {
-    this.subscriber = this.guard.client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+    // On a cluster, iovalkey's cluster subscriber: PUBLISH reaches every node's subscribers over the cluster bus.
+    this.subscriber = duplicateClient(this.guard.client, { enableOfflineQueue: true, commandTimeout: undefined });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, key: string) => {
       if (channel === this.channel) this.wake(key, true);

@@ -18,3 +18,4 @@ export * from './cache-engine';
 export * from './memcached/memcached-connection';
 export * from './memcached/memcached-guard';
 export * from './memcached/memcached-entries';
+export * from './key-space';

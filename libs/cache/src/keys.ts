@@ -194,7 +194,12 @@ export const SessionKeys = {
 /** Field of DurableWriteKeys.pendingSeats that counts committed seat changes (optimistic seat-map rebuilds). */
 export const PENDING_VERSION_FIELD = 'version';
 
-/** BullMQ prefix: "cmiyc:" -> "cmiyc:bull" (kept by DELETE /api/cache; tests get their own from their key prefix). */
+/**
+ * BullMQ prefix: "cmiyc:" -> "cmiyc:bull" (kept by DELETE /api/cache; tests get their own from their key prefix).
+ * On a cluster it is a hash tag, "{cmiyc:bull}": BullMQ's scripts touch several keys of a queue at once, which
+ * must share a slot (BullMQ's own advice); all queues then live on one master.
+ */
 export function queuePrefix(config: AppConfig): string {
-  return `${config.cache.keyPrefix}bull`;
+  const prefix = `${config.cache.keyPrefix}bull`;
+  return config.queue.clusterNodes?.length ? `{${prefix}}` : prefix;
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { ValkeyClient } from './valkey-client';
+import { isCluster, ValkeyClient } from './valkey-client';
 
 /** One near-cache entry: the value as the caller uses it, and what it weighs. */
 interface NearEntry {
@@ -67,7 +67,9 @@ export class NearCache {
     private readonly client: ValkeyClient,
     private readonly options: NearCacheOptions,
   ) {
-    if (options.maxBytes > 0) {
+    // Not on a cluster (yet): tracking would need a redirect connection per master, set up again after every
+    // failover and slot move; without it a near entry could outlive its invalidation. Reads go to Valkey.
+    if (options.maxBytes > 0 && !isCluster(client)) {
       this.lru = new LRUCache<string, NearEntry>({
         maxSize: options.maxBytes,
         sizeCalculation: (e) => Math.max(1, e.bytes),

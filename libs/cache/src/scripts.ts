@@ -9,6 +9,7 @@ import type { ValkeyClient } from './valkey-client';
  * that, and sends the text again by itself when the server answers NOSCRIPT (a restart, a failover).
  */
 export const SCRIPT_NAMES = [
+  'server-time',
   'release-lock',
   'extend-lock',
   'set-with-tags',
@@ -61,6 +62,11 @@ export const LUA: Readonly<Record<ScriptName, string>> = loadScripts();
 /** The command name a script is defined under: "set-with-tags" -> "lua_set_with_tags" (no clash with Valkey's). */
 function commandName(name: ScriptName): string {
   return `lua_${name.replace(/-/g, '_')}`;
+}
+
+/** The command names of every script (as defineScripts defines them). */
+export function scriptCommandNames(): string[] {
+  return SCRIPT_NAMES.map(commandName);
 }
 
 /** Defines every script on a connection (done once, by createValkeyClient). */

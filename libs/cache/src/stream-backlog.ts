@@ -1,4 +1,5 @@
 import { ValkeyClient } from './valkey-client';
+import { runScript } from './scripts';
 
 /** What a consumer group has not finished with yet. */
 export interface StreamBacklog {
@@ -24,8 +25,8 @@ export async function streamBacklog(c: ValkeyClient, stream: string, group: stri
   if (!(await c.exists(stream))) return none;
   const groups = (await c.xinfo('GROUPS', stream)) as unknown[][];
   const info = groups.map(pairs).find((g) => g.name === group);
-  const time = await c.time();
-  const nowMs = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+  // The clock of the stream's own server (on a cluster, TIME alone would ask any node).
+  const nowMs = Math.floor(Number(await runScript<number>(c, 'server-time', [stream])) / 1000);
   if (!info) {
     // No group (deleted, not yet re-created): every entry is undelivered.
     const [first] = (await c.xrange(stream, '-', '+', 'COUNT', 1)) as [string, string[]][];
@@ -52,6 +53,17 @@ export async function streamBacklog(c: ValkeyClient, stream: string, group: stri
     pending: Number(pendingCount),
     undelivered: lag,
     oldestAgeMs: oldest.length ? Math.max(0, nowMs - Math.min(...oldest)) : null,
+  };
+}
+
+/** The backlog of a group over several streams (one per shard on a cluster): summed, the oldest of all. */
+export async function streamsBacklog(c: ValkeyClient, streams: string[], group: string): Promise<StreamBacklog> {
+  const each = await Promise.all(streams.map((s) => streamBacklog(c, s, group)));
+  const ages = each.map((b) => b.oldestAgeMs).filter((a): a is number => a !== null);
+  return {
+    pending: each.reduce((n, b) => n + b.pending, 0),
+    undelivered: each.reduce((n, b) => n + b.undelivered, 0),
+    oldestAgeMs: ages.length ? Math.max(...ages) : null,
   };
 }
 

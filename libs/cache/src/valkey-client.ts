@@ -1,8 +1,40 @@
-import Valkey, { RedisOptions } from 'iovalkey';
-import { defineScripts } from './scripts';
+import Valkey, { Cluster, ClusterOptions, RedisOptions } from 'iovalkey';
+import { defineScripts, scriptCommandNames } from './scripts';
 import { AppConfig, RedisEndpoint } from '@app/platform/config';
 
+/**
+ * A connection to one Valkey server, or iovalkey's Cluster client behind the same command interface (typed as
+ * the single-server client: the commands this project sends exist on both; see isCluster for what differs).
+ */
 export type ValkeyClient = Valkey;
+
+/** True when the client is iovalkey's Cluster client (CACHE_CLUSTER_NODES / QUEUE_CLUSTER_NODES). */
+export function isCluster(client: ValkeyClient): boolean {
+  return (client as unknown as { isCluster?: boolean }).isCluster === true;
+}
+
+/** The cluster client behind a ValkeyClient (callers check isCluster first). */
+export function asCluster(client: ValkeyClient): Cluster {
+  return client as unknown as Cluster;
+}
+
+/** The server connections to scan or watch: the masters of a cluster, or the client itself. */
+export function masterConnections(client: ValkeyClient): ValkeyClient[] {
+  return isCluster(client) ? (asCluster(client).nodes('master') as ValkeyClient[]) : [client];
+}
+
+/** A second connection like this one (a subscriber, say), with some options changed. */
+export function duplicateClient(client: ValkeyClient, overrides: Partial<RedisOptions>): ValkeyClient {
+  if (!isCluster(client)) return client.duplicate(overrides);
+  const cluster = asCluster(client);
+  const copy = cluster.duplicate(undefined, {
+    ...cluster.options,
+    enableOfflineQueue: overrides.enableOfflineQueue ?? cluster.options.enableOfflineQueue,
+    redisOptions: { ...cluster.options.redisOptions, ...overrides },
+  }) as unknown as ValkeyClient;
+  copy.on('error', () => undefined);
+  return copy;
+}
 
 export interface ValkeyClientOptions {
   /** Name shown in CLIENT LIST, to tell processes apart. */
@@ -42,12 +74,40 @@ export function createValkeyClient(endpoint: RedisEndpoint, opts: ValkeyClientOp
     // Reconnect forever with a capped backoff: the cache coming back must be noticed without a restart.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
   };
-  const client = new Valkey(options);
+  const client = endpoint.clusterNodes?.length ? clusterClient(endpoint, options) : new Valkey(options);
   defineScripts(client);
   // Connection errors are reported by health checks and the circuit breaker; an unhandled 'error' event
   // would otherwise crash the process.
   client.on('error', () => undefined);
   return client;
+}
+
+/**
+ * iovalkey's Cluster client with the same per-node options: it learns the slot map from the given nodes, follows
+ * MOVED/ASK redirections, and after a failover retries on the promoted replica.
+ */
+function clusterClient(endpoint: RedisEndpoint, options: RedisOptions): ValkeyClient {
+  const { host, port, retryStrategy, enableOfflineQueue, enableAutoPipelining, lazyConnect, ...nodeOptions } = options;
+  void host;
+  void port;
+  const clusterOptions: ClusterOptions = {
+    redisOptions: nodeOptions,
+    enableOfflineQueue,
+    enableAutoPipelining,
+    // iovalkey's cluster auto-pipeline refuses scripts of different slots in one tick ("All keys in the pipeline
+    // should belong to the same slots allocation group"): scripts are sent on their own.
+    autoPipeliningIgnoredCommands: [...scriptCommandNames(), 'evalsha', 'eval'],
+    clusterRetryStrategy: retryStrategy,
+    // A failover takes the node timeout plus an election: keep retrying a little, then give up (the caller's
+    // own deadline decides before that on the cache path).
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 50,
+    slotsRefreshTimeout: 2000,
+    scaleReads: 'master',
+    lazyConnect,
+  };
+  return new Cluster(endpoint.clusterNodes ?? [], clusterOptions) as unknown as ValkeyClient;
 }
 
 /**

@@ -43,9 +43,9 @@ describe('cache primitives (real Redis)', () => {
     expect(first.source).toBe('database');
     expect(second.source).toBe('cache');
     expect(second.value).toEqual(first.value);
-    expect(second.cacheKey).toBe(`${config.cache.keyPrefix}flight:115`);
+    expect(second.cacheKey).toBe(p.cache.key('flight:115'));
     expect(loader.calls).toBe(1);
-    expect(await p.client.ttl(`${config.cache.keyPrefix}flight:115`)).toBeGreaterThan(50);
+    expect(await p.client.ttl(p.cache.key('flight:115'))).toBeGreaterThan(50);
   });
 
   it('caches "not found" briefly so unknown ids do not reach the loader again', async () => {
@@ -55,7 +55,7 @@ describe('cache primitives (real Redis)', () => {
     expect(first).toMatchObject({ value: null, source: 'database' });
     expect(second).toMatchObject({ value: null, source: 'cache' });
     expect(loader.calls).toBe(1);
-    const ttl = await p.client.ttl(`${config.cache.keyPrefix}flight:999999`);
+    const ttl = await p.client.ttl(p.cache.key('flight:999999'));
     expect(ttl).toBeLessThanOrEqual(30);
   });
 
@@ -82,7 +82,7 @@ describe('cache primitives (real Redis)', () => {
     const deleted = await p.cache.invalidateTags(['flight:115']);
 
     expect(deleted).toBe(2);
-    const exists = async (k: string) => p.client.exists(`${config.cache.keyPrefix}${k}`);
+    const exists = async (k: string) => p.client.exists(p.cache.key(k));
     expect(await exists('manifest:115')).toBe(0);
     expect(await exists('search:JFK:LAX:2026-12-15')).toBe(0);
     expect(await exists('manifest:116')).toBe(1);
@@ -136,7 +136,7 @@ describe('cache primitives (real Redis)', () => {
     await p.cache.invalidateTags(['flight:117']); // a booking on flight 117 commits while the search loads
     release();
     expect((await loading).cacheKey).toBeNull();
-    expect(await p.client.exists(`${config.cache.keyPrefix}search:JFK:LAX:2026-12-16`)).toBe(0);
+    expect(await p.client.exists(p.cache.key('search:JFK:LAX:2026-12-16'))).toBe(0);
   });
 
   it('an owner whose lock expired cannot release the new owner’s lock', async () => {
@@ -181,7 +181,7 @@ describe('cache primitives (real Redis)', () => {
     try {
       let notifiedAt = 0;
       const sub = createValkeyClient(config.cache);
-      await sub.subscribe(`${config.cache.keyPrefix}fill`);
+      await sub.subscribe(p.cache.key('fill'));
       sub.on('message', () => (notifiedAt ||= Date.now()));
       const ownerDone = p.cache.getOrLoad('k', countingLoader('v', 300), opts);
       await sleep(50);
@@ -247,11 +247,11 @@ describe('cache primitives (real Redis)', () => {
     const foreign = `other-project:${Date.now()}:k`;
     await p.client.set(foreign, 'x');
     await p.cache.set('flight:1', { a: 1 }, { ttl: 60, tags: ['flight:1'] });
-    await p.client.set(`${config.cache.keyPrefix}wb:booking:ABC`, 'pending');
+    await p.client.set(p.cache.key('wb:booking:ABC'), 'pending');
     const n = await p.cache.purgeCachedEntries();
     expect(n).toBeGreaterThanOrEqual(2); // the entry and its tag set
-    expect(await p.client.exists(`${config.cache.keyPrefix}flight:1`)).toBe(0);
-    expect(await p.client.get(`${config.cache.keyPrefix}wb:booking:ABC`)).toBe('pending');
+    expect(await p.client.exists(p.cache.key('flight:1'))).toBe(0);
+    expect(await p.client.get(p.cache.key('wb:booking:ABC'))).toBe('pending');
     expect(await p.client.get(foreign)).toBe('x');
     await p.client.del(foreign);
   });

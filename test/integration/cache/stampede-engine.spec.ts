@@ -104,7 +104,7 @@ describe('stampede engine (real Redis)', () => {
     const grace = { ...opts, ttl: 1, graceSeconds: 30 };
     await p.cache.getOrLoad('profile:1', async () => ({ n: 1 }), grace);
     // Freshness is the server's TTL: wait until it says the value is past it.
-    while ((await p.client.pttl(`${config.cache.keyPrefix}profile:1`)) > 30_000) await sleep(50);
+    while ((await p.client.pttl(p.cache.key('profile:1'))) > 30_000) await sleep(50);
     const stale = await p.cache.getOrLoad(
       'profile:1',
       async () => {
@@ -145,7 +145,7 @@ describe('stampede engine (real Redis)', () => {
     const hit = await p.cache.getOrLoad('hot:1', loader, o);
     expect(hit).toMatchObject({ source: 'cache', value: { version: 1 }, trace: { earlyRefresh: true } });
     // The background refresh stores the new value (bounded wait for it to land, not a fixed sleep).
-    const stored = async () => JSON.parse((await p.client.get(`${config.cache.keyPrefix}hot:1`)) ?? 'null');
+    const stored = async () => JSON.parse((await p.client.get(p.cache.key('hot:1'))) ?? 'null');
     for (let i = 0; i < 400 && (await stored())?.version !== 2; i++) await sleep(25);
     expect(await stored()).toEqual({ version: 2 });
     const after = await p.cache.getOrLoad('hot:1', loader, { ...o, earlyRefreshSeconds: 0 });

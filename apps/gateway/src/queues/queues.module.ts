@@ -6,7 +6,7 @@ import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import fastifyBasicAuth from '@fastify/basic-auth';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { APP_CONFIG, AppConfig, queueOptions } from '@app/platform';
+import { APP_CONFIG, AppConfig, queueOptions, releaseQueueConnection } from '@app/platform';
 import { QUEUES } from '@app/contracts';
 import { AdminAccessModule } from '../admin/admin-access.module';
 import { ADMIN_REALM, tooManyFailedLogins } from '../admin/admin-auth.guard';
@@ -41,6 +41,7 @@ export const QUEUE_DASHBOARD_PATH = '/queues';
 export class QueuesModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(PROJECT_QUEUES) private readonly queues: Queue[],
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly credentials: AdminCredentials,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
@@ -71,5 +72,6 @@ export class QueuesModule implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown() {
     await Promise.all(this.queues.map((q) => q.close()));
+    this.queues.forEach(() => releaseQueueConnection(this.config));
   }
 }

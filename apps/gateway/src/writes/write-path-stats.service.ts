@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { CacheService, DurableWriteKeys, StreamBacklog, WriteKeys, streamBacklog } from '@app/cache';
+import { CacheService, DurableWriteKeys, StreamBacklog, WriteKeys, streamsBacklog } from '@app/cache';
 import { withTimeout } from '@app/platform';
 import { PROJECT_QUEUES } from '../queues/queues.module';
 
@@ -86,28 +86,40 @@ export class WritePathStatsService {
   }
 
   private async stream(): Promise<WritePathStats['writeBehind']> {
-    const key = this.cache.key(DurableWriteKeys.writeBehindStream());
+    // One stream on one server; one per shard on a cluster, summed here.
+    const keys = this.cache.keyInEveryShard(DurableWriteKeys.writeBehindStream());
+    const group = DurableWriteKeys.writeBehindGroup();
     const reply = await this.cache.guard(async (c) => {
-      const length = await c.xlen(key);
-      const groups =
-        length === 0 && !(await c.exists(key)) ? [] : ((await c.xinfo('GROUPS', key)) as unknown[][]);
+      const shards = await Promise.all(
+        keys.map(async (key) => {
+          const length = await c.xlen(key);
+          const groups =
+            length === 0 && !(await c.exists(key)) ? [] : ((await c.xinfo('GROUPS', key)) as unknown[][]);
+          return { length, groups };
+        }),
+      );
       // Bookings accepted and not yet persisted: how many, and how long the oldest has waited.
-      const backlog = await streamBacklog(c, key, DurableWriteKeys.writeBehindGroup());
-      return { length, groups, backlog };
+      const backlog = await streamsBacklog(c, keys, group);
+      return { shards, backlog };
     });
     if (!reply) return null;
+    const groups = new Map<string, { group: string; consumers: number; pending: number; lag: number | null }>();
+    for (const flat of reply.shards.flatMap((s) => s.groups)) {
+      const g = pairs(flat);
+      const name = String(g.name);
+      const lag = g.lag === null || g.lag === undefined ? null : Number(g.lag);
+      const seen = groups.get(name);
+      groups.set(name, {
+        group: name,
+        consumers: (seen?.consumers ?? 0) + Number(g.consumers),
+        pending: (seen?.pending ?? 0) + Number(g.pending),
+        lag: seen === undefined ? lag : seen.lag === null || lag === null ? null : seen.lag + lag,
+      });
+    }
     return {
-      streamLength: reply.length,
+      streamLength: reply.shards.reduce((n, s) => n + s.length, 0),
       backlog: reply.backlog,
-      groups: reply.groups.map((flat) => {
-        const g = pairs(flat);
-        return {
-          group: String(g.name),
-          consumers: Number(g.consumers),
-          pending: Number(g.pending),
-          lag: g.lag === null || g.lag === undefined ? null : Number(g.lag),
-        };
-      }),
+      groups: [...groups.values()],
     };
   }
 

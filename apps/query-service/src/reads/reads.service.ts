@@ -105,8 +105,8 @@ export class ReadsService implements ReadHandlers {
       seatMap: this.cache.key(Keys.seatMap(flightId)),
       counters: this.cache.key(Keys.seatCounters(flightId)),
       pending: this.cache.key(DurableWriteKeys.pendingSeats(flightId)),
-      tagSet: this.cache.key(InfraKeys.tagSet(Tags.flight(flightId))),
-      tagVersion: this.cache.key(InfraKeys.tagVersion(Tags.flight(flightId))),
+      tagSet: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.flight(flightId)]).sets[0],
+      tagVersion: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.flight(flightId)]).versions[0],
       fence: this.cache.key(InfraKeys.fence(Keys.seatMap(flightId))),
     };
     const r = await this.structures.getOrBuild<SeatAvailability, SeatRows>({

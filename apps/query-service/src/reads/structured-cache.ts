@@ -88,11 +88,13 @@ export class StructuredCache {
     ttl: number,
     loadStartedUs: string,
   ) {
+    // The structure's keys share an entity (see KeySpace), so their tags are those of the first one's shard.
+    const tagKeys = this.cache.tagKeysOf(spec.keys[0], spec.tags);
     const keys = [
       ...spec.keys.map((k) => this.cache.key(k)),
       ...spec.keys.map((k) => this.cache.key(InfraKeys.fence(k))),
-      ...spec.tags.map((t) => this.cache.key(InfraKeys.tagSet(t))),
-      ...spec.tags.map((t) => this.cache.key(InfraKeys.tagVersion(t))),
+      ...tagKeys.sets,
+      ...tagKeys.versions,
     ];
     const args = [
       spec.keys.length,

@@ -24,8 +24,9 @@ export class BookingFactsCache {
   async load(flightId: number, passengerId: number): Promise<BookingFacts> {
     const flightKey = WriteKeys.bookingFlightFacts(flightId);
     const passengerKey = WriteKeys.bookingPassengerFacts(passengerId);
+    // Two GETs, not MGET: on a cluster the two keys live in different slots (one round trip all the same).
     const cached = await this.cache.guard((c) =>
-      c.mget(this.cache.key(flightKey), this.cache.key(passengerKey)),
+      Promise.all([c.get(this.cache.key(flightKey)), c.get(this.cache.key(passengerKey))]),
     );
     let flight = parse<FlightFacts>(cached?.[0]);
     let passenger = parse<{ passportNo: string }>(cached?.[1]);

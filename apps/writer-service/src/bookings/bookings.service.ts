@@ -7,7 +7,6 @@ import {
   ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   BookingStatusView,
@@ -18,7 +17,7 @@ import {
   seatIndex,
   seatLayout,
 } from '@app/contracts';
-import { CacheResult, CacheService, DurableWriteKeys, Tags } from '@app/cache';
+import { CacheResult, CacheService, DurableWriteKeys, Keys, Tags } from '@app/cache';
 import { dbErrorKind, unavailableIfDown } from '@app/platform';
 import { bookingCancelled, bookingCreated, departureDay } from '../events/booking-events';
 import { OutboxEvent, OutboxRepository } from '../events/outbox.repository';
@@ -170,7 +169,7 @@ export class BookingsService {
     // Valkey's clock before the transaction: what the profile's in-place update compares its entry with.
     const [claim, profileStamp] = await Promise.all([
       this.seats.hold(flightId, v.flight.capacity, v.seatIndex),
-      this.profile.startStamp(),
+      this.profile.startStamp(passengerId),
     ]);
     if (claim.outcome === 'taken') throw seatTaken(seat, flightId);
     const day = departureDay(v.flight.departure);
@@ -233,7 +232,11 @@ export class BookingsService {
     v: Validated,
     started: number,
   ): Promise<CacheResult<WriteBehindAccepted>> {
-    const reference = randomUUID();
+    // A reference whose status lands in the flight's shard (on a cluster; any reference on one server).
+    const reference = this.cache.referenceBeside(
+      Keys.seatMap(dto.flightId),
+      DurableWriteKeys.bookingStatus,
+    );
     const fields: Record<string, string> = {
       reference,
       flightId: String(dto.flightId),

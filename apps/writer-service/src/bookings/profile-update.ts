@@ -17,9 +17,9 @@ export class ProfileUpdate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Valkey's clock in µs; undefined when Valkey did not answer. */
-  startStamp(): Promise<string | undefined> {
-    return this.cache.serverTimeUs();
+  /** The clock (µs) of the Valkey holding the passenger's profile; undefined when Valkey did not answer. */
+  startStamp(passengerId: number): Promise<string | undefined> {
+    return this.cache.serverTimeUs(Keys.passengerProfile(passengerId));
   }
 
   async applyBooking(

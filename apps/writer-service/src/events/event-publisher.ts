@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { APP_CONFIG, AppConfig, EVENT_JOB_OPTIONS, queueOptions } from '@app/platform';
+import { APP_CONFIG, AppConfig, EVENT_JOB_OPTIONS, queueOptions, releaseQueueConnection } from '@app/platform';
 import { EventName, EventPayloads, QUEUES, eventJobId } from '@app/contracts';
 
 export interface PendingEvent<N extends EventName = EventName> {
@@ -23,7 +23,7 @@ export interface EventJob {
 export class EventPublisher implements OnApplicationShutdown {
   private readonly queue: Queue;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.queue = new Queue(QUEUES.events, { ...queueOptions(config), defaultJobOptions: EVENT_JOB_OPTIONS });
     // Connection trouble is retried by BullMQ and surfaces as a failed add; do not crash on the 'error' event.
     this.queue.on('error', () => undefined);
@@ -47,5 +47,6 @@ export class EventPublisher implements OnApplicationShutdown {
 
   async onApplicationShutdown() {
     await this.queue.close();
+    releaseQueueConnection(this.config);
   }
 }

@@ -37,7 +37,7 @@ export class FlightChangeFlusher extends StreamFlusher<StreamFlightChange, Fligh
     super(config, enabled, {
       logger: 'FlightChangeFlusher',
       clientName: 'cmiyc-flight-flusher',
-      stream: () => cache.key(DurableWriteKeys.flightChangeStream()),
+      streams: () => cache.keyInEveryShard(DurableWriteKeys.flightChangeStream()),
       group: DurableWriteKeys.flightChangeGroup(),
       batchSize: () => Math.min(MAX_BATCH, config.writeBehind.batchSize),
       noun: 'flight changes',
@@ -91,8 +91,10 @@ export class FlightChangeFlusher extends StreamFlusher<StreamFlightChange, Fligh
   /** Outcomes and totals in Valkey; a flight's pending change goes once the database has it. */
   private async record(client: ValkeyClient, r: FlightChangeBatchResult, at: string): Promise<void> {
     const k = (key: string) => this.cache.key(key);
+    // A batch comes from one shard's stream: its totals are that shard's (the shard of its statuses).
+    const shardOfBatch = DurableWriteKeys.flightChangeStatus(r.outcomes[0].change.reference);
     const keys = [
-      k(DurableWriteKeys.flightChangeTotals()),
+      this.cache.keyBeside(shardOfBatch, DurableWriteKeys.flightChangeTotals()),
       ...r.outcomes.map((o) => k(DurableWriteKeys.flightChangeStatus(o.change.reference))),
       ...r.flights.map((f) => k(DurableWriteKeys.flightChangePending(f.flightId))),
     ];

@@ -6,7 +6,6 @@ import {
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { APP_CONFIG, AppConfig, unavailableIfDown } from '@app/platform';
 import {
@@ -52,16 +51,18 @@ export class FlightChangesService {
     if (!(arrival.getTime() > departure.getTime()))
       throw new BadRequestException('arrival must be after departure');
     await this.flightFacts(msg.flightId);
-    const reference = randomUUID();
+    // On a cluster the change's status, stream entry and totals go to the flight's shard: one script.
+    const flight = Keys.flight(msg.flightId);
+    const reference = this.cache.referenceBeside(flight, DurableWriteKeys.flightChangeStatus);
     const k = (key: string) => this.cache.key(key);
     const keys = [
       k(DurableWriteKeys.flightChangeSeq(msg.flightId)),
       k(DurableWriteKeys.flightChangePending(msg.flightId)),
       k(DurableWriteKeys.flightChangeStatus(reference)),
-      k(DurableWriteKeys.flightChangeStream()),
-      k(Keys.flight(msg.flightId)),
-      k(InfraKeys.fence(Keys.flight(msg.flightId))),
-      k(DurableWriteKeys.flightChangeTotals()),
+      this.cache.keyBeside(flight, DurableWriteKeys.flightChangeStream()),
+      k(flight),
+      k(InfraKeys.fence(flight)),
+      this.cache.keyBeside(flight, DurableWriteKeys.flightChangeTotals()),
     ];
     const value = {
       departure: departure.toISOString(),
@@ -139,10 +140,12 @@ export class FlightChangesService {
 
   async totals(): Promise<CacheResult<FlightChangeTotals>> {
     const started = performance.now();
-    const key = this.cache.key(DurableWriteKeys.flightChangeTotals());
-    const h = await this.cache.guard((c) => c.hgetall(key));
-    if (h === undefined) throw new ServiceUnavailableException('Valkey is unavailable: no totals to read');
-    const n = (f: string) => Number(h[f] ?? 0);
+    // One totals hash per shard (one on one server): summed.
+    const keys = this.cache.keyInEveryShard(DurableWriteKeys.flightChangeTotals());
+    const hashes = await this.cache.guard((c) => Promise.all(keys.map((key) => c.hgetall(key))));
+    if (hashes === undefined) throw new ServiceUnavailableException('Valkey is unavailable: no totals to read');
+    const n = (f: string) => hashes.reduce((sum, h) => sum + Number(h[f] ?? 0), 0);
+    const key = keys[0];
     const value: FlightChangeTotals = {
       accepted: n('accepted'),
       persisted: n('persisted'),

@@ -104,7 +104,8 @@ export class SeatInventory {
     const keys = [
       ...this.seatKeys(flightId),
       this.cache.key(DurableWriteKeys.bookingStatus(reference)),
-      this.cache.key(DurableWriteKeys.writeBehindStream()),
+      // The stream of the flight's shard: seat map, reservation and stream entry change in one script.
+      this.cache.keyBeside(Keys.seatMap(flightId), DurableWriteKeys.writeBehindStream()),
     ];
     const args = [seatIndex, reference, ...Object.entries(fields).flat()];
     for (let attempt = 0; attempt < CONFIRM_ATTEMPTS; attempt++) {
@@ -229,8 +230,8 @@ export class SeatInventory {
         seatMap,
         counters,
         pending,
-        tagSet: this.cache.key(InfraKeys.tagSet(Tags.flight(flightId))),
-        tagVersion: this.cache.key(InfraKeys.tagVersion(Tags.flight(flightId))),
+        tagSet: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.flight(flightId)]).sets[0],
+        tagVersion: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.flight(flightId)]).versions[0],
         fence: this.cache.key(InfraKeys.fence(Keys.seatMap(flightId))),
       };
       // 'keep': another process may have built it meanwhile; the pending version guards the booking side.

@@ -40,7 +40,7 @@ export class WriteBehindFlusher extends StreamFlusher<StreamBooking, FlushOutcom
     super(config, enabled, {
       logger: 'WriteBehindFlusher',
       clientName: 'cmiyc-flusher',
-      stream: () => cache.key(DurableWriteKeys.writeBehindStream()),
+      streams: () => cache.keyInEveryShard(DurableWriteKeys.writeBehindStream()),
       group: DurableWriteKeys.writeBehindGroup(),
       lanes: () => config.writeBehind.lanes,
       batchSize: () => config.writeBehind.batchSize,

@@ -16,8 +16,8 @@ export interface StreamFlusherOptions {
   logger: string;
   /** Connection names are `${clientName}-${consumer}`. */
   clientName: string;
-  /** The stream's (prefixed) key. */
-  stream: () => string;
+  /** The streams' stored keys: one on one server, one per shard on a cluster (each drained by lanes of its own). */
+  streams: () => string[];
   group: string;
   /** Batches in flight, each read by a consumer `${name}-${lane}` of its own; read at start. None: one, `${name}`. */
   lanes?: () => number;
@@ -34,9 +34,12 @@ export interface StreamFlusherOptions {
 }
 
 interface Lane {
+  stream: string;
   consumer: string;
   client: ValkeyClient;
   nextClaimAt: number;
+  /** The consumer group is known to exist (created again after the stream was deleted). */
+  groupReady: boolean;
 }
 
 /**
@@ -52,7 +55,6 @@ export abstract class StreamFlusher<Item, Result> implements OnApplicationBootst
   private lanes: Lane[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
-  private groupReady = false;
   /** The same failure, repeated by every lane and every retry, is logged at a bounded rate. */
   private readonly loopErrors = new RepeatLimiter();
   private readonly databaseErrors: RepeatLimiter;
@@ -98,15 +100,19 @@ export abstract class StreamFlusher<Item, Result> implements OnApplicationBootst
     // Batches in flight: while one lane waits for the database, another finalises and acknowledges. Each lane is
     // a consumer of its own, with a patient connection of its own (XREADGROUP blocks, and the flusher must wait
     // out a Valkey restart, not fail).
+    // On a cluster every shard's stream has lanes of its own, so every shard is drained.
     const { lanes } = this.options;
-    this.lanes = Array.from({ length: lanes ? lanes() : 1 }, (_, i) => {
-      const consumer = lanes ? `${this.name}-${i}` : this.name;
-      const client = createValkeyClient(this.config.cache, {
-        name: `${this.options.clientName}-${consumer}`,
-        maxRetriesPerRequest: null,
-      });
-      return { consumer, client, nextClaimAt: 0 };
-    });
+    const streams = this.options.streams();
+    this.lanes = streams.flatMap((stream, shard) =>
+      Array.from({ length: lanes ? lanes() : 1 }, (_, i) => {
+        const consumer = (lanes ? `${this.name}-${i}` : this.name) + (streams.length > 1 ? `-s${shard}` : '');
+        const client = createValkeyClient(this.config.cache, {
+          name: `${this.options.clientName}-${consumer}`,
+          maxRetriesPerRequest: null,
+        });
+        return { stream, consumer, client, nextClaimAt: 0, groupReady: false };
+      }),
+    );
     this.running = true;
     this.loops = this.lanes.map((lane) => this.run(lane));
   }
@@ -122,14 +128,13 @@ export abstract class StreamFlusher<Item, Result> implements OnApplicationBootst
     await within(loops, 1000);
     this.lanes = [];
     this.loops = [];
-    this.groupReady = false;
   }
 
   private async run(lane: Lane): Promise<void> {
     let failures = 0;
     while (this.running) {
       try {
-        await this.ensureGroup(lane.client);
+        await this.ensureGroup(lane);
         const entries = await this.nextBatch(lane);
         if (entries.length > 0) await this.flush(lane, entries);
         failures = 0;
@@ -137,18 +142,18 @@ export abstract class StreamFlusher<Item, Result> implements OnApplicationBootst
         // Stopping: a command cut short by the disconnect is not a failure.
         if (!this.running) return;
         failures++;
-        this.loopFailed(e);
+        this.loopFailed(lane, e);
         await this.pause(backoffMs(failures));
       }
     }
   }
 
-  private loopFailed(e: unknown): void {
+  private loopFailed(lane: Lane, e: unknown): void {
     const message = (e as Error).message;
     const { missingGroupWarning, loopError } = this.options;
     if (isMissingGroupError(e)) {
       // The stream (and its group) was deleted: the group is created again, from the stream's start.
-      this.groupReady = false;
+      lane.groupReady = false;
       if (missingGroupWarning) {
         const { log, suppressed } = this.loopErrors.take('missing group');
         if (log) this.logger.warn(`${missingGroupWarning(message)}${suppressedNote(suppressed)}`);
@@ -159,26 +164,27 @@ export abstract class StreamFlusher<Item, Result> implements OnApplicationBootst
     if (log) this.logger.error(`${loopError}: ${message}${suppressedNote(suppressed)}`);
   }
 
-  private async ensureGroup(client: ValkeyClient): Promise<void> {
-    if (this.groupReady) return;
+  private async ensureGroup(lane: Lane): Promise<void> {
+    if (lane.groupReady) return;
     try {
       // From the stream's start: writes accepted before any flusher existed are flushed too.
-      await client.xgroup('CREATE', this.options.stream(), this.options.group, '0', 'MKSTREAM');
+      await lane.client.xgroup('CREATE', lane.stream, this.options.group, '0', 'MKSTREAM');
     } catch (e) {
       if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
     }
-    this.groupReady = true;
+    lane.groupReady = true;
   }
 
   /** Entries a dead consumer left pending (checked regularly), else new ones (blocking briefly). */
   private async nextBatch(lane: Lane): Promise<StreamEntry[]> {
     const { blockMs, claimIdleMs } = this.config.writeBehind;
-    const { stream, group, noun } = this.options;
+    const { group, noun } = this.options;
+    const { stream } = lane;
     const count = this.options.batchSize();
     if (Date.now() >= lane.nextClaimAt) {
       lane.nextClaimAt = Date.now() + Math.max(100, claimIdleMs / 2);
       const [, claimed] = (await lane.client.xautoclaim(
-        stream(),
+        stream,
         group,
         lane.consumer,
         claimIdleMs,
@@ -201,7 +207,7 @@ export abstract class StreamFlusher<Item, Result> implements OnApplicationBootst
       'BLOCK',
       blockMs,
       'STREAMS',
-      stream(),
+      stream,
       '>',
     )) as Array<[string, StreamEntry[]]> | null;
     return reply?.[0]?.[1] ?? [];
@@ -214,7 +220,7 @@ export abstract class StreamFlusher<Item, Result> implements OnApplicationBootst
     this.persisted(performance.now() - t);
     if (result === null) return; // stopping: the batch stays pending for the next flusher
     await this.finalize(lane.client, batch, result);
-    const stream = this.options.stream();
+    const { stream } = lane;
     const ids = entries.map((e) => e[0]);
     await lane.client
       .multi()

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, ServiceChecks } from '@app/platform';
-import { CacheService, DurableWriteKeys, streamBacklog } from '@app/cache';
+import { CacheService, DurableWriteKeys, streamsBacklog } from '@app/cache';
 import { HealthReport } from '@app/contracts';
 
 /**
@@ -18,9 +18,9 @@ export class WriteBehindHealth implements ServiceChecks {
   async check(): Promise<HealthReport['details']> {
     const backlog = await this.cache.guard(
       (c) =>
-        streamBacklog(
+        streamsBacklog(
           c,
-          this.cache.key(DurableWriteKeys.writeBehindStream()),
+          this.cache.keyInEveryShard(DurableWriteKeys.writeBehindStream()),
           DurableWriteKeys.writeBehindGroup(),
         ),
       'script',

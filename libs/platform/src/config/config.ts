@@ -14,6 +14,8 @@ export interface Endpoint {
 export interface RedisEndpoint extends Endpoint {
   password?: string;
   tls: boolean;
+  /** Nodes of a Valkey Cluster to start from (CACHE_CLUSTER_NODES / QUEUE_CLUSTER_NODES); empty: one server. */
+  clusterNodes?: Endpoint[];
 }
 
 export interface AppConfig {
@@ -40,6 +42,8 @@ export interface AppConfig {
     /** The memcached server of CACHE_ENGINE=memcached. */
     memcached: Endpoint;
     keyPrefix: string;
+    /** On a cluster: how many shards (hash tags) keys are spread over (CACHE_SHARDS); see KeySpace. */
+    shards: number;
     defaultTtl: number;
     /** Deadline of a read (GET): slower counts as a miss. */
     commandTimeoutMs: number;
@@ -161,7 +165,7 @@ export class ConfigError extends Error {
 }
 
 /** DB_REPLICA_HOSTS: `host[:port]` entries, comma-separated; a replica without a port listens on the primary's. */
-function replicaHosts(raw: string, defaultPort: number): Endpoint[] {
+function replicaHosts(raw: string, defaultPort: number, setting = 'DB_REPLICA_HOSTS'): Endpoint[] {
   return raw
     .split(',')
     .map((entry) => entry.trim())
@@ -171,7 +175,7 @@ function replicaHosts(raw: string, defaultPort: number): Endpoint[] {
       const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
       if (!m || port < 1 || port > 65535)
         throw new ConfigError(
-          `Invalid DB_REPLICA_HOSTS entry ${JSON.stringify(entry)}: expected host or host:port (port 1-65535)`,
+          `Invalid ${setting} entry ${JSON.stringify(entry)}: expected host or host:port (port 1-65535)`,
         );
       return { host: m[1], port };
     });
@@ -291,7 +295,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: num('CACHE_PORT'),
     password: str('CACHE_PASSWORD') || undefined,
     tls: get<boolean>('CACHE_TLS') as boolean,
+    clusterNodes: replicaHosts(str('CACHE_CLUSTER_NODES'), 6379, 'CACHE_CLUSTER_NODES'),
   };
+  const queueClusterNodes = replicaHosts(str('QUEUE_CLUSTER_NODES'), 6379, 'QUEUE_CLUSTER_NODES');
+  const queueHost = get<string>('QUEUE_HOST');
 
   return {
     db: {
@@ -312,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       engine: str('CACHE_ENGINE') as AppConfig['cache']['engine'],
       memcached: { host: str('MEMCACHED_HOST'), port: num('MEMCACHED_PORT') },
       keyPrefix: prefix,
+      shards: num('CACHE_SHARDS'),
       defaultTtl: num('CACHE_TTL'),
       commandTimeoutMs: num('CACHE_COMMAND_TIMEOUT_MS'),
       scriptTimeoutMs: num('CACHE_SCRIPT_TIMEOUT_MS'),
@@ -334,10 +342,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     queue: {
-      host: get<string>('QUEUE_HOST') || cache.host,
+      host: queueHost || cache.host,
       port: get<number>('QUEUE_PORT') ?? cache.port,
       password: get<string>('QUEUE_PASSWORD') || cache.password,
       tls: get<boolean>('QUEUE_TLS') ?? cache.tls,
+      // The cache's cluster too, unless the queue has a server or cluster of its own.
+      clusterNodes: queueClusterNodes.length > 0 || queueHost ? queueClusterNodes : cache.clusterNodes,
     },
     gateway: { host: str('GATEWAY_HOST'), port: num('GATEWAY_PORT') },
     queryService: { host: str('QUERY_SERVICE_HOST'), port: num('QUERY_SERVICE_PORT') },

@@ -148,6 +148,24 @@ export const SETTINGS: readonly SettingSpec[] = [
   },
   port('CACHE_PORT', '6379', 'Valkey/Redis port', 'Cache'),
   {
+    name: 'CACHE_CLUSTER_NODES',
+    kind: 'string',
+    default: '',
+    description:
+      'Valkey Cluster nodes to start from, host:port comma-separated (a few are enough; the rest are discovered); set: every component uses the cluster client, CACHE_HOST/CACHE_PORT are ignored',
+    group: 'Cache',
+  },
+  {
+    name: 'CACHE_SHARDS',
+    kind: 'int',
+    default: '3',
+    min: 1,
+    max: 1024,
+    description:
+      'On a cluster: shards (hash tags) the keys are spread over, write-behind streams included; at least the number of masters',
+    group: 'Cache',
+  },
+  {
     name: 'CACHE_PASSWORD',
     kind: 'string',
     default: '',
@@ -277,6 +295,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     name: 'QUEUE_HOST',
     kind: 'string',
     description: 'Valkey/Redis host for BullMQ queues and the write-behind stream (default CACHE_HOST)',
+    group: 'Queues',
+  },
+  {
+    name: 'QUEUE_CLUSTER_NODES',
+    kind: 'string',
+    default: '',
+    description:
+      'Valkey Cluster nodes for BullMQ queues, host:port comma-separated (default: CACHE_CLUSTER_NODES, unless QUEUE_HOST is set)',
     group: 'Queues',
   },
   {

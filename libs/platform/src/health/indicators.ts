@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { CacheGuard, MemcachedEntries, withDeadline } from '@app/cache';
+import { CacheGuard, MemcachedEntries, ValkeyClient, isCluster, masterConnections, withDeadline } from '@app/cache';
 import { ReadReplicas } from '../database/read-replicas';
 
 /** Terminus checks shared by every app: the database answers a query, Valkey answers PING. */
@@ -51,6 +51,11 @@ export class DependencyHealth {
     try {
       const pong = await withTimeout(guard.client.ping(), guard.probeTimeoutMs);
       if (pong !== 'PONG') return check.down({ message: `unexpected reply ${pong}` });
+      // A cluster answers PING from any node: ask every master whether all slots are served.
+      const trouble = isCluster(guard.client)
+        ? await withTimeout(clusterTrouble(guard.client), guard.probeTimeoutMs)
+        : null;
+      if (trouble) return check.down({ message: trouble });
     } catch (e) {
       return check.down({ message: (e as Error).message });
     }
@@ -101,4 +106,26 @@ export class DependencyHealth {
 /** `p`, or an error saying it timed out after `ms`. */
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return withDeadline(p, ms, () => new Error(`timed out after ${ms} ms`));
+}
+
+/**
+ * What is wrong with a cluster, as its masters see it: one that does not answer, or one that says cluster_state
+ * is not ok (slots without a live master: a failover under way, or none possible). null: all is well.
+ */
+async function clusterTrouble(client: ValkeyClient): Promise<string | null> {
+  const masters = masterConnections(client);
+  if (masters.length === 0) return 'cluster: no master known';
+  const states = await Promise.all(
+    masters.map(async (m) => {
+      const where = `${m.options.host}:${m.options.port}`;
+      try {
+        const info = String(await m.call('CLUSTER', 'INFO'));
+        const state = /cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown';
+        return state === 'ok' ? null : `cluster: master ${where} says cluster_state:${state}`;
+      } catch (e) {
+        return `cluster: master ${where} does not answer (${(e as Error).message})`;
+      }
+    }),
+  );
+  return states.find((s) => s !== null) ?? null;
 }

@@ -1,6 +1,6 @@
 import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
 import { AppConfig } from '../config/config';
-import { queuePrefix } from '@app/cache';
+import { createValkeyClient, queuePrefix, ValkeyClient } from '@app/cache';
 import { withTimeout } from '../health/indicators';
 
 /**
@@ -9,6 +9,7 @@ import { withTimeout } from '../health/indicators';
  * commands wait out a reconnect instead of failing.
  */
 export function queueConnection(config: AppConfig): ConnectionOptions {
+  if (config.queue.clusterNodes?.length) return sharedClusterConnection(config);
   return {
     host: config.queue.host,
     port: config.queue.port,
@@ -16,6 +17,38 @@ export function queueConnection(config: AppConfig): ConnectionOptions {
     tls: config.queue.tls ? {} : undefined,
     maxRetriesPerRequest: null,
   };
+}
+
+/**
+ * On a cluster BullMQ needs a Cluster client rather than options: one per process and queue server, shared by its
+ * queues and workers (BullMQ duplicates it for blocking commands) and disconnected when its last user releases it
+ * (releaseQueueConnection, after closing the queue or worker).
+ */
+const sharedClusters = new Map<string, { client: ValkeyClient; users: number }>();
+
+function clusterId(config: AppConfig): string {
+  return config.queue.clusterNodes!.map((n) => `${n.host}:${n.port}`).join(',');
+}
+
+function sharedClusterConnection(config: AppConfig): ConnectionOptions {
+  const id = clusterId(config);
+  let shared = sharedClusters.get(id);
+  if (!shared) {
+    const client = createValkeyClient(config.queue, { name: 'cmiyc-queues', maxRetriesPerRequest: null });
+    sharedClusters.set(id, (shared = { client, users: 0 }));
+  }
+  shared.users++;
+  return shared.client as unknown as ConnectionOptions;
+}
+
+/** Gives back what queueConnection (queueOptions) took: on a cluster, the last release disconnects it. */
+export function releaseQueueConnection(config: AppConfig): void {
+  if (!config.queue.clusterNodes?.length) return;
+  const id = clusterId(config);
+  const shared = sharedClusters.get(id);
+  if (!shared || --shared.users > 0) return;
+  sharedClusters.delete(id);
+  shared.client.disconnect();
 }
 
 /** Queue options shared by producers, workers and the dashboard so they all address the same keys. */

@@ -1,0 +1,3 @@
+import { clusterTeardown } from './cluster-setup';
+
+export default clusterTeardown;
