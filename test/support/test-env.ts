@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppConfig, DbEngine, loadConfig } from '@app/platform';
 import { dropDatabase } from '@app/platform';
 import { deleteKeysWithPrefix } from './redis-server';
+import { queuePrefix } from '@app/cache';
 import { oneShotValkey } from './one-shot-valkey';
 import { migrateDatabase } from '@app/platform';
 import { TEST_DB_PREFIX, TEST_KEY_PREFIX, testRunId } from './test-run';
@@ -120,6 +121,8 @@ async function removeClusterTestKeys(config: AppConfig): Promise<void> {
       try {
         await client.connect();
         await deleteKeysWithPrefix(client, config.cache.keyPrefix, true);
+        // BullMQ's keys sit under the hash tag {<prefix>bull} on a cluster (queuePrefix).
+        await deleteKeysWithPrefix(client, queuePrefix(config), true);
       } catch {
         // A master killed by the suite: its replica, promoted, is in the list next time.
       } finally {

@@ -12,6 +12,7 @@ import { CacheStatsService } from './cache-stats.service';
 import { NearCache } from './near-cache';
 import { withDeadline } from './deadline';
 import { masterConnections, ValkeyClient } from './valkey-client';
+import { KeySpace } from './key-space';
 import { NOT_FOUND, parseJsonEntry } from './json-entry';
 import { CacheAsideEngine } from './cache-engine';
 import { MemcachedEntries } from './memcached/memcached-entries';
@@ -175,9 +176,14 @@ export class CacheService {
     return time === undefined ? undefined : String(time);
   }
 
-  /** Prefixed key as stored in Valkey. */
+  /** The key as stored in Valkey: prefixed and, on a cluster, in the shard of its entity (see KeySpace). */
   key(logical: string): string {
     return this.cacheGuard.key(logical);
+  }
+
+  /** The prefix and shards of every key. */
+  get keySpace(): KeySpace {
+    return this.cacheGuard.keys;
   }
 
   get isAvailable(): boolean {
@@ -387,6 +393,26 @@ export class CacheService {
       const reference = randomUUID();
       if (keys.shardOf(statusKeyOf(reference)) === shard) return reference;
     }
+  }
+
+  /**
+   * After a write of state of record (a write-behind booking): waits until CACHE_WAIT_REPLICAS replicas of the
+   * server holding `entity` acknowledged it (WAIT), so a failover right after does not lose it. true when they
+   * did (or none is asked for); false when fewer did within CACHE_SCRIPT_TIMEOUT_MS or the server did not answer:
+   * the write stands on the primary, but may not survive its loss.
+   */
+  async replicated(entity: string): Promise<boolean> {
+    const wanted = this.config.cache.waitReplicas;
+    if (wanted === 0) return true;
+    const timeoutMs = this.config.cache.scriptTimeoutMs;
+    // WAIT has no key: in one pipeline with a read of the entity's key it goes to that key's server (on a
+    // cluster), and on the connection that carried the write.
+    const replies = await this.cacheGuard.run(
+      (c) => c.pipeline().exists(this.key(entity)).wait(wanted, timeoutMs).exec(),
+      'script',
+    );
+    const acked = replies?.[1]?.[1];
+    return typeof acked === 'number' && acked >= wanted;
   }
 
   /** Logical keys grouped by shard (one group on one server). */

@@ -147,6 +147,12 @@ describe('configuration-derived names', () => {
 
   it('the queue prefix sits under the key prefix, in the kept bull: family', () => {
     expect(queuePrefix(config)).toBe('cmiyc:bull');
+    // On a cluster, one hash tag: BullMQ's scripts touch several keys of a queue at once.
+    const clustered = {
+      ...config,
+      queue: { clusterNodes: [{ host: 'n', port: 7000 }] },
+    } as unknown as AppConfig;
+    expect(queuePrefix(clustered)).toBe('{cmiyc:bull}');
     expect(kept(`${queuePrefix(config).slice('cmiyc:'.length)}:cmiyc-events:meta`)).toBe(true);
   });
 

@@ -201,5 +201,5 @@ export const PENDING_VERSION_FIELD = 'version';
  */
 export function queuePrefix(config: AppConfig): string {
   const prefix = `${config.cache.keyPrefix}bull`;
-  return config.queue.clusterNodes?.length ? `{${prefix}}` : prefix;
+  return config.queue?.clusterNodes?.length ? `{${prefix}}` : prefix;
 }

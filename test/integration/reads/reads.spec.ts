@@ -81,9 +81,8 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
         .filter(Boolean)
         .sort(),
     );
-    const prefix = config.cache.keyPrefix;
-    expect(await stack.cache.client.type(prefix + Keys.seatCounters(flightId))).toBe('hash');
-    expect(await stack.cache.client.strlen(prefix + Keys.seatMap(flightId))).toBe(
+    expect(await stack.cache.client.type(stack.cache.key(Keys.seatCounters(flightId)))).toBe('hash');
+    expect(await stack.cache.client.strlen(stack.cache.key(Keys.seatMap(flightId)))).toBe(
       Math.ceil(data.capacity / 8),
     );
   });
@@ -120,9 +119,7 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     expect(profile.frequentRoutes.length).toBeGreaterThan(0);
     // IATA codes, or the ICAO code of an airport without one (the dump has many).
     expect(profile.frequentRoutes[0].route).toMatch(/^[A-Z0-9]{3,4}-[A-Z0-9]{3,4}$/);
-    expect(await stack.cache.client.type(config.cache.keyPrefix + Keys.passengerRoutes(p.passengerId))).toBe(
-      'zset',
-    );
+    expect(await stack.cache.client.type(stack.cache.key(Keys.passengerRoutes(p.passengerId)))).toBe('zset');
   });
 
   it('airports by country and one airport with geo data', async () => {
@@ -187,7 +184,7 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
     const byIcao = await get(`/api/search/flights?from=${jfk}&to=${lax}&date=${today}`);
     expect(byIcao.status).toBe(200);
     expect(byIcao.body.meta.source).toBe('cache');
-    expect(byIcao.body.meta.cacheKey).toBe(config.cache.keyPrefix + Keys.flightSearch(from, to, today));
+    expect(byIcao.body.meta.cacheKey).toBe(stack.cache.key(Keys.flightSearch(from, to, today)));
     expect(byIcao.body.data).toEqual(byIata.body.data);
     expect(byIcao.body.data.length).toBeGreaterThan(0);
     const mixed = await get(`/api/search/flights?from=${jfk}&to=${to}&date=${today}&refresh=true`);
@@ -264,7 +261,7 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
       search: `/api/search/flights?from=${from}&to=${to}&date=${today}`,
     };
     for (const p of Object.values(paths)) await get(p);
-    const searchKey = config.cache.keyPrefix + Keys.flightSearch(from, to, today);
+    const searchKey = stack.cache.key(Keys.flightSearch(from, to, today));
     // The search names its flights as tags, so a change to one of them drops the search too.
     const offered = (await get(paths.search)).body.data[0].flightId as number;
     expect(await stack.cache.keysOfTag(Tags.flight(offered))).toContain(Keys.flightSearch(from, to, today));
@@ -294,10 +291,8 @@ describe.each(TEST_ENGINES)('read path on %s', (engine) => {
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       expect(res.body.message).toEqual(expect.any(String));
     }
-    expect(await stack.cache.client.get(config.cache.keyPrefix + Keys.flight(99999999))).toBe('\u0000nf');
-    expect(await stack.cache.client.hget(config.cache.keyPrefix + Keys.seatCounters(99999999), 'found')).toBe(
-      '0',
-    );
+    expect(await stack.cache.client.get(stack.cache.key(Keys.flight(99999999)))).toBe('\u0000nf');
+    expect(await stack.cache.client.hget(stack.cache.key(Keys.seatCounters(99999999)), 'found')).toBe('0');
     expect((await get('/api/flights/99999999')).status).toBe(404);
   });
 

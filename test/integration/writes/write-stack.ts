@@ -5,9 +5,9 @@ import { resolve } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig, Dialect, bind, startMicroservice } from '@app/platform';
-import { CacheService } from '@app/cache';
+import { CacheService, isCluster, masterConnections } from '@app/cache';
 import { seatName } from '@app/contracts';
-import { freePort } from '../../support/redis-server';
+import { deleteKeysWithPrefix, freePort } from '../../support/redis-server';
 import { startListeningNode, stopProcess } from '../../support/child-process';
 import { CacheWarmerModule } from '../../../apps/cache-warmer/src/app.module';
 import { WriterOptions, WriterServiceModule } from '../../../apps/writer-service/src/app.module';
@@ -202,12 +202,12 @@ export const basicAuth = (user: string, password: string) =>
 /** The 'wb:' state of record and the queues survive purgeCachedEntries; a suite removes all of its own keys. */
 export async function cleanDurableKeys(cache: CacheService | undefined): Promise<void> {
   if (!cache) return;
-  await cache.guard(async (c) => {
-    let cursor = '0';
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${cache.key('')}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await c.unlink(...keys);
-    } while (cursor !== '0');
-  });
+  // Every master of a cluster (one UNLINK per key there: a batch spans slots), or the one server.
+  await cache.guard((c) =>
+    Promise.all(
+      masterConnections(c).map((server) =>
+        deleteKeysWithPrefix(server, cache.keySpace.prefix, isCluster(c)),
+      ),
+    ),
+  );
 }

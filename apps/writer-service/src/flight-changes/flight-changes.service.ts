@@ -89,6 +89,12 @@ export class FlightChangesService {
       throw new ServiceUnavailableException(
         'write-behind flight changes are accepted by Valkey, which is unavailable right now; retry, or use mode write-through',
       );
+    // Accepted on the primary: answered as accepted once enough replicas have it (CACHE_WAIT_REPLICAS).
+    if (!(await this.cache.replicated(flight)))
+      throw new GatewayTimeoutException(
+        `flight change ${reference} is accepted but no replica confirmed it in time; ` +
+          `GET /api/flight-changes/${reference} tells whether it stands`,
+      );
     return {
       value: { reference, status: 'pending', flightId: msg.flightId, seq: Number(attempt.value), ...value },
       source: 'cache',

@@ -113,7 +113,10 @@ export class SeatInventory {
         runScript(c, 'reserve-write-behind', keys, args),
       );
       if (reply.outcome === 'done') {
-        return reply.value[0] === 'OK' ? { outcome: 'ok', token: reply.value[1] } : { outcome: 'taken' };
+        if (reply.value[0] !== 'OK') return { outcome: 'taken' };
+        // Accepted on the primary; answered as accepted only once it would survive a failover (CACHE_WAIT_REPLICAS).
+        if (!(await this.cache.replicated(Keys.seatMap(flightId)))) return { outcome: 'unknown' };
+        return { outcome: 'ok', token: reply.value[1] };
       }
       if (reply.outcome === 'not-sent') return { outcome: 'unavailable' };
       // Sent, reply lost: find out what the script did (or would have answered) before answering.

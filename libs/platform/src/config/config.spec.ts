@@ -101,7 +101,7 @@ describe('loadConfig', () => {
       CACHE_PASSWORD: 's3cret',
       CACHE_TLS: 'true',
     });
-    expect(c.queue).toEqual({ host: 'cache', port: 7000, password: 's3cret', tls: true });
+    expect(c.queue).toEqual({ host: 'cache', port: 7000, password: 's3cret', tls: true, clusterNodes: [] });
     const q = loadConfig({
       CACHE_HOST: 'cache',
       QUEUE_HOST: 'queue',
@@ -109,6 +109,24 @@ describe('loadConfig', () => {
       QUEUE_TLS: 'false',
     });
     expect(q.queue).toMatchObject({ host: 'queue', port: 7001, tls: false });
+  });
+  it('a cluster is a setting: the queue uses the cache cluster unless it has a server or cluster of its own', () => {
+    const c = loadConfig({ CACHE_CLUSTER_NODES: 'n1:7000, n2:7001,n3', CACHE_SHARDS: '6' });
+    expect(c.cache.clusterNodes).toEqual([
+      { host: 'n1', port: 7000 },
+      { host: 'n2', port: 7001 },
+      { host: 'n3', port: 6379 },
+    ]);
+    expect(c.cache.shards).toBe(6);
+    expect(c.queue.clusterNodes).toEqual(c.cache.clusterNodes);
+    expect(loadConfig({ CACHE_CLUSTER_NODES: 'n1:7000', QUEUE_HOST: 'q' }).queue.clusterNodes).toEqual([]);
+    expect(
+      loadConfig({ CACHE_CLUSTER_NODES: 'n1:7000', QUEUE_CLUSTER_NODES: 'q1:7100' }).queue.clusterNodes,
+    ).toEqual([{ host: 'q1', port: 7100 }]);
+    expect(() => loadConfig({ CACHE_CLUSTER_NODES: 'n1:99999' })).toThrow(
+      'Invalid CACHE_CLUSTER_NODES entry',
+    );
+    expect(() => loadConfig({ CACHE_SHARDS: '0' })).toThrow('CACHE_SHARDS');
   });
 
   it('reads numbers within their range', () => {

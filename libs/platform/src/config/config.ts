@@ -44,6 +44,8 @@ export interface AppConfig {
     keyPrefix: string;
     /** On a cluster: how many shards (hash tags) keys are spread over (CACHE_SHARDS); see KeySpace. */
     shards: number;
+    /** Replicas that must acknowledge an accepted write-behind booking before it is answered (WAIT). */
+    waitReplicas: number;
     defaultTtl: number;
     /** Deadline of a read (GET): slower counts as a miss. */
     commandTimeoutMs: number;
@@ -320,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       memcached: { host: str('MEMCACHED_HOST'), port: num('MEMCACHED_PORT') },
       keyPrefix: prefix,
       shards: num('CACHE_SHARDS'),
+      waitReplicas: num('CACHE_WAIT_REPLICAS'),
       defaultTtl: num('CACHE_TTL'),
       commandTimeoutMs: num('CACHE_COMMAND_TIMEOUT_MS'),
       scriptTimeoutMs: num('CACHE_SCRIPT_TIMEOUT_MS'),

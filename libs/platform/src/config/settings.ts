@@ -166,6 +166,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: 'Cache',
   },
   {
+    name: 'CACHE_WAIT_REPLICAS',
+    kind: 'int',
+    default: '0',
+    min: 0,
+    max: 16,
+    description:
+      'Replicas that must acknowledge an accepted write-behind booking or flight change (WAIT) before it is answered 202; fewer within CACHE_SCRIPT_TIMEOUT_MS: 504 (accepted on the primary, not yet safe from its loss). Set 1 on a cluster with replicas',
+    group: 'Cache',
+  },
+  {
     name: 'CACHE_PASSWORD',
     kind: 'string',
     default: '',
