@@ -104,6 +104,9 @@ function clusterClient(endpoint: RedisEndpoint, options: RedisOptions): ValkeyCl
     retryDelayOnClusterDown: 100,
     retryDelayOnTryAgain: 50,
     slotsRefreshTimeout: 2000,
+    // The slot map is read again every second as well as on MOVED: a promoted replica is found soon even by a
+    // process whose breaker keeps commands (and so MOVED replies) away from the dead master's slots.
+    slotsRefreshInterval: 1000,
     scaleReads: 'master',
     lazyConnect,
   };

@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { CacheGuard, MemcachedEntries, ValkeyClient, isCluster, masterConnections, withDeadline } from '@app/cache';
+import {
+  CacheGuard,
+  MemcachedEntries,
+  ValkeyClient,
+  asCluster,
+  isCluster,
+  masterConnections,
+  withDeadline,
+} from '@app/cache';
 import { ReadReplicas } from '../database/read-replicas';
 
 /** Terminus checks shared by every app: the database answers a query, Valkey answers PING. */
@@ -115,6 +123,10 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 async function clusterTrouble(client: ValkeyClient): Promise<string | null> {
   const masters = masterConnections(client);
   if (masters.length === 0) return 'cluster: no master known';
+  // The client's own view first: slots whose master it has lost (killed, cut off) until a replica takes over.
+  const live = new Set(masters.map((m) => `${m.options.host}:${m.options.port}`));
+  const orphans = asCluster(client).slots.filter((nodes) => !nodes?.[0] || !live.has(nodes[0])).length;
+  if (orphans > 0) return `cluster: ${orphans} slot(s) have no reachable master (failover pending)`;
   const states = await Promise.all(
     masters.map(async (m) => {
       const where = `${m.options.host}:${m.options.port}`;
