@@ -25,6 +25,7 @@ const shared = {
 const CLUSTER_SUITES = [
   'cache/cache-primitives',
   'cache/stampede-engine',
+  'cache/near-cache',
   'reads/reads',
   'writes/writes',
   'weather/stampede',

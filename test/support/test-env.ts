@@ -26,7 +26,8 @@ export function testClusterNodes(): string | undefined {
   const topology = (globalThis as { CACHE_TOPOLOGY?: string }).CACHE_TOPOLOGY;
   if (topology !== 'cluster') return undefined;
   const nodes = process.env.TEST_CACHE_CLUSTER_NODES;
-  if (!nodes) throw new Error('the cluster project runs without TEST_CACHE_CLUSTER_NODES (see cluster-setup.ts)');
+  if (!nodes)
+    throw new Error('the cluster project runs without TEST_CACHE_CLUSTER_NODES (see cluster-setup.ts)');
   return nodes;
 }
 
@@ -133,7 +134,9 @@ async function removeClusterTestKeys(config: AppConfig): Promise<void> {
 }
 
 /** The masters of a cluster, as its first answering node sees them. */
-async function clusterMasters(nodes: { host: string; port: number }[]): Promise<{ host: string; port: number }[]> {
+async function clusterMasters(
+  nodes: { host: string; port: number }[],
+): Promise<{ host: string; port: number }[]> {
   for (const node of nodes) {
     const client = oneShotValkey(node);
     client.on('error', () => undefined);

@@ -506,7 +506,13 @@ export class CacheService {
           let n = 0;
           let cursor = '0';
           do {
-            const [next, batch] = await server.scan(cursor, 'MATCH', `${escapeGlob(keys.prefix)}*`, 'COUNT', 5000);
+            const [next, batch] = await server.scan(
+              cursor,
+              'MATCH',
+              `${escapeGlob(keys.prefix)}*`,
+              'COUNT',
+              5000,
+            );
             cursor = next;
             const doomed = batch.filter(isCache);
             // Keys of one batch may be in different slots: UNLINK them one by one on a cluster (pipelined).

@@ -23,7 +23,10 @@ export class FillNotifier implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit() {
     // On a cluster, iovalkey's cluster subscriber: PUBLISH reaches every node's subscribers over the cluster bus.
-    this.subscriber = duplicateClient(this.guard.client, { enableOfflineQueue: true, commandTimeout: undefined });
+    this.subscriber = duplicateClient(this.guard.client, {
+      enableOfflineQueue: true,
+      commandTimeout: undefined,
+    });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, key: string) => {
       if (channel === this.channel) this.wake(key, true);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { isCluster, ValkeyClient } from './valkey-client';
+import { asCluster, isCluster, ValkeyClient } from './valkey-client';
 
 /** One near-cache entry: the value as the caller uses it, and what it weighs. */
 interface NearEntry {
@@ -28,6 +28,10 @@ export interface NearCacheStats {
   flushes: number;
   /** CLIENT ID of the connection invalidations are redirected to (diagnostics; null when not tracking). */
   redirectId: number | null;
+  /** The server that id belongs to: '' on one server, a master's host:port on a cluster (the first of them). */
+  redirectNode: string | null;
+  /** Servers tracked: 1, or the cluster's masters. */
+  servers: number;
 }
 
 const CHANNEL = '__redis__:invalidate';
@@ -45,14 +49,32 @@ const CHANNEL = '__redis__:invalidate';
  * may predate the change). `barrier()` waits until every invalidation the server had sent is applied, so a
  * write's answer can be followed by a read that sees it.
  */
+/**
+ * One tracked server: the connection that reads from it (the client itself, or on a cluster the cluster client's
+ * connection to one master) and the subscribed connection its invalidations are redirected to.
+ */
+interface Link {
+  /** The master's address on a cluster ('' on one server). */
+  node: string;
+  reader: ValkeyClient;
+  subscriber: ValkeyClient;
+  /** CLIENT ID of the subscribed connection; null until (re)subscribed. */
+  redirectId: number | null;
+  /** Tracking is on for this server (both connections up since it was turned on). */
+  tracking: boolean;
+  /** Bumped when either connection is lost: a set-up that began before it does not count. */
+  generation: number;
+  enabling?: Promise<void>;
+  /** Listeners put on the reader (removed when the link goes). */
+  readerListeners: [string, () => void][];
+}
+
 export class NearCache {
   private readonly logger = new Logger('NearCache');
   private readonly lru?: LRUCache<string, NearEntry>;
-  private subscriber?: ValkeyClient;
-  private tracking = false;
-  /** CLIENT ID of the subscribed invalidation connection; null until (re)subscribed. */
-  private redirectId: number | null = null;
-  private enabling?: Promise<void>;
+  /** One per server (one on one server, one per master on a cluster). */
+  private links: Link[] = [];
+  private started = false;
   /** Bumped whenever everything is dropped: a read that started before it is not kept. */
   private epoch = 0;
   /** Keys with reads in flight (count), and those of them invalidated meanwhile. */
@@ -67,9 +89,7 @@ export class NearCache {
     private readonly client: ValkeyClient,
     private readonly options: NearCacheOptions,
   ) {
-    // Not on a cluster (yet): tracking would need a redirect connection per master, set up again after every
-    // failover and slot move; without it a near entry could outlive its invalidation. Reads go to Valkey.
-    if (options.maxBytes > 0 && !isCluster(client)) {
+    if (options.maxBytes > 0) {
       this.lru = new LRUCache<string, NearEntry>({
         maxSize: options.maxBytes,
         sizeCalculation: (e) => Math.max(1, e.bytes),
@@ -84,11 +104,52 @@ export class NearCache {
     return this.lru !== undefined;
   }
 
-  /** Subscribes the invalidation connection and turns tracking on (again after every reconnect of either). */
+  /** Entries are served from memory: every server tracks this process's reads. */
+  private get tracking(): boolean {
+    return this.links.length > 0 && this.links.every((l) => l.tracking);
+  }
+
+  /**
+   * Subscribes an invalidation connection per server and turns tracking on (again after every reconnect). On a
+   * cluster: one per master, rebuilt whenever the masters change (a failover, a node added).
+   */
   start(): void {
-    if (!this.lru || this.subscriber) return;
-    const name = this.client.options.connectionName;
-    const sub = this.client.duplicate({
+    if (!this.lru || this.started) return;
+    this.started = true;
+    if (!isCluster(this.client)) {
+      this.links = [this.link('', this.client)];
+      return;
+    }
+    const cluster = asCluster(this.client);
+    const relink = () => this.relink();
+    for (const event of ['ready', '+node', '-node', 'refresh']) cluster.on(event, relink);
+    this.stopWatching = () => {
+      for (const event of ['ready', '+node', '-node', 'refresh']) cluster.off(event, relink);
+    };
+    this.relink();
+  }
+
+  private stopWatching?: () => void;
+
+  /** The cluster's masters changed (or first known): one link per master, the others closed. */
+  private relink(): void {
+    if (!this.started) return;
+    const masters = asCluster(this.client).nodes('master') as ValkeyClient[];
+    const same =
+      masters.length === this.links.length && masters.every((m) => this.links.some((l) => l.reader === m));
+    if (same) return;
+    this.dropAll('cluster masters changed');
+    const kept = this.links.filter((l) => masters.includes(l.reader));
+    for (const gone of this.links.filter((l) => !kept.includes(l))) this.unlink(gone);
+    const added = masters
+      .filter((m) => !kept.some((l) => l.reader === m))
+      .map((m) => this.link(`${m.options.host}:${m.options.port}`, m));
+    this.links = [...kept, ...added];
+  }
+
+  private link(node: string, reader: ValkeyClient): Link {
+    const name = reader.options.connectionName ?? this.client.options?.connectionName;
+    const subscriber = reader.duplicate({
       connectionName: name ? `${name}-invalidations` : undefined,
       enableOfflineQueue: true,
       commandTimeout: undefined,
@@ -96,24 +157,54 @@ export class NearCache {
       // Subscribed by setUpTracking after CLIENT ID (not allowed once a RESP2 connection is subscribed).
       autoResubscribe: false,
       enableAutoPipelining: false,
+      // A cluster's node connection does not retry; its invalidation connection does (until the node goes).
+      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     });
-    this.subscriber = sub;
-    sub.on('error', () => undefined);
-    sub.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
+    const link: Link = {
+      node,
+      reader,
+      subscriber,
+      redirectId: null,
+      tracking: false,
+      generation: 0,
+      readerListeners: [],
+    };
+    const lost = (reason: string) => {
+      link.tracking = false;
+      link.generation++;
+      this.dropAll(reason);
+    };
+    subscriber.on('error', () => undefined);
+    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
       if (String(channel) !== CHANNEL) return;
       // null: the server flushed everything (FLUSHALL/FLUSHDB), or tracking memory ran out.
       if (message === null) return this.dropAll('the server flushed its keys');
       for (const key of Array.isArray(message) ? message : [message]) this.invalidate(String(key));
     });
     // Either connection lost: nothing is served until tracking is set up again on both.
-    sub.on('close', () => {
-      this.redirectId = null;
-      this.dropAll('invalidation connection lost');
+    subscriber.on('close', () => {
+      link.redirectId = null;
+      lost('invalidation connection lost');
     });
-    this.client.on('close', () => this.dropAll('cache connection lost'));
-    sub.on('ready', () => void this.enableTracking());
-    this.client.on('ready', () => void this.enableTracking());
-    sub.connect().catch(() => undefined);
+    subscriber.on('ready', () => void this.enableTracking(link));
+    const onReaderClose = () => lost('cache connection lost');
+    const onReaderReady = () => void this.enableTracking(link);
+    link.readerListeners = [
+      ['close', onReaderClose],
+      ['ready', onReaderReady],
+    ];
+    for (const [event, fn] of link.readerListeners) reader.on(event, fn);
+    subscriber.connect().catch(() => undefined);
+    // A cluster's node connection may be up already (no 'ready' to come), or connect on first use.
+    if (reader.status === 'ready') void this.enableTracking(link);
+    else if (reader.status === 'wait') reader.connect().catch(() => undefined);
+    return link;
+  }
+
+  private unlink(link: Link): void {
+    link.tracking = false;
+    for (const [event, fn] of link.readerListeners) link.reader.off(event, fn);
+    link.subscriber.disconnect();
   }
 
   /** Resolves when entries are served from memory (at once when the near cache is off); false after timeoutMs. */
@@ -129,9 +220,11 @@ export class NearCache {
   }
 
   async stop(): Promise<void> {
+    this.started = false;
+    this.stopWatching?.();
     this.dropAll('stopped');
-    this.subscriber?.disconnect();
-    this.subscriber = undefined;
+    for (const link of this.links) this.unlink(link);
+    this.links = [];
   }
 
   /**
@@ -246,27 +339,39 @@ export class NearCache {
    * invalidation connection, whose replies come in order after the messages pushed before them.
    */
   async barrier(): Promise<void> {
-    if (!this.lru || !this.tracking || !this.subscriber) return;
+    if (!this.lru || !this.tracking) return;
     // Nothing held and nothing being read: nothing an invalidation could still remove.
     if (this.lru.size === 0 && this.inFlight.size === 0) return;
-    await this.subscriber.ping().catch(() => this.dropAll('invalidation connection did not answer'));
+    // Every server's invalidation connection (a write may have changed keys on any master).
+    await Promise.all(
+      this.links.map((l) =>
+        l.subscriber.ping().catch(() => this.dropAll('invalidation connection did not answer')),
+      ),
+    );
   }
 
   stats(): NearCacheStats {
     return {
       enabled: !!this.lru,
       tracking: this.tracking,
-      redirectId: this.tracking ? this.redirectId : null,
+      redirectId: this.tracking ? (this.links[0]?.redirectId ?? null) : null,
+      redirectNode: this.tracking ? (this.links[0]?.node ?? null) : null,
+      servers: this.links.length,
       entries: this.lru?.size ?? 0,
       bytes: this.lru?.calculatedSize ?? 0,
       ...this.counters,
     };
   }
 
-  /** Tracking is on and both connections are up (a connection going down is noticed here before its event). */
+  /** Tracking is on and every connection is up (a connection going down is noticed here before its event). */
   private serving(): boolean {
     if (!this.tracking) return false;
-    if (this.client.status === 'ready' && this.subscriber?.status === 'ready') return true;
+    const down = this.links.filter((l) => l.reader.status !== 'ready' || l.subscriber.status !== 'ready');
+    if (down.length === 0) return true;
+    for (const l of down) {
+      l.tracking = false;
+      l.generation++;
+    }
     this.dropAll('a connection is down');
     return false;
   }
@@ -290,8 +395,7 @@ export class NearCache {
   }
 
   private dropAll(reason: string): void {
-    const had = this.tracking || (this.lru?.size ?? 0) > 0;
-    this.tracking = false;
+    const had = (this.lru?.size ?? 0) > 0;
     this.epoch++;
     this.lru?.clear();
     if (had) {
@@ -300,33 +404,39 @@ export class NearCache {
     }
   }
 
-  /** CLIENT TRACKING ON REDIRECT <subscriber id> on the reading connection; served from memory only after it. */
-  private enableTracking(): Promise<void> {
+  /** CLIENT TRACKING ON REDIRECT <subscriber id> on a server's reading connection; served only once all are on. */
+  private enableTracking(link: Link): Promise<void> {
     // One at a time: both connections' 'ready' events may arrive together.
-    this.enabling ??= this.setUpTracking().finally(() => (this.enabling = undefined));
-    return this.enabling;
+    link.enabling ??= this.setUpTracking(link).finally(() => (link.enabling = undefined));
+    return link.enabling;
   }
 
-  private async setUpTracking(): Promise<void> {
-    const sub = this.subscriber;
-    if (!sub || sub.status !== 'ready' || this.client.status !== 'ready') return;
+  private async setUpTracking(link: Link): Promise<void> {
+    const { subscriber: sub, reader } = link;
+    if (!this.links.includes(link) || sub.status !== 'ready' || reader.status !== 'ready') return;
     try {
+      link.tracking = false;
       this.dropAll('tracking (re)starting');
       // CLIENT ID before SUBSCRIBE: a subscribed RESP2 connection accepts no other command.
-      if (this.redirectId === null) {
+      if (link.redirectId === null) {
         const id = (await sub.client('ID')) as number;
         await sub.subscribe(CHANNEL);
-        this.redirectId = id;
+        link.redirectId = id;
       }
-      const epoch = this.epoch;
-      await this.client.client('TRACKING', 'ON', 'REDIRECT', String(this.redirectId));
-      // Nothing was dropped meanwhile (no connection lost): serve from memory from now on.
-      if (epoch === this.epoch && sub.status === 'ready' && this.client.status === 'ready') {
-        this.tracking = true;
-        for (const wake of this.trackingWaiters.splice(0)) wake();
+      const generation = link.generation;
+      await reader.client('TRACKING', 'ON', 'REDIRECT', String(link.redirectId));
+      // Neither connection was lost meanwhile: this server's reads are tracked from now on. (Entries read before
+      // now were dropped above, and reads in flight across that drop are not kept: see startRead.)
+      if (generation === link.generation && sub.status === 'ready' && reader.status === 'ready') {
+        link.tracking = true;
+        if (this.tracking) for (const wake of this.trackingWaiters.splice(0)) wake();
       }
     } catch (e) {
-      this.logger.warn(`near cache off until the next reconnect: ${(e as Error).message}`);
+      // A link closed on purpose (stopped, or its master gone) has nothing to report.
+      if (!this.links.includes(link)) return;
+      this.logger.warn(
+        `near cache off until the next reconnect${link.node ? ` of ${link.node}` : ''}: ${(e as Error).message}`,
+      );
     }
   }
 }

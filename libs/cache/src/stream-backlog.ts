@@ -57,7 +57,11 @@ export async function streamBacklog(c: ValkeyClient, stream: string, group: stri
 }
 
 /** The backlog of a group over several streams (one per shard on a cluster): summed, the oldest of all. */
-export async function streamsBacklog(c: ValkeyClient, streams: string[], group: string): Promise<StreamBacklog> {
+export async function streamsBacklog(
+  c: ValkeyClient,
+  streams: string[],
+  group: string,
+): Promise<StreamBacklog> {
   const each = await Promise.all(streams.map((s) => streamBacklog(c, s, group)));
   const ages = each.map((b) => b.oldestAgeMs).filter((a): a is number => a !== null);
   return {

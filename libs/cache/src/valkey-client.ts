@@ -87,7 +87,8 @@ export function createValkeyClient(endpoint: RedisEndpoint, opts: ValkeyClientOp
  * MOVED/ASK redirections, and after a failover retries on the promoted replica.
  */
 function clusterClient(endpoint: RedisEndpoint, options: RedisOptions): ValkeyClient {
-  const { host, port, retryStrategy, enableOfflineQueue, enableAutoPipelining, lazyConnect, ...nodeOptions } = options;
+  const { host, port, retryStrategy, enableOfflineQueue, enableAutoPipelining, lazyConnect, ...nodeOptions } =
+    options;
   void host;
   void port;
   const clusterOptions: ClusterOptions = {

@@ -1,5 +1,12 @@
 import { AppConfig } from '@app/platform';
-import { CachePrimitives, createCachePrimitives, createValkeyClient, ValkeyClient } from '@app/cache';
+import {
+  CachePrimitives,
+  createCachePrimitives,
+  createValkeyClient,
+  isCluster,
+  masterConnections,
+  ValkeyClient,
+} from '@app/cache';
 import { eventually } from '../../support/eventually';
 import { removeTestKeys, testConfig } from '../../support/test-env';
 
@@ -14,7 +21,7 @@ describe('near cache (real Redis, CLIENT TRACKING)', () => {
   let p: CachePrimitives;
   let other: CachePrimitives;
   let cli: ValkeyClient;
-  const k = (logical: string) => `${config.cache.keyPrefix}${logical}`;
+  const k = (logical: string) => p.cache.key(logical);
 
   beforeEach(async () => {
     config = testConfig('mysql');
@@ -78,9 +85,14 @@ describe('near cache (real Redis, CLIENT TRACKING)', () => {
     expect((await p.cache.cachedJson('airport:JFK'))?.near).toBe(true);
 
     // Kill the invalidation connection (as a failover or a network blip would).
-    const redirectId = p.near.stats().redirectId;
+    const { redirectId, redirectNode, servers } = p.near.stats();
     expect(redirectId).not.toBeNull();
-    await cli.client('KILL', 'ID', String(redirectId));
+    // One server, or every master of a cluster (the id is that of the first master's link).
+    expect(servers).toBe(isCluster(cli) ? 3 : 1);
+    const server = isCluster(cli)
+      ? masterConnections(cli).find((m) => `${m.options.host}:${m.options.port}` === redirectNode)!
+      : cli;
+    await server.client('KILL', 'ID', String(redirectId));
     await eventually(async () => (p.near.stats().tracking ? undefined : true), 30_000, 10);
     // A change made while nobody listens for invalidations is not missed: nothing is served from memory now.
     await cli.set(k('airport:JFK'), JSON.stringify({ v: 2 }));

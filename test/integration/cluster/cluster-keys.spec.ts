@@ -1,5 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
-import { Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { Job, Queue, Worker } from 'bullmq';
 import { AppConfig, queueOptions, releaseQueueConnection } from '@app/platform';
 import {
   CachePrimitives,
@@ -12,6 +12,7 @@ import {
   runScript,
 } from '@app/cache';
 import { removeTestKeys, testClusterNodes, testConfig } from '../../support/test-env';
+import { eventually } from '../../support/eventually';
 
 /**
  * The key design that lets every component run on a Valkey Cluster (KeySpace): run by the integration project on
@@ -140,18 +141,20 @@ describe('keys on one server or a cluster', () => {
   it('BullMQ runs its queue under the hash-tagged prefix (no CROSSSLOT in its scripts)', async () => {
     const name = `cluster-check-${Date.now()}`;
     const queue = new Queue(name, queueOptions(config));
-    const events = new QueueEvents(name, queueOptions(config));
     const worker = new Worker(name, async (job: Job) => ({ doubled: job.data.n * 2 }), queueOptions(config));
     try {
-      await events.waitUntilReady();
       const job = await queue.add('double', { n: 21 });
-      expect(await job.waitUntilFinished(events, 60_000)).toEqual({ doubled: 42 });
+      const done = await eventually(async () => {
+        const state = await queue.getJobState(job.id!);
+        if (state === 'failed') throw new Error((await queue.getJob(job.id!))?.failedReason);
+        return state === 'completed' ? queue.getJob(job.id!) : undefined;
+      }, 60_000);
+      expect(done?.returnvalue).toEqual({ doubled: 42 });
     } finally {
       await worker.close();
-      await events.close();
       await queue.obliterate({ force: true });
       await queue.close();
-      for (let i = 0; i < 3; i++) releaseQueueConnection(config);
+      for (let i = 0; i < 2; i++) releaseQueueConnection(config);
     }
   });
 });

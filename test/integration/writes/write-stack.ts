@@ -205,9 +205,7 @@ export async function cleanDurableKeys(cache: CacheService | undefined): Promise
   // Every master of a cluster (one UNLINK per key there: a batch spans slots), or the one server.
   await cache.guard((c) =>
     Promise.all(
-      masterConnections(c).map((server) =>
-        deleteKeysWithPrefix(server, cache.keySpace.prefix, isCluster(c)),
-      ),
+      masterConnections(c).map((server) => deleteKeysWithPrefix(server, cache.keySpace.prefix, isCluster(c))),
     ),
   );
 }

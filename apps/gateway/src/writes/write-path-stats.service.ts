@@ -103,7 +103,10 @@ export class WritePathStatsService {
       return { shards, backlog };
     });
     if (!reply) return null;
-    const groups = new Map<string, { group: string; consumers: number; pending: number; lag: number | null }>();
+    const groups = new Map<
+      string,
+      { group: string; consumers: number; pending: number; lag: number | null }
+    >();
     for (const flat of reply.shards.flatMap((s) => s.groups)) {
       const g = pairs(flat);
       const name = String(g.name);

@@ -233,10 +233,7 @@ export class BookingsService {
     started: number,
   ): Promise<CacheResult<WriteBehindAccepted>> {
     // A reference whose status lands in the flight's shard (on a cluster; any reference on one server).
-    const reference = this.cache.referenceBeside(
-      Keys.seatMap(dto.flightId),
-      DurableWriteKeys.bookingStatus,
-    );
+    const reference = this.cache.referenceBeside(Keys.seatMap(dto.flightId), DurableWriteKeys.bookingStatus);
     const fields: Record<string, string> = {
       reference,
       flightId: String(dto.flightId),

@@ -1,6 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { APP_CONFIG, AppConfig, EVENT_JOB_OPTIONS, queueOptions, releaseQueueConnection } from '@app/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  EVENT_JOB_OPTIONS,
+  queueOptions,
+  releaseQueueConnection,
+} from '@app/platform';
 import { EventName, EventPayloads, QUEUES, eventJobId } from '@app/contracts';
 
 export interface PendingEvent<N extends EventName = EventName> {

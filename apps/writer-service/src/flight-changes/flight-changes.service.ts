@@ -149,7 +149,8 @@ export class FlightChangesService {
     // One totals hash per shard (one on one server): summed.
     const keys = this.cache.keyInEveryShard(DurableWriteKeys.flightChangeTotals());
     const hashes = await this.cache.guard((c) => Promise.all(keys.map((key) => c.hgetall(key))));
-    if (hashes === undefined) throw new ServiceUnavailableException('Valkey is unavailable: no totals to read');
+    if (hashes === undefined)
+      throw new ServiceUnavailableException('Valkey is unavailable: no totals to read');
     const n = (f: string) => hashes.reduce((sum, h) => sum + Number(h[f] ?? 0), 0);
     const key = keys[0];
     const value: FlightChangeTotals = {
