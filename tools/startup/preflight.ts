@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { connect } from 'nats';
 import { AppConfig, Endpoint, RedisEndpoint } from '@app/platform';
 import { createValkeyClient, MemcachedConnection } from '@app/cache';
 import { createDataSource, DbSettings } from '@app/platform';
@@ -70,7 +71,9 @@ export async function checkValkey(
   });
   let lastError: unknown;
   client.on('error', (e) => (lastError = e));
-  const where = `${endpoint.host}:${endpoint.port}${endpoint.tls ? ' (TLS)' : ''}`;
+  const where = endpoint.clusterNodes?.length
+    ? `the cluster of ${endpoint.clusterNodes.map((n) => `${n.host}:${n.port}`).join(', ')}${endpoint.tls ? ' (TLS)' : ''}`
+    : `${endpoint.host}:${endpoint.port}${endpoint.tls ? ' (TLS)' : ''}`;
   try {
     const pong = await withTimeout(client.ping(), timeoutMs);
     if (pong === 'PONG') return null;
@@ -216,13 +219,43 @@ export async function checkPorts(config: AppConfig): Promise<PreflightFailure[]>
   return failures;
 }
 
-/** Valkey (cache and, when separate, queues), memcached when it is the engine, and the database, at the same time. */
+/** NATS (SERVICE_TRANSPORT=nats) accepts a connection within VALKEY_TIMEOUT_MS; null when it does. */
+export async function checkNats(
+  servers: string[],
+  timeoutMs = VALKEY_TIMEOUT_MS,
+): Promise<PreflightFailure | null> {
+  try {
+    const nc = await connect({ servers, timeout: timeoutMs, reconnect: false, name: 'cmiyc-preflight' });
+    await nc.close();
+    return null;
+  } catch (e) {
+    return {
+      what: 'NATS',
+      message: [
+        `Cannot reach NATS at ${servers.join(', ')} (SERVICE_TRANSPORT=nats): ${errorText(e)}`,
+        `  Start one:  docker compose --profile replicated up -d nats`,
+        `          or  nats-server -a 127.0.0.1 -p 4222`,
+        `  Or point NATS_URL at a running server, or set SERVICE_TRANSPORT=tcp (see .env.example).`,
+      ].join('\n'),
+    };
+  }
+}
+
+/**
+ * Valkey (cache and, when separate, queues), memcached when it is the engine, NATS when services talk over it,
+ * and the database, at the same time.
+ */
 export async function checkDependencies(config: AppConfig): Promise<PreflightFailure[]> {
-  const sameServer = config.queue.host === config.cache.host && config.queue.port === config.cache.port;
+  const nodes = (e: RedisEndpoint) => (e.clusterNodes ?? []).map((n) => `${n.host}:${n.port}`).join(',');
+  const sameServer =
+    config.queue.host === config.cache.host &&
+    config.queue.port === config.cache.port &&
+    nodes(config.queue) === nodes(config.cache);
   const results = await Promise.all([
     checkValkey(config.cache, 'cache'),
     sameServer ? Promise.resolve(null) : checkValkey(config.queue, 'queues'),
     config.cache.engine === 'memcached' ? checkMemcached(config.cache.memcached) : Promise.resolve(null),
+    config.transport.kind === 'nats' ? checkNats(config.transport.natsServers) : Promise.resolve(null),
     checkDatabase(config.db),
   ]);
   return results.filter((r): r is PreflightFailure => r !== null);

@@ -19,6 +19,8 @@ function envOf(config: AppConfig): NodeJS.ProcessEnv {
   return {
     CACHE_HOST: config.cache.host,
     CACHE_PORT: String(config.cache.port),
+    // The cluster project's workers use the cluster too.
+    CACHE_CLUSTER_NODES: (config.cache.clusterNodes ?? []).map((n) => `${n.host}:${n.port}`).join(','),
     CACHE_KEY_PREFIX: config.cache.keyPrefix,
     LOG_LEVEL: 'error',
   };
@@ -81,16 +83,19 @@ describe('stampede engine (real Redis)', () => {
   it('does not write back a value loaded before the key was invalidated by key (fenced delete)', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let loaderStarted = false;
     const loading = p.cache.getOrLoad(
       'flight:7',
       async () => {
+        loaderStarted = true;
         await gate; // read the database before the write below committed
         return { version: 'old' };
       },
       opts,
     );
-    // The loader runs once the lock is taken; wait for that, not for a fixed time.
-    while (!(await p.lock.owner('flight:7'))) await sleep(5);
+    // The loader runs once the lock is taken and the load's fence read; wait for that, not for a fixed time.
+    while (!loaderStarted) await sleep(5);
+    expect(await p.lock.owner('flight:7')).not.toBeNull();
     expect(await p.cache.delete(['flight:7'])).toBe(0);
     release();
     const result = await loading;

@@ -1,6 +1,12 @@
 import { createServer, Server } from 'node:net';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
-import { checkDatabase, checkPorts, checkValkey, describeDatabase } from '../../../tools/startup/preflight';
+import {
+  checkDatabase,
+  checkNats,
+  checkPorts,
+  checkValkey,
+  describeDatabase,
+} from '../../../tools/startup/preflight';
 import { closedPort, configWithFreePorts, distPath, envFor, exitOf, spawnNode } from './support';
 
 /** `npm start` refuses to start anything, at once and saying why, when a dependency is missing. */
@@ -25,6 +31,28 @@ describe('preflight', () => {
     const failure = await checkValkey({ host: '127.0.0.1', port, tls: false }, 'queues');
     expect(failure?.message).toContain(`Cannot reach Valkey (queues) at 127.0.0.1:${port}`);
     expect(failure?.message).toContain('QUEUE_HOST / QUEUE_PORT');
+  });
+
+  it('a cluster that cannot be reached is named by its nodes', async () => {
+    const port = await closedPort();
+    const endpoint = {
+      host: 'localhost',
+      port: 6379,
+      tls: false,
+      clusterNodes: [{ host: '127.0.0.1', port }],
+    };
+    const failure = await checkValkey(endpoint, 'cache', 1000);
+    expect(failure?.what).toBe('Valkey (cache)');
+    expect(failure?.message).toContain(`Cannot reach Valkey (cache) at the cluster of 127.0.0.1:${port}`);
+  });
+
+  it('NATS (SERVICE_TRANSPORT=nats): answering is no failure; not reachable names it and NATS_URL', async () => {
+    expect(await checkNats([process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'])).toBeNull();
+    const port = await closedPort();
+    const failure = await checkNats([`nats://127.0.0.1:${port}`], 1000);
+    expect(failure?.what).toBe('NATS');
+    expect(failure?.message).toContain(`Cannot reach NATS at nats://127.0.0.1:${port}`);
+    expect(failure?.message).toContain('NATS_URL');
   });
 
   it('a port an app needs is taken: names the variable and the app', async () => {
