@@ -28,7 +28,13 @@ const CLUSTER_SUITES = [
   'cache/near-cache',
   'reads/reads',
   'writes/writes',
+  'writes/write-behind-failures',
+  'writes/outbox',
+  'flight-changes/flight-changes',
+  'leaderboards/leaderboards',
+  'session/session',
   'weather/stampede',
+  'weather/weather-service',
   'cluster/cluster-keys',
 ];
 

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { AppConfig, migrateDatabase } from '@app/platform';
+import { DataSource } from 'typeorm';
+import { AppConfig, bind, Dialect, migrateDatabase } from '@app/platform';
 import { createValkeyClient } from '@app/cache';
 import { isDatabaseEmpty, seedDatabase } from '../tools/seed/seed';
 import { deleteKeysWithPrefix, freePort, waitForPort } from '../test/support/redis-server';
@@ -107,3 +108,46 @@ export function median(xs: number[]): number {
 }
 
 export const pad = (s: string, n: number) => s.padEnd(n);
+
+/** Fresh flights of `capacity` seats (one aircraft), so every run books free seats. */
+export async function createBenchFlights(ds: DataSource, n: number, capacity: number): Promise<number[]> {
+  const d = Dialect.of(ds);
+  const q = (sql: string, named: Record<string, unknown> = {}) => ds.query(...bind(d, sql, named));
+  const [t] = await q(
+    `SELECT ${d.id('from')} AS f, ${d.id('to')} AS t, airline_id FROM flight ORDER BY flight_id LIMIT 1`,
+  );
+  const [type] = await q('SELECT type_id FROM airplane_type ORDER BY type_id LIMIT 1');
+  const ret = (col: string) => (d.isPostgres ? ` RETURNING ${col}` : '');
+  const idOf = (r: unknown, col: string) =>
+    Number(d.isPostgres ? (r as Record<string, unknown>[])[0][col] : (r as { insertId: number }).insertId);
+  const plane = idOf(
+    await q(
+      `INSERT INTO airplane (capacity, type_id, airline_id) VALUES (:c, :type, :airline)${ret('airplane_id')}`,
+      {
+        c: capacity,
+        type: type.type_id,
+        airline: t.airline_id,
+      },
+    ),
+    'airplane_id',
+  );
+  const ids: number[] = [];
+  const dep = new Date(Date.now() + 7 * 86_400_000);
+  const ts = (x: Date) => x.toISOString().replace('T', ' ').replace('Z', '');
+  for (let i = 0; i < n; i++) {
+    const r = await q(
+      `INSERT INTO flight (flightno, ${d.id('from')}, ${d.id('to')}, departure, arrival, airline_id, airplane_id)
+       VALUES ('BENCH', :f, :t, :dep, :arr, :airline, :plane)${ret('flight_id')}`,
+      {
+        f: t.f,
+        t: t.t,
+        dep: ts(dep),
+        arr: ts(new Date(dep.getTime() + 3600_000)),
+        airline: t.airline_id,
+        plane,
+      },
+    );
+    ids.push(idOf(r, 'flight_id'));
+  }
+  return ids;
+}

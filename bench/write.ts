@@ -28,7 +28,7 @@ import { DurableWriteKeys, ValkeyClient, WriteKeys, createValkeyClient } from '@
 import { QUEUES, seatName } from '@app/contracts';
 import { deleteKeysWithPrefix, freePort, waitForPort } from '../test/support/redis-server';
 import { configEnv } from './env';
-import { benchDatabaseName, pct, prepareBenchDatabase } from './support';
+import { benchDatabaseName, createBenchFlights, pct, prepareBenchDatabase } from './support';
 import { WriterServiceModule } from '../apps/writer-service/src/app.module';
 import { BookingsService } from '../apps/writer-service/src/bookings/bookings.service';
 import { WriteBehindFlusher } from '../apps/writer-service/src/write-behind/flusher';
@@ -105,7 +105,11 @@ async function main() {
     ).map((r: { passenger_id: number }) => Number(r.passenger_id));
     const steadyCount = Math.ceil(RATE * STEADY_SECONDS);
     const flightsFor = (n: number) => Math.ceil(n / CAPACITY);
-    const flights = await createFlights(ds, flightsFor(WT) + flightsFor(WB) + 2 * flightsFor(steadyCount));
+    const flights = await createBenchFlights(
+      ds,
+      flightsFor(WT) + flightsFor(WB) + 2 * flightsFor(steadyCount),
+      CAPACITY,
+    );
     const bookings = writer.get(BookingsService);
     let nextFlight = 0;
     const attempts = (mode: Mode, n: number) => {
@@ -332,49 +336,6 @@ async function timed<A>(items: A[], call: (a: A) => Promise<unknown>) {
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { ok, perSecond: ok / seconds, p50: latencies[Math.floor(latencies.length / 2)] ?? 0 };
-}
-
-/** Fresh 500-seat flights (one aircraft), so every run books free seats. */
-async function createFlights(ds: DataSource, n: number): Promise<number[]> {
-  const d = Dialect.of(ds);
-  const q = (sql: string, named: Record<string, unknown> = {}) => ds.query(...bind(d, sql, named));
-  const [t] = await q(
-    `SELECT ${d.id('from')} AS f, ${d.id('to')} AS t, airline_id FROM flight ORDER BY flight_id LIMIT 1`,
-  );
-  const [type] = await q('SELECT type_id FROM airplane_type ORDER BY type_id LIMIT 1');
-  const ret = (col: string) => (d.isPostgres ? ` RETURNING ${col}` : '');
-  const idOf = (r: unknown, col: string) =>
-    Number(d.isPostgres ? (r as Record<string, unknown>[])[0][col] : (r as { insertId: number }).insertId);
-  const plane = idOf(
-    await q(
-      `INSERT INTO airplane (capacity, type_id, airline_id) VALUES (:c, :type, :airline)${ret('airplane_id')}`,
-      {
-        c: CAPACITY,
-        type: type.type_id,
-        airline: t.airline_id,
-      },
-    ),
-    'airplane_id',
-  );
-  const ids: number[] = [];
-  const dep = new Date(Date.now() + 7 * 86_400_000);
-  const ts = (x: Date) => x.toISOString().replace('T', ' ').replace('Z', '');
-  for (let i = 0; i < n; i++) {
-    const r = await q(
-      `INSERT INTO flight (flightno, ${d.id('from')}, ${d.id('to')}, departure, arrival, airline_id, airplane_id)
-       VALUES ('BENCH', :f, :t, :dep, :arr, :airline, :plane)${ret('flight_id')}`,
-      {
-        f: t.f,
-        t: t.t,
-        dep: ts(dep),
-        arr: ts(new Date(dep.getTime() + 3600_000)),
-        airline: t.airline_id,
-        plane,
-      },
-    );
-    ids.push(idOf(r, 'flight_id'));
-  }
-  return ids;
 }
 
 function fmt(n: number): string {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppConfig, DbEngine, loadConfig } from '@app/platform';
 import { dropDatabase } from '@app/platform';
 import { deleteKeysWithPrefix } from './redis-server';
-import { queuePrefix } from '@app/cache';
+import { KeySpace, queuePrefix } from '@app/cache';
 import { oneShotValkey } from './one-shot-valkey';
 import { migrateDatabase } from '@app/platform';
 import { TEST_DB_PREFIX, TEST_KEY_PREFIX, testRunId } from './test-run';
@@ -158,4 +158,10 @@ async function clusterMasters(
     }
   }
   return [];
+}
+
+/** The key as the apps store it under `config` (prefixed; on a cluster, with its shard's hash tag). */
+export function storedKey(config: AppConfig, logical: string): string {
+  const shards = config.cache.clusterNodes?.length ? config.cache.shards : null;
+  return new KeySpace(config.cache.keyPrefix, shards).key(logical);
 }

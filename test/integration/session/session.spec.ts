@@ -1,6 +1,6 @@
 import { SessionKeys, createValkeyClient } from '@app/cache';
 import { SEED_FIXTURES } from '../../../tools/seed/generator';
-import { TEST_ENGINES } from '../../support/test-env';
+import { TEST_ENGINES, storedKey } from '../../support/test-env';
 import { FullStack, startFullStack } from '../dashboard/full-stack';
 import { rawRows } from '../seed/db-helpers';
 
@@ -49,7 +49,7 @@ describe.each(TEST_ENGINES)('sessions on %s', (engine) => {
     const id = decodeURIComponent(cookie.split('=')[1]).split('.')[0];
     const c = createValkeyClient(stack.config.cache);
     try {
-      return await c.ttl(`${stack.config.cache.keyPrefix}${SessionKeys.session(id)}`);
+      return await c.ttl(storedKey(stack.config, SessionKeys.session(id)));
     } finally {
       c.disconnect();
     }
@@ -99,7 +99,7 @@ describe.each(TEST_ENGINES)('sessions on %s', (engine) => {
     const c = createValkeyClient(stack.config.cache);
     try {
       const id = decodeURIComponent(cookie.split('=')[1]).split('.')[0];
-      const key = `${stack.config.cache.keyPrefix}${SessionKeys.session(id)}`;
+      const key = storedKey(stack.config, SessionKeys.session(id));
       await c.expire(key, 100);
       expect(await c.ttl(key)).toBeLessThanOrEqual(100);
       expect((await call('GET', '/api/session', cookie)).status).toBe(200);
@@ -175,7 +175,7 @@ describe.each(TEST_ENGINES)('sessions on %s', (engine) => {
     const c = createValkeyClient(stack.config.cache);
     try {
       const id = decodeURIComponent(value).split('.')[0];
-      await c.del(`${stack.config.cache.keyPrefix}${SessionKeys.session(id)}`);
+      await c.del(storedKey(stack.config, SessionKeys.session(id)));
     } finally {
       c.disconnect();
     }

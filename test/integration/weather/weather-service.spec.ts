@@ -5,8 +5,13 @@ import { firstValueFrom } from 'rxjs';
 import { performance } from 'node:perf_hooks';
 import { AppConfig, startMicroservice } from '@app/platform';
 import { WEATHER, WeatherResult } from '@app/contracts';
-import { createValkeyClient } from '@app/cache';
-import { TEST_ENGINES, createTestDatabase, testConfig } from '../../support/test-env';
+import {
+  TEST_ENGINES,
+  createTestDatabase,
+  removeTestKeys,
+  storedKey,
+  testConfig,
+} from '../../support/test-env';
 import { freePort } from '../../support/redis-server';
 import { WeatherServiceModule } from '../../../apps/weather-service/src/app.module';
 import { WeatherProviderHandle } from '../../../apps/weather-service/src/provider/weather-provider.server';
@@ -65,10 +70,7 @@ describe.each(TEST_ENGINES)('weather-service and gateway routes (%s)', (engine) 
   });
 
   afterAll(async () => {
-    const redis = createValkeyClient(config.cache);
-    const keys = await redis.keys(`${config.cache.keyPrefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await removeTestKeys(config);
     clientB?.close();
     await gateway?.close();
     await serviceA?.close();
@@ -151,7 +153,7 @@ describe.each(TEST_ENGINES)('weather-service and gateway routes (%s)', (engine) 
         source: 'upstream',
         lock: 'acquired',
         lockWaitMs: 0,
-        cacheKey: `${config.cache.keyPrefix}weather:US:94102`,
+        cacheKey: storedKey(config, 'weather:US:94102'),
       },
     });
     expect(second.body.meta).toMatchObject({
