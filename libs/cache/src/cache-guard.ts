@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { Attempt, CacheHealth, CommandKind, FailureDetector } from './failure-detector';
 import { CACHE_CLIENT } from './valkey.module';
-import { isCluster, ValkeyClient } from './valkey-client';
+import { duplicateClient, isCluster, ValkeyClient } from './valkey-client';
 import { KeySpace } from './key-space';
 
 export * from './failure-detector';
@@ -16,8 +16,14 @@ type BreakerState = 'closed' | 'open';
  * instead of an exception.
  */
 @Injectable()
-export class CacheGuard {
+export class CacheGuard implements OnApplicationShutdown {
   private readonly detector: FailureDetector;
+  /**
+   * The probe's own connection: a PING sent on the cache connection would queue behind every command this
+   * process has in flight there, so a backlog of its own (a burst of thousands of requests) would look like a
+   * dead server and open the breaker, taking the stampede lock out of play exactly when it is needed most.
+   */
+  private probeConnection?: ValkeyClient;
   /** Prefix and, on a cluster, the shard hash tags of every key (see KeySpace). */
   readonly keys: KeySpace;
 
@@ -30,7 +36,7 @@ export class CacheGuard {
       {
         server: 'cache',
         logContext: 'CacheGuard',
-        ping: () => client.ping(),
+        ping: () => this.prober().ping(),
         // iovalkey reconnects in the background; nothing is sent meanwhile.
         notConnected: () => (client.status === 'ready' ? null : `not connected (${client.status})`),
         // iovalkey's ReplyError: the server answered.
@@ -42,6 +48,27 @@ export class CacheGuard {
     client.on('ready', () => {
       if (this.detector.isOpen) void this.detector.probe();
     });
+  }
+
+  private prober(): ValkeyClient {
+    this.probeConnection ??= duplicateClient(this.client, {
+      connectionName: `${this.client.options?.connectionName ?? 'cmiyc'}-probe`,
+      enableOfflineQueue: true,
+      enableAutoPipelining: false,
+      commandTimeout: undefined,
+    });
+    this.probeConnection.on('error', () => undefined);
+    return this.probeConnection;
+  }
+
+  /** Closes the probe's connection (the cache connection is its owner's to close). */
+  close(): void {
+    this.probeConnection?.disconnect();
+    this.probeConnection = undefined;
+  }
+
+  onApplicationShutdown(): void {
+    this.close();
   }
 
   get prefix(): string {

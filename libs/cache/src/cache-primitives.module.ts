@@ -132,6 +132,7 @@ export async function createCachePrimitives(
       await near.stop();
       await stats.onModuleDestroy();
       await fill.onModuleDestroy();
+      guard.close();
       client.disconnect();
     },
   };
