@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/platform/config';
 import { Attempt, CacheHealth, CommandKind, FailureDetector } from './failure-detector';
 import { CACHE_CLIENT } from './valkey.module';
-import { duplicateClient, isCluster, ValkeyClient } from './valkey-client';
+import { duplicateClient, isCluster, masterConnections, ValkeyClient } from './valkey-client';
 import { KeySpace } from './key-space';
 
 export * from './failure-detector';
@@ -36,7 +36,7 @@ export class CacheGuard implements OnApplicationShutdown {
       {
         server: 'cache',
         logContext: 'CacheGuard',
-        ping: () => this.prober().ping(),
+        ping: () => this.pingServers(),
         // iovalkey reconnects in the background; nothing is sent meanwhile.
         notConnected: () => (client.status === 'ready' ? null : `not connected (${client.status})`),
         // iovalkey's ReplyError: the server answered.
@@ -44,10 +44,21 @@ export class CacheGuard implements OnApplicationShutdown {
       },
       config.cache,
     );
+    // Connected from the start (to every master, on a cluster): a probe must not wait for a connection to be made.
+    const probe = this.prober();
+    probe.on('ready', () => void this.pingServers().catch(() => undefined));
     // A reconnected client while the breaker is open: check at once instead of waiting for the cool-down.
     client.on('ready', () => {
       if (this.detector.isOpen) void this.detector.probe();
     });
+  }
+
+  /** PING on the probe's connection; on a cluster, on its connection to every master (each holds some slots). */
+  private pingServers(): Promise<unknown> {
+    const probe = this.prober();
+    if (!isCluster(probe)) return probe.ping();
+    const masters = masterConnections(probe);
+    return masters.length ? Promise.all(masters.map((m) => m.ping())) : probe.ping();
   }
 
   private prober(): ValkeyClient {

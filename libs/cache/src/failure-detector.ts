@@ -141,7 +141,19 @@ export class FailureDetector {
   probe(): Promise<boolean> {
     if (this.probing) return this.probing;
     const ms = this.settings.probeTimeoutMs;
-    this.probing = withDeadline(this.server.ping(), ms, () => new CommandTimeout(this.server.server, ms))
+    const ping = this.server.ping();
+    let answered = false;
+    ping.then(
+      () => (answered = true),
+      () => undefined,
+    );
+    this.probing = withDeadline(ping, ms, () => new CommandTimeout(this.server.server, ms))
+      .catch(async (e: Error) => {
+        // The answer may be in but not yet read: a process busy with a burst of its own reads its sockets late.
+        // One pass of the event loop's I/O phase (before setImmediate) reads it, before the server is called dead.
+        await new Promise((r) => setImmediate(r));
+        if (!answered) throw e;
+      })
       .then(
         () => {
           this.timeouts = [];
