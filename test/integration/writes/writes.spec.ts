@@ -228,18 +228,30 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
       mode: i % 2 === 0 ? 'write-through' : 'write-behind',
     }));
     const results = await Promise.all(attempts.map((body) => http().post('/api/bookings').send(body)));
-    // Anything else is shown with its message (a 503 or 504 names what was too slow or away).
+    // Accepted, refused (the seat is taken), or, on a machine too busy to answer them all in time, the truthful
+    // 503 (not done) / 504 (not known): nothing else, and each shown with its message.
     const unexpected = results
-      .filter((r) => ![201, 202, 409].includes(r.status))
+      .filter((r) => ![201, 202, 409, 503, 504].includes(r.status))
       .map((r) => `${r.status} ${r.body?.message ?? ''}`);
     expect(unexpected).toEqual([]);
+    // The 503s and 504s are retried one by one, as a client would: each ends accepted or refused.
+    for (const [i, r] of results.entries()) {
+      if (r.status !== 503 && r.status !== 504) continue;
+      results[i] = await http().post('/api/bookings').send(attempts[i]);
+      expect([201, 202, 409]).toContain(results[i].status);
+    }
     const accepted = results.filter((r) => r.status === 201 || r.status === 202);
-    expect(accepted).toHaveLength(capacity);
+    // A 504 whose booking went through is refused on retry (its own seat): accepted can be fewer than seats.
+    expect(accepted.length).toBeLessThanOrEqual(capacity);
     const references = results.filter((r) => r.status === 202).map((r) => r.body.data.reference as string);
     const settled = await Promise.all(references.map((ref) => untilSettled(ref)));
     // The seat was reserved atomically against both modes, so no accepted write-behind booking is refused later.
     expect(settled.map((s) => s.body.data.status).filter((s) => s !== 'persisted')).toEqual([]);
-    const rows = await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId });
+    // Every seat sold exactly once (a write-behind booking answered 504 may still be on its way to the database).
+    const rows = await eventually(async () => {
+      const found = await sql('SELECT seat FROM booking WHERE flight_id = :flightId', { flightId });
+      return found.length >= capacity ? found : undefined;
+    }, 60_000);
     expect(rows).toHaveLength(capacity);
     expect(new Set(rows.map((r) => String(r.seat).trim())).size).toBe(capacity);
     const seats = await http().get(`/api/flights/${flightId}/seats?refresh=true`);
