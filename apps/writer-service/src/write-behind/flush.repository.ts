@@ -107,6 +107,15 @@ export class FlushRepository {
       } catch (e) {
         const kind = dbErrorKind(e);
         if (kind === 'unavailable') throw e;
+        // The seat's row may be this very booking, committed meanwhile by another flusher that claimed the same
+        // entry (a claim that outlived WRITE_BEHIND_CLAIM_IDLE_MS): then it is persisted, not refused.
+        if (kind === 'unique') {
+          const bookingId = (await this.existingReferences(this.ds.manager, [b.reference])).get(b.reference);
+          if (bookingId !== undefined) {
+            outcomes.push({ booking: b, persisted: true, bookingId });
+            continue;
+          }
+        }
         const reason =
           kind === 'unique'
             ? seatTakenReason(b)
