@@ -1,5 +1,5 @@
 import { RedisCluster } from './redis-cluster';
-import { TEST_RUN_ENV, newTestRunId } from './test-run';
+import { TEST_RUN_ENV } from './test-run';
 
 /** Where the cluster project keeps its cluster between the global setup and teardown (same jest process). */
 const HOLDER = '__cmiycTestCluster' as const;
@@ -11,8 +11,16 @@ type Holder = { [HOLDER]?: RedisCluster };
  * that kill nodes start a cluster of their own.
  */
 export default async function clusterSetup(): Promise<void> {
-  process.env[TEST_RUN_ENV] ??= newTestRunId();
-  const cluster = await RedisCluster.start();
+  // Not recorded as the run's children: jest may run the integration project's leak check before this
+  // project's teardown stops the cluster (its own teardown, and the harness's exit hook, stop it).
+  const run = process.env[TEST_RUN_ENV];
+  delete process.env[TEST_RUN_ENV];
+  let cluster: RedisCluster;
+  try {
+    cluster = await RedisCluster.start();
+  } finally {
+    if (run !== undefined) process.env[TEST_RUN_ENV] = run;
+  }
   (globalThis as Holder)[HOLDER] = cluster;
   process.env.TEST_CACHE_CLUSTER_NODES = cluster.nodeList;
 }
