@@ -76,9 +76,9 @@ export class AppProcess {
     await gone;
   }
 
-  /** SIGTERM (then SIGKILL after a grace period): the ordinary stop. */
-  stop(): Promise<void> {
-    return stopProcess(this.proc);
+  /** SIGTERM (then SIGKILL if it is still there after `graceMs`): the ordinary stop. */
+  stop(graceMs?: number): Promise<void> {
+    return stopProcess(this.proc, graceMs);
   }
 
   /** Whether any kept line of output contains `text`. */

@@ -64,6 +64,9 @@ function isRpcErrorBody(e: unknown): e is RpcErrorBody {
   return typeof e === 'object' && e !== null && typeof (e as RpcErrorBody).statusCode === 'number';
 }
 
+/** How long a caller waits for a service's answer (a stopping NATS instance waits as long for its own answers). */
+export const SERVICE_CALL_TIMEOUT_MS = 15_000;
+
 /**
  * Gateway-side call: sends a message and turns the service's error body back into the same HTTP error.
  * A service that does not answer becomes 503 (not reachable) or 504 (too slow), naming the service.
@@ -74,7 +77,7 @@ export async function callService<T>(
   serviceName: string,
   pattern: object,
   data: unknown,
-  timeoutMs = 15000,
+  timeoutMs = SERVICE_CALL_TIMEOUT_MS,
 ): Promise<T> {
   try {
     return await firstValueFrom(

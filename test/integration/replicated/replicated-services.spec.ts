@@ -380,13 +380,16 @@ describe.each(TEST_ENGINES)('replicated services over NATS (%s)', (engine) => {
     });
     const okAfter = (t: number) => done.filter((s) => s.start > t && s.status === 200).length;
     await eventually(async () => (okAfter(0) >= 10 ? true : undefined), 60_000);
-    await stopping.stop();
+    // However slow the machine, it ends by itself (SIGKILL only if it has not after 60 s).
+    await stopping.stop(60_000);
+    expect(stopping.proc.signalCode).toBe('SIGTERM');
     const stopped = performance.now();
     await eventually(async () => (okAfter(stopped) >= 10 ? true : undefined), 60_000);
     stop = true;
     await Promise.all(readers);
     expect(done.filter((s) => s.status !== 200).map((s) => `${s.status} ${s.answer?.message}`)).toEqual([]);
     expect(third.alive).toBe(true);
+    expect(stopping.said('stopping: out of the queue group')).toBe(true);
   });
 
   it('/health: each service is up while one instance answers; a service with none is a 503 naming it, at once', async () => {

@@ -20,7 +20,7 @@ import { InternalTokenGuard, RpcErrorFilter } from '@app/contracts';
 import { LoadFailedError, SourceTimeoutError } from '@app/cache';
 import { describeDatabase, isDatabaseUnreachable } from '../database/database-errors';
 import { appLogger } from '../logging/logger';
-import { describeNatsServers, natsQueueGroup, natsServer } from './nats-transport';
+import { describeNatsServers, natsQueueGroup, natsServer, PrefixedServerNats } from './nats-transport';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -84,11 +84,7 @@ export async function startMicroservice(
   });
   app.useGlobalFilters(new RpcErrorFilter(dependencyErrors(config)));
   app.useGlobalGuards(new InternalTokenGuard(config.internalToken));
-  // Stopping: leave the queue group first (before the shutdown hooks, registered next), so no new request arrives.
-  if (natsStrategy)
-    for (const signal of ['SIGTERM', 'SIGINT'] as const)
-      process.once(signal, () => natsStrategy.stopTakingRequests());
-  app.enableShutdownHooks();
+  stopOnSignal(app, natsStrategy);
   const logger = new Logger(name);
   // On NATS the instance waits for the server (compose may start it first): say what it waits for.
   if (nats) logger.log(`connecting to NATS ${describeNatsServers(config)}`);
@@ -100,6 +96,30 @@ export async function startMicroservice(
   );
   warnIfInternalTokenMadeUp(logger);
   return app;
+}
+
+/**
+ * Stopping (SIGTERM, SIGINT): the transport first, the modules after. Nest's own shutdown hooks run the modules'
+ * destroy hooks (closing connections) before they close the server, so a request still being answered would lose
+ * its database or cache; `app.close()` closes the server first (on NATS: leaves the queue group and answers every
+ * request it took, see PrefixedServerNats.close), then the modules.
+ */
+function stopOnSignal(app: INestMicroservice, nats?: PrefixedServerNats): void {
+  const signals = ['SIGTERM', 'SIGINT'] as const;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    nats?.stopTakingRequests(); // at once: no new request is offered while the rest closes
+    void app
+      .close()
+      .catch((e: Error) => new Logger('shutdown').error(`stopping failed: ${e.message}`))
+      .finally(() => {
+        for (const s of signals) process.removeListener(s, stop);
+        process.kill(process.pid, signal); // no listener left: the default, ending with the signal
+      });
+  };
+  for (const signal of signals) process.on(signal, stop);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ClientNats, NatsOptions, ServerNats, ServerTCP } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
+import { SERVICE_CALL_TIMEOUT_MS } from '@app/contracts';
 import { AppConfig, Endpoint } from '../config/config';
 
 /**
@@ -52,6 +53,10 @@ export class PrefixedServerNats extends ServerNats {
   private readonly log = new Logger('ServerNats');
   private tcp?: ServerTCP;
   private readonly subscribed: Subscription[] = [];
+  private readonly draining: Promise<void>[] = [];
+  /** Requests taken and not yet answered: a stopping instance answers every one before it closes. */
+  private inFlight = 0;
+  private whenIdle?: () => void;
 
   constructor(
     options: NatsOptions['options'],
@@ -77,7 +82,37 @@ export class PrefixedServerNats extends ServerNats {
    */
   stopTakingRequests(): void {
     // drain, not unsubscribe: messages NATS sent before it saw the UNSUB are still handled, not dropped.
-    for (const subscription of this.subscribed.splice(0)) subscription.drain().catch(() => undefined);
+    for (const subscription of this.subscribed.splice(0))
+      this.draining.push(subscription.drain().catch(() => undefined));
+  }
+
+  /**
+   * Counts a request until its answer is published: Nest publishes on the tick after the handler returns, so the
+   * handler's end is not yet the answer's.
+   */
+  async handleMessage(...[channel, message]: Parameters<ServerNats['handleMessage']>): Promise<unknown> {
+    if (!message.reply) return super.handleMessage(channel, message); // an event: nobody waits for an answer
+    this.inFlight++;
+    let answered = false;
+    const settle = () => {
+      if (answered) return;
+      answered = true;
+      if (--this.inFlight === 0) this.whenIdle?.();
+    };
+    const respond = message.respond.bind(message);
+    message.respond = (...args: Parameters<typeof respond>) => {
+      try {
+        return respond(...args);
+      } finally {
+        settle();
+      }
+    };
+    try {
+      return await super.handleMessage(channel, message);
+    } catch (e) {
+      settle();
+      throw e;
+    }
   }
 
   async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
@@ -87,10 +122,38 @@ export class PrefixedServerNats extends ServerNats {
     });
   }
 
+  /**
+   * Stopping: leave the queue group, let NATS hand over what it sent before it saw that, answer every request
+   * taken (however long a busy machine makes them; bounded by the callers' own timeout, after which nobody waits),
+   * flush the answers, then close. Not a fixed grace period: a slow answer is still an answer.
+   */
   async close(): Promise<void> {
     this.tcp?.close();
     this.tcp = undefined;
+    this.stopTakingRequests();
+    await Promise.all(this.draining);
+    this.log.log(`stopping: out of the queue group, answering the ${this.inFlight} request(s) in hand`);
+    if (this.inFlight > 0) {
+      let limit: NodeJS.Timeout | undefined;
+      await new Promise<void>((idle) => {
+        this.whenIdle = idle;
+        limit = setTimeout(idle, DRAIN_LIMIT_MS);
+      });
+      clearTimeout(limit);
+      this.whenIdle = undefined;
+    }
+    await this.connection()
+      ?.flush()
+      .catch(() => undefined);
     await super.close();
+  }
+
+  private connection(): { flush(): Promise<void> } | undefined {
+    try {
+      return this.unwrap<{ flush(): Promise<void> }>();
+    } catch {
+      return undefined; // never connected
+    }
   }
 
   private async listenOnTcp(at: Endpoint): Promise<void> {
@@ -120,8 +183,8 @@ class QuietServerTCP extends ServerTCP {
   }
 }
 
-/** How long a stopping instance keeps its connection to answer the requests it holds. */
-export const DRAIN_MS = 2000;
+/** The longest a stopping instance waits for its requests' answers: the callers' timeout (callService). */
+export const DRAIN_LIMIT_MS = SERVICE_CALL_TIMEOUT_MS;
 
 /** The server side: one instance of `app` among any number, in its queue group; `tcp`: see PrefixedServerNats. */
 export function natsServer(config: AppConfig, app: string, tcp?: Endpoint): PrefixedServerNats {
@@ -131,10 +194,8 @@ export function natsServer(config: AppConfig, app: string, tcp?: Endpoint): Pref
       queue: natsQueueGroup(config, app),
       // A service started before NATS waits for it (compose may start them in any order).
       waitOnFirstConnect: true,
-      // Stopping (SIGTERM): unsubscribe first, so new requests go to the other instances, and answer the ones
-      // already here before the connection closes.
-      gracefulShutdown: true,
-      gracePeriod: DRAIN_MS,
+      // Stopping (SIGTERM): close() itself leaves the group and waits for the answers (see close), not a timer.
+      gracefulShutdown: false,
     },
     natsSubjectPrefix(config, app),
     tcp,
