@@ -23,11 +23,11 @@ export async function createGatewayApp(config: AppConfig): Promise<NestFastifyAp
     { logger: appLogger(config, 'gateway') },
   );
   // First: a request refused by a limit below still gets its id (and is counted).
-  installObservability(app, config);
+  const observed = installObservability(app, config);
   applyRequestLimits(app);
   applySecurityHeaders(app);
   // Last of the onRequest hooks: a hit answered early has its id, headers and limits like any other answer.
-  HitRoutes.install(app);
+  HitRoutes.install(app, observed);
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();
   const doc = new DocumentBuilder()

@@ -213,6 +213,17 @@ export class CacheService {
     return this.engine.cachedJson<T>(logicalKey);
   }
 
+  /**
+   * A cache-aside JSON entry this process's near cache holds, at once (no promise, no round trip); undefined when it
+   * is not in memory (then `cachedJson`), when the near cache is off, or with CACHE_ENGINE=memcached (no near cache).
+   * A cached "not found" is undefined too: it is answered the usual way.
+   */
+  cachedJsonInMemory<T>(logicalKey: string): { value: T; raw?: string } | undefined {
+    if (this.engine !== this.valkey) return undefined;
+    const entry = this.near.peek<CachedEntry<T>>(this.key(logicalKey));
+    return entry && entry.value !== null ? { value: entry.value, raw: entry.raw } : undefined;
+  }
+
   private async valkeyCachedJson<T>(
     logicalKey: string,
   ): Promise<{ value: T; near: boolean; raw?: string } | null> {

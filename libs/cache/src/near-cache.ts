@@ -264,6 +264,19 @@ export class NearCache {
   }
 
   /**
+   * The value of a key when this process holds it and may serve it (tracking on, every connection up), at once:
+   * no promise, no round trip. undefined otherwise — the caller then reads the usual way (`read`), which counts the
+   * miss.
+   */
+  peek<T>(key: string): T | undefined {
+    if (!this.lru || !this.serving()) return undefined;
+    const entry = this.lru.get(key);
+    if (!entry) return undefined;
+    this.counters.hits++;
+    return entry.value as T;
+  }
+
+  /**
    * An entry made of several keys (a hash of counters and a bitmap, a hash and a sorted set), read together by
    * `fetch`; kept while none of its keys changes (a change to any of them drops it).
    */

@@ -3,18 +3,23 @@ import type { FastifyInstance } from 'fastify';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { REQUEST_ID_HEADER, requestContext } from '@app/contracts';
 import { AppConfig, MetricsRegistry } from '@app/platform';
-import { installHttpMetrics } from './http-metrics';
+import { HttpRecorder, installHttpMetrics } from './http-metrics';
 import { installRequestIds } from './request-id';
 
 /**
  * Request ids and HTTP metrics on every route, and at LOG_LEVEL=debug one line per answered request (called by
- * createGatewayApp before the routes are registered).
+ * createGatewayApp before the routes are registered). Returns what the hit lane needs to be seen alike (HitRoutes).
  */
-export function installObservability(app: NestFastifyApplication, config: AppConfig): void {
+export function installObservability(
+  app: NestFastifyApplication,
+  config: AppConfig,
+): { recordHttp: HttpRecorder; accessLog: boolean } {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   installRequestIds(fastify);
-  installHttpMetrics(fastify, app.get(MetricsRegistry));
-  if (config.logLevel === 'debug' || config.logLevel === 'verbose') installAccessLog(fastify);
+  const recordHttp = installHttpMetrics(fastify, app.get(MetricsRegistry));
+  const accessLog = config.logLevel === 'debug' || config.logLevel === 'verbose';
+  if (accessLog) installAccessLog(fastify);
+  return { recordHttp, accessLog };
 }
 
 function installAccessLog(fastify: FastifyInstance): void {

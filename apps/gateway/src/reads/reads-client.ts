@@ -24,6 +24,28 @@ interface RequestRead {
   envelope: unknown;
 }
 
+/** A hit as its answer shows it. */
+interface Found<N extends ReadName> {
+  value: () => ReadResult<N>;
+  /** The stored JSON of `data`, when it is shown as stored. */
+  raw?: string;
+  source: 'cache';
+  latencyMs: number;
+  cacheKey: string;
+}
+
+/**
+ * A hit's envelope as JSON text, for an answer sent as is. An entry stored as one JSON string and shown unchanged
+ * (no `present`) is not serialized again: its stored text is the envelope's `data`, byte for byte what
+ * JSON.stringify of its parsed value gives (the query-service stored that).
+ */
+function textOf<N extends ReadName>(found: Found<N>): string {
+  const envelope = toEnvelope({ ...found, value: found.raw === undefined ? found.value() : null });
+  return found.raw === undefined
+    ? JSON.stringify(envelope)
+    : `{"data":${found.raw},"meta":${JSON.stringify(envelope.meta)}}`;
+}
+
 /** READS as the hit path reads them: for any read name, its definition with that read's payload and result. */
 const DEFINITIONS: { [N in ReadName]: ReadOperation<ReadPayload<N>, ReadResult<N>> } = READS;
 
@@ -74,30 +96,28 @@ export class ReadsClient extends EnvelopeClient<ReadSignatures> {
     return found && toEnvelope({ ...found, value: found.value() });
   }
 
-  /**
-   * The same envelope as JSON text, for an answer sent as is. An entry stored as one JSON string and shown
-   * unchanged (no `present`) is not serialized again: its stored text is the envelope's `data`, byte for byte
-   * what JSON.stringify of its parsed value gives (the query-service stored that).
-   */
+  /** The same envelope as JSON text, for an answer sent as is (see textOf). */
   async hitText<N extends ReadName>(name: N, payload: ReadPayload<N>): Promise<string | null> {
     const found = await this.lookup(name, payload);
-    if (!found) return null;
-    const envelope = toEnvelope({ ...found, value: found.raw === undefined ? found.value() : null });
-    return found.raw === undefined
-      ? JSON.stringify(envelope)
-      : `{"data":${found.raw},"meta":${JSON.stringify(envelope.meta)}}`;
+    return found && textOf(found);
   }
 
-  private async lookup<N extends ReadName>(
-    name: N,
-    payload: ReadPayload<N>,
-  ): Promise<{
-    value: () => ReadResult<N>;
-    raw?: string;
-    source: 'cache';
-    latencyMs: number;
-    cacheKey: string;
-  } | null> {
+  /**
+   * The same text when this process's near cache holds the entry (a JSON entry, not refreshed), at once: no
+   * promise, no round trip. undefined otherwise (then `hitText`).
+   */
+  hitTextInMemory<N extends ReadName>(name: N, payload: ReadPayload<N>): string | undefined {
+    const read = DEFINITIONS[name];
+    if (!('json' in read.cache) || ('refresh' in payload && payload.refresh)) return undefined;
+    const started = performance.now();
+    const logicalKey = read.cache.json(payload);
+    const hit = this.cache.cachedJsonInMemory<never>(logicalKey);
+    return (
+      hit && textOf(this.found(read, payload, { ...hit, near: true }, started, this.cache.key(logicalKey)))
+    );
+  }
+
+  private async lookup<N extends ReadName>(name: N, payload: ReadPayload<N>): Promise<Found<N> | null> {
     const read = DEFINITIONS[name];
     if ('refresh' in payload && payload.refresh) return null;
     const started = performance.now();
@@ -116,7 +136,17 @@ export class ReadsClient extends EnvelopeClient<ReadSignatures> {
     } else {
       return null;
     }
-    if (!hit) return null;
+    return hit && this.found(read, payload, hit, started, cacheKey);
+  }
+
+  /** A hit as the answer shows it: counted (statistics, popular routes) like any answer from the cache. */
+  private found<N extends ReadName>(
+    read: ReadOperation<ReadPayload<N>, ReadResult<N>>,
+    payload: ReadPayload<N>,
+    hit: { value: unknown; near: boolean; raw?: string },
+    started: number,
+    cacheKey: string,
+  ): Found<N> {
     bumpPopularRoute(this.cache, read.rankedRoute?.(payload) ?? null);
     const stored = hit.value;
     const present = read.present;

@@ -27,9 +27,9 @@ export const METRIC_SPECS = [
   {
     name: 'cmiyc_gateway_early_hits_total',
     type: 'counter',
-    labels: [],
+    labels: ['stage'],
     exportedBy: 'gateway',
-    help: 'Cache hits the gateway answered in its first HTTP hook, for a URL of a read route it had validated before',
+    help: 'Cache hits the gateway answered early, for a URL of a read route it had validated before: stage="lane" before Fastify (from the near cache), stage="hook" in its first HTTP hook',
   },
   {
     name: 'cmiyc_rpc_duration_seconds',
