@@ -8,7 +8,10 @@ import { TEST_ENGINES, testConfig } from '../../support/test-env';
 import { createSeededTestDatabase } from '../../support/seeded';
 import { BookingsService } from '../../../apps/writer-service/src/bookings/bookings.service';
 import { WriteBehindFlusher } from '../../../apps/writer-service/src/write-behind/flusher';
-import { FlushRepository } from '../../../apps/writer-service/src/write-behind/flush.repository';
+import {
+  FlushOutcome,
+  FlushRepository,
+} from '../../../apps/writer-service/src/write-behind/flush.repository';
 import { StreamEntry, bookingsOf } from '../../../apps/writer-service/src/write-behind/stream-entry';
 import { cleanDurableKeys, createHundredSeatFlight, eventually, startWriterContext } from './write-stack';
 
@@ -176,6 +179,59 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
     await flusher(config);
     await allPersisted(references);
     await expectExactlyOnce(flightId, references);
+  });
+
+  it('two flushers run the same batch at once (a claim that outlived its idle time): each booking persisted once, none refused for its own seat', async () => {
+    const { flightId } = await acceptBookings(10);
+    const batch = bookingsOf(await readAsDyingFlusher(10));
+    expect(batch).toHaveLength(10);
+    const repository = acceptor.get(FlushRepository);
+    const dialect = Dialect.of(ds);
+    // The first flusher has inserted the batch and not committed yet (its transaction is held open here).
+    const first = ds.createQueryRunner();
+    await first.connect();
+    await first.startTransaction();
+    try {
+      const inserted = await (
+        repository as unknown as { persistTogether(m: unknown, b: typeof batch): Promise<FlushOutcome[]> }
+      ).persistTogether(first.manager, batch);
+      expect(inserted.every((o) => o.persisted)).toBe(true);
+      // The second one's batch also holds a booking the database refuses at once (a price out of range), so its
+      // one multi-row insert fails and it settles each booking on its own: that insert waits on the first one's
+      // rows...
+      const refused = {
+        ...batch[0],
+        reference: `${batch[0].reference}X`,
+        seat: '9F',
+        price: '99999999999.00',
+      };
+      const second = repository.persistBatch([refused, ...batch]);
+      await eventually(async () => ((await lockWaits()) > 0 ? true : undefined), 30_000);
+      // ...which commit: it then fails on the unique seat, and the row it met is its own booking: persisted.
+      await first.commitTransaction();
+      const [outOfRange, ...outcomes] = await second;
+      expect(outOfRange).toMatchObject({ persisted: false, reason: expect.stringContaining('refused') });
+      expect(outcomes.map((o) => (o.persisted ? o.bookingId : o.reason))).toEqual(
+        inserted.map((o) => (o.persisted ? o.bookingId : o.reason)),
+      );
+    } finally {
+      if (first.isTransactionActive) await first.rollbackTransaction();
+      await first.release();
+    }
+    const [rows] = await ds.query(
+      ...bind(dialect, 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }),
+    );
+    expect(Number(rows.n)).toBe(10);
+
+    async function lockWaits(): Promise<number> {
+      const [row] = await ds.query(
+        dialect.isPostgres
+          ? "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+          : // MariaDB lists the waiting insert as a running query (INNODB_TRX does not show it waiting).
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE db = DATABASE() AND command = 'Query' AND info LIKE 'INSERT INTO booking %'",
+      );
+      return Number(row.n);
+    }
   });
 
   it('the stream and its group are deleted under a running flusher: it creates them again and flushes on', async () => {
