@@ -3,7 +3,7 @@
  *  1. per read: database latency (?refresh=true) vs cache latency, as measured inside the query-service, and the speedup;
  *  2. throughput of cache hits through the gateway (a mix over the read endpoints, hot keys) with autocannon,
  *     against a minimal reference server (node:http + one iovalkey GET of the same keys), and the ratio;
- *  3. p99 at half of the gateway's peak rate;
+ *  3. p99 at half of the gateway's peak rate, and the reference's p99 at that same rate;
  *  4. the same with the gateway's near cache off (CACHE_NEAR_MAX_BYTES=0);
  *  5. in-process hit cost: CacheService.cachedJson with the near cache on and off against the floor of a raw
  *     iovalkey GET + JSON.parse of the same entry;
@@ -103,6 +103,9 @@ async function main() {
     console.log(
       pad(`gateway @ ${Math.round(gateway.rps / 2)} req/s`, 22) + describe(half) + ' (goal p99 < 5 ms)',
     );
+    // The same rate on the reference: what this machine and load generator give the least a server can do.
+    const referenceAtHalf = await load(`http://127.0.0.1:${refPort}`, paths, Math.round(gateway.rps / 2));
+    console.log(pad(`reference @ same rate`, 22) + describe(referenceAtHalf));
 
     // 4. The gateway with its near cache off: every hit is one GET to Valkey.
     const offPort = await freePort();
