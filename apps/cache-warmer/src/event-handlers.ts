@@ -47,8 +47,9 @@ export class EventHandlers {
     // Asked first and alongside the writes below (one round trip deep, not three in a row): none depends on another.
     const hot = this.isHot(e.fromIata, e.toIata);
     await Promise.all([
-      // The flight's manifest, seat map and details; the route/day searches and round trips listing it; the
-      // passenger's history and profile. (The popular routes are a sorted set every search adds to in place.)
+      // The flight's manifest and details; the route/day searches and round trips listing it; the passenger's
+      // history and profile. (The seat map and counters change in place with the seat, under Tags.seats; the
+      // popular routes are a sorted set every search adds to in place.)
       this.invalidate(
         [
           Tags.flight(e.flightId),
@@ -88,6 +89,7 @@ export class EventHandlers {
     await this.invalidate(
       [
         Tags.flight(e.flightId),
+        Tags.seats(e.flightId),
         ...e.departureDates.map((d) => Tags.route(e.fromIata, e.toIata, d)),
         // The airport leaderboards of both days (the flight left one day's boards and joined another's).
         ...e.departureDates.map((d) => Tags.airportDay(d)),

@@ -72,6 +72,12 @@ export const Keys = {
 // Tags: invalidating a tag removes every entry registered under it (a set of keys per tag).
 export const Tags = {
   flight: (flightId: number) => `flight:${flightId}`,
+  /**
+   * The flight's seat map and counters: apart from `flight`, since every booking, cancellation and flush changes
+   * them in place (the seat scripts, atomically with the reservation) rather than drop them. A flight change drops
+   * them with the flight.
+   */
+  seats: (flightId: number) => `seats:${flightId}`,
   route: (from: string, to: string, date: string) => `route:${from}:${to}:${date}`,
   passenger: (passengerId: number) => `passenger:${passengerId}`,
   /** The passenger's profile: apart from `passenger`, since a booking updates it in place rather than drop it. */

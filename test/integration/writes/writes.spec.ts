@@ -115,6 +115,8 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     expect(manifest.body.data.map((m: { seat: string }) => m.seat)).toContain(seat);
     expect(seats.body.data.bookedSeats).toContain(seat);
     expect(seats.body.data.booked).toBe(before.data.booked + 1);
+    // Kept warm: the booking changed the seat map and counters in place, so the read is still a hit.
+    expect(seats.body.meta.source).toBe('cache');
     expect(history.body.data.flights.map((f: { bookingId: number }) => f.bookingId)).toContain(bookingId);
     const offer = search.body.data.find((f: { flightId: number }) => f.flightId === flightId);
     expect(offer.bookedSeats).toBe(before.data.booked + 1);
@@ -273,6 +275,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     expect(await bookingsOf(flightId, seat)).toHaveLength(0);
     const seats = await http().get(`/api/flights/${flightId}/seats`);
     expect(seats.body.data.bookedSeats).not.toContain(seat);
+    expect(seats.body.meta.source).toBe('cache'); // freed in place
     expect((await http().delete(`/api/bookings/${bookingId}`)).status).toBe(404);
     // The seat can be sold again.
     const rebooked = await http()
@@ -285,6 +288,7 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     const { flightId } = await routeFlight();
     const before = await http().get(`/api/flights/${flightId}`);
     expect(before.status).toBe(200);
+    await http().get(`/api/flights/${flightId}/seats`);
     const departure = new Date(Date.parse(before.body.data.departure) + 2 * 3600_000).toISOString();
     const arrival = new Date(Date.parse(before.body.data.arrival) + 2 * 3600_000).toISOString();
     const res = await http()
@@ -303,6 +307,8 @@ describe.each(TEST_ENGINES)('write path on %s', (engine) => {
     const after = await http().get(`/api/flights/${flightId}`);
     expect(after.body.meta.source).toBe('cache');
     expect(after.body.data.departure).toBe(departure);
+    // A flight change drops its seat map with it (Tags.seats): the next read builds it again.
+    expect((await http().get(`/api/flights/${flightId}/seats`)).body.meta.source).toBe('database');
   });
 
   it('booking.created, once consumed, has removed the tagged entries: the next read is a miss', async () => {

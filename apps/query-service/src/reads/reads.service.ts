@@ -105,8 +105,8 @@ export class ReadsService implements ReadHandlers {
       seatMap: this.cache.key(Keys.seatMap(flightId)),
       counters: this.cache.key(Keys.seatCounters(flightId)),
       pending: this.cache.key(DurableWriteKeys.pendingSeats(flightId)),
-      tagSet: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.flight(flightId)]).sets[0],
-      tagVersion: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.flight(flightId)]).versions[0],
+      tagSet: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.seats(flightId)]).sets[0],
+      tagVersion: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.seats(flightId)]).versions[0],
       fence: this.cache.key(InfraKeys.fence(Keys.seatMap(flightId))),
     };
     const r = await this.structures.getOrBuild<SeatAvailability, SeatRows>({
@@ -114,7 +114,7 @@ export class ReadsService implements ReadHandlers {
       keys: READS.seats.cache.structures({ flightId }),
       ttl: ttlSeconds(this.config, READS.seats.ttl),
       negativeTtl: ttlSeconds(this.config, 'negative'),
-      tags: [Tags.flight(flightId)],
+      tags: [Tags.seats(flightId)],
       refresh,
       read: (c, keys) => readSeatView(c, keys, flightId),
       load: () => this.repo.seats(flightId),

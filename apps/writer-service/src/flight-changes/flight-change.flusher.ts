@@ -123,7 +123,11 @@ export class FlightChangeFlusher extends StreamFlusher<StreamFlightChange, Fligh
 
 /** The tags a moved flight makes stale: the flight itself and its route's searches on both days. */
 function flightTags(f: { flightId: number; fromCode: string; toCode: string; days: string[] }): string[] {
-  return [Tags.flight(f.flightId), ...f.days.map((d) => Tags.route(f.fromCode, f.toCode, d))];
+  return [
+    Tags.flight(f.flightId),
+    Tags.seats(f.flightId),
+    ...f.days.map((d) => Tags.route(f.fromCode, f.toCode, d)),
+  ];
 }
 
 /** A write-behind flight change from its stream entry. */

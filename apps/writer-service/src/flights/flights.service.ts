@@ -76,7 +76,11 @@ export class FlightsService {
     const { previous: before, days, events } = done;
     await this.facts.forgetFlight(msg.flightId);
     await this.sideEffects.afterCommit(
-      [Tags.flight(msg.flightId), ...days.map((day) => Tags.route(before.fromIata, before.toIata, day))],
+      [
+        Tags.flight(msg.flightId),
+        Tags.seats(msg.flightId),
+        ...days.map((day) => Tags.route(before.fromIata, before.toIata, day)),
+      ],
       events,
     );
     await this.refreshCachedFlight(msg.flightId);

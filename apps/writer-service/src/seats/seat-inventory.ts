@@ -233,8 +233,8 @@ export class SeatInventory {
         seatMap,
         counters,
         pending,
-        tagSet: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.flight(flightId)]).sets[0],
-        tagVersion: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.flight(flightId)]).versions[0],
+        tagSet: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.seats(flightId)]).sets[0],
+        tagVersion: this.cache.tagKeysOf(Keys.seatMap(flightId), [Tags.seats(flightId)]).versions[0],
         fence: this.cache.key(InfraKeys.fence(Keys.seatMap(flightId))),
       };
       // 'keep': another process may have built it meanwhile; the pending version guards the booking side.
