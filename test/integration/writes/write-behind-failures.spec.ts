@@ -1,5 +1,5 @@
 import { INestApplicationContext, ServiceUnavailableException } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, Dialect, bind } from '@app/platform';
 import { CacheService, DurableWriteKeys } from '@app/cache';
 import { seatName } from '@app/contracts';
@@ -232,6 +232,52 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
       );
       return Number(row.n);
     }
+  });
+
+  it("another flusher commits the same batch between this one's first and second read: persisted, not seats taken", async () => {
+    const { flightId } = await acceptBookings(10);
+    const batch = bookingsOf(await readAsDyingFlusher(10));
+    expect(batch).toHaveLength(10);
+    const repository = acceptor.get(FlushRepository);
+    const first = ds.createQueryRunner();
+    await first.connect();
+    await first.startTransaction();
+    try {
+      const inserted = await (
+        repository as unknown as { persistTogether(m: unknown, b: typeof batch): Promise<FlushOutcome[]> }
+      ).persistTogether(first.manager, batch);
+      // The second flusher's transaction: right after its first statement, the first flusher commits. (PostgreSQL
+      // reads each statement in a new snapshot, so its next statement sees that commit; MariaDB keeps the first.)
+      const transaction = ds.transaction.bind(ds);
+      jest.spyOn(ds, 'transaction').mockImplementationOnce(((work: (m: EntityManager) => Promise<unknown>) =>
+        transaction(async (m: EntityManager) => {
+          let statements = 0;
+          const committingAfterFirst = new Proxy(m, {
+            get(target, property, receiver) {
+              if (property !== 'query') return Reflect.get(target, property, receiver);
+              return async (...args: Parameters<EntityManager['query']>) => {
+                const rows = await target.query(...args);
+                if (statements++ === 0) await first.commitTransaction();
+                return rows;
+              };
+            },
+          });
+          return work(committingAfterFirst);
+        })) as never);
+      const outcomes = await repository.persistBatch(batch);
+      expect(first.isTransactionActive).toBe(false);
+      expect(outcomes.map((o) => (o.persisted ? o.bookingId : o.reason))).toEqual(
+        inserted.map((o) => (o.persisted ? o.bookingId : o.reason)),
+      );
+    } finally {
+      jest.restoreAllMocks();
+      if (first.isTransactionActive) await first.rollbackTransaction();
+      await first.release();
+    }
+    const [rows] = await ds.query(
+      ...bind(Dialect.of(ds), 'SELECT COUNT(*) AS n FROM booking WHERE flight_id = :flightId', { flightId }),
+    );
+    expect(Number(rows.n)).toBe(10);
   });
 
   it('the stream and its group are deleted under a running flusher: it creates them again and flushes on', async () => {

@@ -54,6 +54,10 @@ export class FlushRepository {
 
   private async persistTogether(m: EntityManager, batch: StreamBooking[]): Promise<FlushOutcome[]> {
     const outcomes = new Map<string, FlushOutcome>();
+    // Seats first, references second. Each statement may see a newer snapshot (PostgreSQL's READ COMMITTED), and
+    // another flusher holding the same entries may commit between the two: a seat seen taken then has its
+    // reference seen too, so this booking's own row counts as persisted, never as a seat taken by someone else.
+    const claimed = await this.seatsInDatabase(m, batch);
     const known = await this.existingReferences(
       m,
       batch.map((b) => b.reference),
@@ -64,7 +68,6 @@ export class FlushRepository {
       if (bookingId !== undefined) outcomes.set(b.reference, { booking: b, persisted: true, bookingId });
       else fresh.push(b);
     }
-    const claimed = await this.seatsInDatabase(m, fresh);
     const insertable: StreamBooking[] = [];
     for (const b of fresh) {
       const k = seatKey(b.flightId, b.seat);
