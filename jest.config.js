@@ -31,7 +31,6 @@ const CLUSTER_SUITES = [
   'writes/write-behind-failures',
   'writes/outbox',
   'flight-changes/flight-changes',
-  'leaderboards/leaderboards',
   'session/session',
   'weather/stampede',
   'weather/weather-service',

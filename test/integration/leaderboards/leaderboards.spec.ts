@@ -81,6 +81,9 @@ describe.each(TEST_ENGINES)('airport leaderboards on %s', (engine) => {
     const answers = await Promise.all(
       Array.from({ length: 12 }, () => get(`/api/leaderboards/airports?date=${other}&by=departures`)),
     );
+    expect(answers.map((a) => (a.status === 200 ? 200 : `${a.status} ${JSON.stringify(a.body)}`))).toEqual(
+      answers.map(() => 200),
+    );
     const sources = answers.map((a) => a.body.meta.source);
     expect(sources.filter((s) => s === 'database')).toHaveLength(1);
     expect(sources.filter((s) => s === 'cache')).toHaveLength(11);
