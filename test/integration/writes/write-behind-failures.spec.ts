@@ -92,6 +92,31 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
   }
 
   /** n write-behind bookings on a fresh 100-seat flight; returns the flight and the references. */
+  /**
+   * Ten accepted bookings, read as a batch, which a first flusher has inserted with the flushers' repository and not
+   * committed: its transaction is held open (commit or roll back `first`, then release it).
+   */
+  async function firstFlusherHoldingBatch() {
+    const { flightId } = await acceptBookings(10);
+    const batch = bookingsOf(await readAsDyingFlusher(10));
+    expect(batch).toHaveLength(10);
+    const repository = acceptor.get(FlushRepository);
+    const first = ds.createQueryRunner();
+    await first.connect();
+    await first.startTransaction();
+    try {
+      const inserted = await (
+        repository as unknown as { persistTogether(m: unknown, b: typeof batch): Promise<FlushOutcome[]> }
+      ).persistTogether(first.manager, batch);
+      expect(inserted.every((o) => o.persisted)).toBe(true);
+      return { flightId, batch, repository, first, inserted };
+    } catch (e) {
+      await first.rollbackTransaction();
+      await first.release();
+      throw e;
+    }
+  }
+
   async function acceptBookings(n: number) {
     const { flightId, capacity } = await createHundredSeatFlight(ds);
     const bookings = acceptor.get(BookingsService);
@@ -182,20 +207,9 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
   });
 
   it('two flushers run the same batch at once (a claim that outlived its idle time): each booking persisted once, none refused for its own seat', async () => {
-    const { flightId } = await acceptBookings(10);
-    const batch = bookingsOf(await readAsDyingFlusher(10));
-    expect(batch).toHaveLength(10);
-    const repository = acceptor.get(FlushRepository);
     const dialect = Dialect.of(ds);
-    // The first flusher has inserted the batch and not committed yet (its transaction is held open here).
-    const first = ds.createQueryRunner();
-    await first.connect();
-    await first.startTransaction();
+    const { flightId, batch, repository, first, inserted } = await firstFlusherHoldingBatch();
     try {
-      const inserted = await (
-        repository as unknown as { persistTogether(m: unknown, b: typeof batch): Promise<FlushOutcome[]> }
-      ).persistTogether(first.manager, batch);
-      expect(inserted.every((o) => o.persisted)).toBe(true);
       // The second one's batch also holds a booking the database refuses at once (a price out of range), so its
       // one multi-row insert fails and it settles each booking on its own: that insert waits on the first one's
       // rows...
@@ -235,17 +249,8 @@ describe.each(TEST_ENGINES)('write-behind failures on %s', (engine) => {
   });
 
   it("another flusher commits the same batch between this one's first and second read: persisted, not seats taken", async () => {
-    const { flightId } = await acceptBookings(10);
-    const batch = bookingsOf(await readAsDyingFlusher(10));
-    expect(batch).toHaveLength(10);
-    const repository = acceptor.get(FlushRepository);
-    const first = ds.createQueryRunner();
-    await first.connect();
-    await first.startTransaction();
+    const { flightId, batch, repository, first, inserted } = await firstFlusherHoldingBatch();
     try {
-      const inserted = await (
-        repository as unknown as { persistTogether(m: unknown, b: typeof batch): Promise<FlushOutcome[]> }
-      ).persistTogether(first.manager, batch);
       // The second flusher's transaction: right after its first statement, the first flusher commits. (PostgreSQL
       // reads each statement in a new snapshot, so its next statement sees that commit; MariaDB keeps the first.)
       const transaction = ds.transaction.bind(ds);
