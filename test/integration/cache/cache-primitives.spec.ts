@@ -8,6 +8,23 @@ import { privateCache } from '../../support/private-cache';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A loader held at a gate: `started` settles once the engine has called it (its load fence is then taken), and it
+ * answers `value` once released. Tests wait on `started`, never on a fixed delay, before racing the load.
+ */
+function gatedLoader<T>(value: T) {
+  let release!: () => void;
+  let markStarted!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const started = new Promise<void>((r) => (markStarted = r));
+  const load = async () => {
+    markStarted();
+    await gate;
+    return value;
+  };
+  return { load, started, release };
+}
+
 /** A loader that counts its calls and takes `ms` to answer. */
 function countingLoader<T>(value: T | null, ms = 0) {
   const loader = Object.assign(
@@ -90,19 +107,11 @@ describe('cache primitives (real Redis)', () => {
   });
 
   it('does not write back a value loaded before an invalidation of its tag (no stale data)', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const loading = p.cache.getOrLoad(
-      'manifest:115',
-      async () => {
-        await gate; // the database was read before the write below committed
-        return ['old'];
-      },
-      { ...opts, tags: ['flight:115'] },
-    );
-    await sleep(50);
+    const read = gatedLoader(['old']); // the database was read before the write below committed
+    const loading = p.cache.getOrLoad('manifest:115', read.load, { ...opts, tags: ['flight:115'] });
+    await read.started;
     await p.cache.invalidateTags(['flight:115']); // the write commits and invalidates meanwhile
-    release();
+    read.release();
     const result = await loading;
     expect(result.value).toEqual(['old']);
     expect(result.cacheKey).toBeNull();
@@ -122,19 +131,14 @@ describe('cache primitives (real Redis)', () => {
     await p.cache.getOrLoad('search:JFK:LAX:2026-12-15', async () => [115, 116], searchOpts);
     expect(await p.cache.keysOfTag('flight:116')).toEqual(['search:JFK:LAX:2026-12-15']);
 
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const loading = p.cache.getOrLoad(
-      'search:JFK:LAX:2026-12-16',
-      async () => {
-        await gate;
-        return [117];
-      },
-      { ...searchOpts, tags: ['route:JFK:LAX:2026-12-16'] },
-    );
-    await sleep(50);
+    const search = gatedLoader([117]);
+    const loading = p.cache.getOrLoad('search:JFK:LAX:2026-12-16', search.load, {
+      ...searchOpts,
+      tags: ['route:JFK:LAX:2026-12-16'],
+    });
+    await search.started;
     await p.cache.invalidateTags(['flight:117']); // a booking on flight 117 commits while the search loads
-    release();
+    search.release();
     expect((await loading).cacheKey).toBeNull();
     expect(await p.client.exists(p.cache.key('search:JFK:LAX:2026-12-16'))).toBe(0);
   });
@@ -183,8 +187,10 @@ describe('cache primitives (real Redis)', () => {
       const sub = createValkeyClient(config.cache);
       await sub.subscribe(p.cache.key('fill'));
       sub.on('message', () => (notifiedAt ||= Date.now()));
-      const ownerDone = p.cache.getOrLoad('k', countingLoader('v', 300), opts);
-      await sleep(50);
+      const owner = gatedLoader('v');
+      const ownerDone = p.cache.getOrLoad('k', owner.load, opts);
+      await owner.started; // the owner holds the lock: the next request waits
+      setTimeout(owner.release, 300);
       const waiter = await other.cache.getOrLoad('k', countingLoader('never', 0), opts);
       const waiterDoneAt = Date.now();
       await ownerDone;

@@ -21,7 +21,11 @@ export function startTestProvider(overrides: Partial<ProviderOptions> = {}) {
   });
 }
 
-/** Settings every weather suite uses: its provider, short timeouts. */
+/**
+ * Settings every weather suite uses: its provider, and an upstream timeout a busy machine cannot reach by accident
+ * (a slow reply is not a dead provider). A test of the timeout itself asks for SHORT_UPSTREAM_TIMEOUT with a provider
+ * that never answers, so the outcome does not depend on the machine's speed.
+ */
 export function weatherEnv(
   provider: WeatherProviderHandle,
   extra: NodeJS.ProcessEnv = {},
@@ -29,11 +33,14 @@ export function weatherEnv(
   return {
     WEATHER_PROVIDER_HOST: '127.0.0.1',
     WEATHER_PROVIDER_PORT: String(provider.port),
-    WEATHER_UPSTREAM_TIMEOUT_MS: '500',
-    WEATHER_LOCK_TTL_MS: '3000',
+    WEATHER_UPSTREAM_TIMEOUT_MS: '10000',
+    WEATHER_LOCK_TTL_MS: '20000',
     ...extra,
   };
 }
+
+/** For tests of the upstream timeout, with a provider set to never answer. */
+export const SHORT_UPSTREAM_TIMEOUT = { WEATHER_UPSTREAM_TIMEOUT_MS: '500', WEATHER_LOCK_TTL_MS: '3000' };
 
 /**
  * A weather-service "process" without Nest or database: its own Valkey connections (lock, pub/sub subscriber)

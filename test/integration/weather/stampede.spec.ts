@@ -3,7 +3,14 @@ import { AppConfig, ConfigError, loadConfig } from '@app/platform';
 import { WeatherResult } from '@app/contracts';
 import { WeatherProviderHandle } from '../../../apps/weather-service/src/provider/weather-provider.server';
 import { removeTestKeys } from '../../support/test-env';
-import { WeatherNode, sleep, startTestProvider, startWeatherNode, weatherEnv } from './helpers';
+import {
+  SHORT_UPSTREAM_TIMEOUT,
+  WeatherNode,
+  sleep,
+  startTestProvider,
+  startWeatherNode,
+  weatherEnv,
+} from './helpers';
 import { testConfig } from '../../support/test-env';
 
 /**
@@ -112,14 +119,29 @@ describe('weather stampede protection across processes (real Redis)', () => {
       expect(stale).toMatchObject({ source: 'cache', stale: true, weather: { stale: true } });
       expect(stale.weather.staleReason).toMatch(/HTTP 500/);
       expect(stale.value).toEqual(fresh.value);
-      provider.setFaults({ errorRate: 0, timeoutRate: 1 });
-      const staleAfterTimeout = await node.service.current({ country: 'FR', zip: '75001' });
-      expect(staleAfterTimeout.weather.staleReason).toMatch(/did not answer within/);
-      // A city never cached has nothing to fall back on: 504 for a timeout.
-      const err = await node.service
-        .current({ country: 'DE', zip: '80331' })
-        .catch((e: { getStatus(): number }) => e);
-      expect((err as { getStatus(): number }).getStatus()).toBe(504);
+      provider.setFaults({ errorRate: 0, timeoutRate: 1 }); // never answers: any timeout is reached
+      // A second process of the same service, with a short upstream timeout, over the same cache.
+      const impatient = await startWeatherNode(
+        testConfig(
+          'mysql',
+          weatherEnv(provider, {
+            WEATHER_CACHE_TTL: '1',
+            CACHE_KEY_PREFIX: config.cache.keyPrefix,
+            ...SHORT_UPSTREAM_TIMEOUT,
+          }),
+        ),
+      );
+      try {
+        const staleAfterTimeout = await impatient.service.current({ country: 'FR', zip: '75001' });
+        expect(staleAfterTimeout.weather.staleReason).toMatch(/did not answer within 500 ms/);
+        // A city never cached has nothing to fall back on: 504 for a timeout.
+        const err = await impatient.service
+          .current({ country: 'DE', zip: '80331' })
+          .catch((e: { getStatus(): number }) => e);
+        expect((err as { getStatus(): number }).getStatus()).toBe(504);
+      } finally {
+        await impatient.close();
+      }
     } finally {
       await node.close();
       await removeTestKeys(config);
