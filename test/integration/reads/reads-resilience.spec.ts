@@ -62,7 +62,7 @@ describe.each(TEST_ENGINES)('read path under load and failure on %s', (engine) =
       const answered = (c?: { hits: number; misses: number; coalesced: number }) =>
         c ? c.hits + c.misses + c.coalesced : 0;
       let search = await searchStats();
-      for (let i = 0; i < 40 && answered(search) < 100; i++) {
+      for (let i = 0; i < 300 && answered(search) < 100; i++) {
         await new Promise((r) => setTimeout(r, 100));
         search = await searchStats();
       }
