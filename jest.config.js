@@ -32,6 +32,8 @@ const CLUSTER_SUITES = [
   'writes/outbox',
   'flight-changes/flight-changes',
   'session/session',
+  'leaderboards/leaderboards',
+  'leaderboards/leaderboard-build',
   'weather/stampede',
   'weather/weather-service',
   'cluster/cluster-keys',

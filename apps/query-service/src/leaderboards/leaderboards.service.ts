@@ -1,4 +1,4 @@
-import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { APP_CONFIG, AppConfig } from '@app/platform';
 import { CacheResult, CacheService, Keys, Tags, ValkeyClient, ttlSeconds } from '@app/cache';
@@ -20,6 +20,8 @@ import { BoardRow, LeaderboardsRepository } from './leaderboards.repository';
 const CHUNK = 500;
 /** Field of the names hash: when the board's snapshot was taken (ms since the epoch); its presence means "built". */
 export const BUILT_AT_FIELD = 'builtAt';
+/** What a hit found: the board is in Valkey, read with it (its rows were not loaded). */
+const IN_VALKEY = 'in-valkey';
 /** Field prefix of the names hash mapping an ICAO code to the code the board uses. */
 const ICAO_PREFIX = '@';
 
@@ -93,7 +95,8 @@ export class LeaderboardsService implements OperationHandlers<typeof LEADERBOARD
   /**
    * Makes sure one board of the day is in Valkey (building it under the lock on a miss) and answers this caller's
    * view of it: read together with the presence check on a hit (one round trip), computed from the rows when this
-   * call loaded them, read afterwards when it waited for another caller's build.
+   * call's build loaded them (requests that joined it in this process included: they share its rows, whether or
+   * not the board could be stored), read afterwards when another process built it.
    */
   private async board<V>(
     date: string,
@@ -103,8 +106,7 @@ export class LeaderboardsService implements OperationHandlers<typeof LEADERBOARD
   ): Promise<CacheResult<V>> {
     const logical = [Keys.airportBoard(date, by), Keys.airportBoardNames(date, by)];
     let seen: V | undefined;
-    let rows: BoardRow[] | undefined;
-    const r = await this.structures.getOrBuild<true, BoardRow[]>({
+    const r = await this.structures.getOrBuild<BoardRow[] | typeof IN_VALKEY, BoardRow[]>({
       queryClass: LEADERBOARDS.airportLeaderboard.queryClass,
       keys: logical,
       ttl: ttlSeconds(this.config, 'bi'),
@@ -118,22 +120,27 @@ export class LeaderboardsService implements OperationHandlers<typeof LEADERBOARD
         ]);
         if (!built) return null;
         seen = v;
-        return { value: true };
+        return { value: IN_VALKEY };
       },
       load: async () => {
         const builtAt = Date.now();
-        rows = await this.repo.board(by, date);
+        const rows = await this.repo.board(by, date);
         return Object.assign(rows, { builtAt });
       },
-      toValue: () => true,
+      toValue: (rows) => rows,
       toCommands: (loaded) => boardCommands(loaded as (BoardRow[] & { builtAt: number }) | null),
     });
-    if (rows) seen = view.fromRows(rows);
+    if (seen === undefined && Array.isArray(r.value)) seen = view.fromRows(r.value);
     if (seen === undefined) {
+      // Joined a request that found the board built: read it back. Not a lookup a miss could answer, so a slow
+      // server gets the longer deadline, like a script: a busy Valkey is not a dead one.
       const [board, names] = logical.map((k) => this.cache.key(k));
-      seen = await this.cache.guard((c) => view.fromValkey(c, { board, names }));
-      if (seen === undefined)
-        throw new ServiceUnavailableException('Valkey is unavailable: the leaderboard cannot be read');
+      seen = await this.cache.guard((c) => view.fromValkey(c, { board, names }), 'script');
+    }
+    // Valkey did not answer at all: the database still knows the answer.
+    if (seen === undefined) {
+      const rows = await this.repo.board(by, date);
+      return { ...r, source: 'database', cacheKey: null, value: view.fromRows(rows) };
     }
     return { ...r, value: seen };
   }
