@@ -102,38 +102,56 @@ describe.each(TEST_ENGINES)('a cluster master dies under load (%s)', (engine) =>
     };
     const watchHealth = async () => {
       while (!stop) {
-        const res = await http().get('/health');
-        health.push({ status: res.status, valkey: (res.body?.details ?? res.body?.error)?.valkey });
+        // A request that fails is a sample too (status 0): the watch goes on, and the failure is shown.
+        const sample = await http()
+          .get('/health')
+          .then(
+            (res): HealthSample => ({
+              status: res.status,
+              valkey: (res.body?.details ?? res.body?.error)?.valkey,
+            }),
+            (e: Error): HealthSample => ({ status: 0, valkey: { message: e.message } }),
+          );
+        health.push(sample);
         await new Promise((r) => setTimeout(r, 100));
       }
     };
     const load = Promise.all([book(), book(), read(), watchHealth()]);
-
-    // Some bookings in, then the master of the flight's shard goes.
-    await eventually(async () => (bookings.length >= 10 ? true : undefined), 60_000);
-    const killedAt = bookings.length;
-    const slot = calculateSlot(stack.cache.key(Keys.seatMap(flightId)));
-    // Its replica takes over when the test says so, not by itself: the outage lasts until /health has reported
-    // it, however slowly a busy machine answers.
-    const replica = await replicaOf(cluster, slot);
-    await replica.config('SET', 'cluster-replica-no-failover', 'yes');
-    const killed = await cluster.killMasterOf(slot);
-    await eventually(async () => (health.some(isValkeyDown) ? true : undefined), 60_000);
-    await replica.call('CLUSTER', 'FAILOVER', 'TAKEOVER');
-    replica.disconnect();
-    await cluster.waitUntilHealthy();
-    // The promoted replica has no replica of its own: until one is back, no write can be confirmed safe (504).
-    await cluster.restart(killed);
-    // And load goes on past the failover, until bookings are accepted again.
-    const healthyAt = bookings.length;
-    await eventually(
-      async () =>
-        bookings.slice(healthyAt).filter((b) => b.status === 202).length >= 5 || next >= capacity
-          ? true
-          : undefined,
-      60_000,
-    );
-    stop = true;
+    let killedAt: number;
+    let healthyAt: number;
+    try {
+      // Some bookings in, then the master of the flight's shard goes.
+      await eventually(async () => (bookings.length >= 10 ? true : undefined), 60_000);
+      killedAt = bookings.length;
+      const slot = calculateSlot(stack.cache.key(Keys.seatMap(flightId)));
+      // Its replica takes over when the test says so, not by itself: the outage lasts until /health has reported
+      // it, however slowly a busy machine answers.
+      const replica = await replicaOf(cluster, slot);
+      await replica.config('SET', 'cluster-replica-no-failover', 'yes');
+      const killed = await cluster.killMasterOf(slot);
+      await eventually(async () => (health.some(isValkeyDown) ? true : undefined), 60_000).catch((e) => {
+        const seen = health.slice(-5).map((h) => JSON.stringify(h));
+        throw new Error(
+          `${(e as Error).message}; ${health.length} /health answers, the last: ${seen.join(' ')}`,
+        );
+      });
+      await replica.call('CLUSTER', 'FAILOVER', 'TAKEOVER');
+      replica.disconnect();
+      await cluster.waitUntilHealthy();
+      // The promoted replica has no replica of its own: until one is back, no write can be confirmed safe (504).
+      await cluster.restart(killed);
+      // And load goes on past the failover, until bookings are accepted again.
+      healthyAt = bookings.length;
+      await eventually(
+        async () =>
+          bookings.slice(healthyAt).filter((b) => b.status === 202).length >= 5 || next >= capacity
+            ? true
+            : undefined,
+        60_000,
+      );
+    } finally {
+      stop = true; // a failure above stops the load too, before the stack is stopped under it
+    }
     await load;
 
     // Only the truth: accepted, refused as unavailable, or unknown with a reference to ask about. Never a 500.
