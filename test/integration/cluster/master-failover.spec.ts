@@ -7,6 +7,7 @@ import { RedisCluster } from '../../support/redis-cluster';
 import { TEST_ENGINES, testConfig } from '../../support/test-env';
 import { createSeededTestDatabase } from '../../support/seeded';
 import { eventually } from '../../support/eventually';
+import { reportIfSlow } from '../../support/slow-step';
 import {
   Sql,
   WriteStack,
@@ -60,10 +61,12 @@ describe.each(TEST_ENGINES)('a cluster master dies under load (%s)', (engine) =>
   });
 
   afterAll(async () => {
-    await cleanDurableKeys(stack?.cache).catch(() => undefined);
-    await stack?.close();
-    await dropDb?.();
-    await cluster?.stop();
+    const step = (name: string, run: () => Promise<unknown>) =>
+      reportIfSlow(`master-failover (${engine}) teardown, ${name}`, run);
+    await step('deleting the keys', () => cleanDurableKeys(stack?.cache).catch(() => undefined));
+    await step('stopping the stack', async () => stack?.close());
+    await step('dropping the database', async () => dropDb?.());
+    await step('stopping the cluster', async () => cluster?.stop());
   });
 
   it('reads answer, /health reports it, and every booking answered 202 is persisted once', async () => {
@@ -76,8 +79,15 @@ describe.each(TEST_ENGINES)('a cluster master dies under load (%s)', (engine) =>
     expect((await http().get(`/api/flights/${flightId}`)).status).toBe(200);
     expect((await http().get(`/api/flights/${flightId}/seats`)).status).toBe(200);
 
-    const bookings: { seat: string; passengerId: number; status: number; reference?: string }[] = [];
-    const reads: number[] = [];
+    const bookings: {
+      seat: string;
+      passengerId: number;
+      status: number;
+      reference?: string;
+      error?: string;
+    }[] = [];
+    // Statuses, or why a request got no answer.
+    const reads: Array<number | string> = [];
     const health: HealthSample[] = [];
     let next = 0;
     let stop = false;
@@ -91,20 +101,39 @@ describe.each(TEST_ENGINES)('a cluster master dies under load (%s)', (engine) =>
           price: 10,
           mode: 'write-behind',
         };
-        const res = await http().post('/api/bookings').send(body);
+        // No answer at all is recorded too (status 0, with the error), and the load goes on: the checks below
+        // then name it, instead of the load stopping quietly.
+        const res = await http()
+          .post('/api/bookings')
+          .set('Connection', 'close')
+          .send(body)
+          .catch((e: Error) => ({ status: 0, body: { message: e.message } }));
         const reference =
           res.body?.data?.reference ?? /booking ([0-9a-f-]{36})/.exec(String(res.body?.message))?.[1];
-        bookings.push({ seat: body.seat, passengerId: body.passengerId, status: res.status, reference });
+        bookings.push({
+          seat: body.seat,
+          passengerId: body.passengerId,
+          status: res.status,
+          reference,
+          ...(res.status === 0 ? { error: String(res.body?.message) } : {}),
+        });
       }
     };
     const read = async () => {
-      while (!stop) reads.push((await http().get(`/api/flights/${flightId}`)).status);
+      while (!stop) {
+        const res = await http()
+          .get(`/api/flights/${flightId}`)
+          .set('Connection', 'close')
+          .catch((e: Error) => ({ status: `no answer: ${e.message}` }));
+        reads.push(res.status);
+      }
     };
     const watchHealth = async () => {
       while (!stop) {
         // A request that fails is a sample too (status 0): the watch goes on, and the failure is shown.
         const sample = await http()
           .get('/health')
+          .set('Connection', 'close')
           .then(
             (res): HealthSample => ({
               status: res.status,

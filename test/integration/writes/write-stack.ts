@@ -13,6 +13,7 @@ import { CacheWarmerModule } from '../../../apps/cache-warmer/src/app.module';
 import { WriterOptions, WriterServiceModule } from '../../../apps/writer-service/src/app.module';
 import { configEnv } from '../../../bench/env';
 import { startQueryService } from '../reads/read-stack';
+import { reportIfSlow } from '../../support/slow-step';
 
 const GATEWAY_MAIN = resolve(__dirname, '../../../dist/apps/gateway/src/main.js');
 
@@ -98,10 +99,10 @@ export async function startWriteStack(config: AppConfig, opts: WriteStackOptions
     cache: writer.get(CacheService),
     ds: writer.get(DataSource),
     close: async () => {
-      await gateway?.close();
-      await warmer?.close();
-      await writer.close();
-      await query?.app.close();
+      await reportIfSlow('write stack: stopping the gateway', async () => gateway?.close());
+      await reportIfSlow('write stack: stopping the cache-warmer', async () => warmer?.close());
+      await reportIfSlow('write stack: stopping the writer-service', () => writer.close());
+      await reportIfSlow('write stack: stopping the query-service', async () => query?.app.close());
     },
   };
 }
